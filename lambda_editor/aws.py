@@ -1,0 +1,132 @@
+"""The one place that builds boto3 sessions and clients.
+
+boto3 is imported lazily: the Sublime adapter must load (and offer "Lambda: Install boto3") when
+the plugin host has no boto3.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+
+from .errors import BotoMissingError, LambdaEditorError
+
+if TYPE_CHECKING:
+    import boto3
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where to talk to: an AWS profile, a region and an optional endpoint (local or LocalStack).
+
+    Empty values fall back to boto3's own resolution: `AWS_PROFILE`, `AWS_REGION` /
+    `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_LAMBDA` and ~/.aws/config.
+    """
+
+    profile: Optional[str] = None
+    region: Optional[str] = None
+    endpoint_url: Optional[str] = None
+
+    def with_region(self, region: Optional[str]) -> AwsTarget:
+        return replace(self, region=region)
+
+    def describe(self) -> str:
+        parts = [f"profile {self.profile or 'default'}", f"region {self.region or 'default'}"]
+        if self.endpoint_url:
+            parts.append(f"endpoint {self.endpoint_url}")
+        return ", ".join(parts)
+
+
+def boto3_import_error() -> Optional[str]:
+    """None when boto3 imports; otherwise why it does not."""
+    try:
+        import boto3  # noqa: F401, PLC0415
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+_sessions: Dict[Tuple[Optional[str], Optional[str]], boto3.session.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def session(target: AwsTarget) -> boto3.session.Session:
+    """A boto3 session for the target's profile and region, shared across calls.
+
+    Sessions are cached because building one reads the AWS config files; a session is safe to
+    share between threads for creating clients under the lock.
+    """
+    try:
+        import boto3  # noqa: PLC0415
+    except ImportError as exc:
+        raise BotoMissingError(str(exc)) from exc
+    key = (target.profile, target.region)
+    with _sessions_lock:
+        if key not in _sessions:
+            try:
+                _sessions[key] = boto3.session.Session(
+                    profile_name=target.profile or None, region_name=target.region or None
+                )
+            except Exception as exc:
+                from .errors import explain  # noqa: PLC0415
+
+                raise explain(exc, "open the AWS profile", target.profile) from exc
+        return _sessions[key]
+
+
+def client(
+    target: AwsTarget,
+    service: str,
+    *,
+    read_timeout: Optional[float] = None,
+    max_attempts: Optional[int] = None,
+) -> Any:
+    """A client for `service` with botocore's standard retry mode.
+
+    `max_attempts=1` disables retries (Invoke: a retried request runs the function again);
+    `read_timeout` overrides botocore's 60 s default (a slow function must not time out on our side).
+    """
+    from botocore.config import Config  # noqa: PLC0415
+
+    boto_session = session(target)
+    retries: Dict[str, Any] = {"mode": "standard"}
+    if max_attempts is not None:
+        retries["total_max_attempts"] = max_attempts
+    options: Dict[str, Any] = {"retries": retries}
+    if read_timeout is not None:
+        options["read_timeout"] = read_timeout
+    with _sessions_lock:
+        if boto_session.region_name is None and not target.region:
+            raise LambdaEditorError(
+                "No AWS region is set.", 'Pick one with "Lambda: Select Region" (CLI: --region).'
+            )
+        return boto_session.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=target.endpoint_url or None,
+            config=Config(**options),
+        )
+
+
+def lambda_client(target: AwsTarget, **options: Any) -> Any:
+    return client(target, "lambda", **options)
+
+
+def available_profiles() -> list[str]:
+    """The profiles in the user's AWS config and credentials files (SSO profiles included)."""
+    try:
+        import boto3  # noqa: PLC0415
+    except ImportError as exc:
+        raise BotoMissingError(str(exc)) from exc
+    return sorted(boto3.session.Session().available_profiles)
+
+
+def available_regions(target: AwsTarget) -> list[str]:
+    """The regions where Lambda is offered, from botocore's bundled endpoint data."""
+    return sorted(session(target).get_available_regions("lambda"))
+
+
+def reset_sessions() -> None:
+    """Forget cached sessions (after `aws sso login`, a profile edit or a settings change)."""
+    with _sessions_lock:
+        _sessions.clear()

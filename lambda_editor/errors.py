@@ -1,0 +1,141 @@
+"""Errors the user can act on: what failed, why, and what to do next.
+
+Every failure that reaches the Sublime adapter or the CLI is a `LambdaEditorError`. `explain` turns
+the exceptions that boto3, botocore and the OS raise into one of them, so no layer shows a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class LambdaEditorError(Exception):
+    """A failure with a message for the user and, when there is one, the next step to take."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class RemoteChangedError(LambdaEditorError):
+    """The function was deployed by someone else since this workspace was downloaded."""
+
+
+class NotFoundError(LambdaEditorError):
+    """The function (or version, or alias) does not exist where we looked."""
+
+
+class BotoMissingError(LambdaEditorError):
+    """boto3 cannot be imported in this Python (Sublime's plugin host without the library)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "boto3 is not installed for Sublime Text's Python" + (f" ({detail})." if detail else "."),
+            'Run "Lambda: Install boto3" from the command palette, then restart Sublime Text.',
+        )
+
+
+# The IAM action each API call needs, to name it in an AccessDenied message.
+_IAM_ACTIONS = {
+    "ListFunctions": "lambda:ListFunctions",
+    "GetFunction": "lambda:GetFunction",
+    "GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
+    "UpdateFunctionCode": "lambda:UpdateFunctionCode",
+    "Invoke": "lambda:InvokeFunction",
+    "GetCallerIdentity": "sts:GetCallerIdentity",
+    "FilterLogEvents": "logs:FilterLogEvents",
+}
+
+_THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling"}
+_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+
+
+def explain(exc: BaseException, action: str = "", profile: Optional[str] = None) -> LambdaEditorError:
+    """Turn any exception raised while talking to AWS into a `LambdaEditorError`.
+
+    `action` names what we were doing ("list functions", "deploy my-fn"); `profile` is the AWS
+    profile in use, to write the exact `aws sso login` command.
+    """
+    if isinstance(exc, LambdaEditorError):
+        return exc
+    doing = f"Could not {action}" if action else "The request failed"
+    try:
+        from botocore import exceptions as bx  # noqa: PLC0415 - boto3 may be missing in Sublime
+    except ImportError:
+        return LambdaEditorError(f"{doing}: {exc}")
+    profile_flag = f" --profile {profile}" if profile else ""
+
+    if isinstance(exc, (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError)):
+        return LambdaEditorError(
+            f"{doing}: the AWS SSO session has expired or was never started.",
+            f"Run `aws sso login{profile_flag}` in a terminal, then try again.",
+        )
+    if isinstance(exc, bx.ProfileNotFound):
+        return LambdaEditorError(
+            f"{doing}: {exc}.",
+            'Pick one of your profiles with "Lambda: Select Profile" or fix ~/.aws/config.',
+        )
+    if isinstance(exc, bx.NoCredentialsError):
+        return LambdaEditorError(
+            f"{doing}: no AWS credentials were found.",
+            "Configure a profile (`aws configure` or `aws configure sso`) and pick it with "
+            '"Lambda: Select Profile".',
+        )
+    if isinstance(exc, bx.NoRegionError):
+        return LambdaEditorError(
+            f"{doing}: no AWS region is set.",
+            'Pick one with "Lambda: Select Region" (CLI: --region).',
+        )
+    if isinstance(exc, bx.ClientError):
+        return _explain_client_error(exc, doing, profile_flag)
+    if isinstance(exc, (bx.ReadTimeoutError, bx.ConnectTimeoutError)):
+        return LambdaEditorError(
+            f"{doing}: AWS did not answer in time.", "Check your connection and try again."
+        )
+    if isinstance(exc, bx.EndpointConnectionError):
+        return LambdaEditorError(
+            f"{doing}: could not connect to {exc.kwargs.get('endpoint_url', 'AWS')}.",
+            "Check your connection, the region and the endpoint_url setting.",
+        )
+    if isinstance(exc, bx.BotoCoreError):
+        return LambdaEditorError(f"{doing}: {exc}")
+    if isinstance(exc, OSError):
+        return LambdaEditorError(f"{doing}: {exc.strerror or exc}.")
+    return LambdaEditorError(f"{doing}: {type(exc).__name__}: {exc}")
+
+
+def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> LambdaEditorError:
+    response = getattr(exc, "response", {}) or {}
+    error = response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = str(error.get("Message", "")).rstrip(".")
+    operation = str(getattr(exc, "operation_name", ""))
+
+    if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
+        needed = _IAM_ACTIONS.get(operation, f"the permission for {operation}")
+        return LambdaEditorError(
+            f"{doing}: access denied.",
+            f"Your IAM identity needs {needed} on this function.",
+        )
+    if code in _EXPIRED_CODES or code in {"UnrecognizedClientException", "InvalidSignatureException"}:
+        return LambdaEditorError(
+            f"{doing}: the AWS credentials are expired or invalid ({code}).",
+            f"Refresh them (for SSO: `aws sso login{profile_flag}`) and try again.",
+        )
+    if code == "ResourceNotFoundException":
+        return NotFoundError(f"{doing}: {message or 'not found'}.", "Check the name and the region.")
+    if code in _THROTTLING_CODES:
+        return LambdaEditorError(
+            f"{doing}: AWS is throttling requests.", "Wait a few seconds and try again."
+        )
+    if code == "ResourceConflictException":
+        return LambdaEditorError(
+            f"{doing}: another update of this function is in progress.",
+            "Wait for it to finish and try again.",
+        )
+    detail = f"{code}: {message}" if message else code
+    return LambdaEditorError(f"{doing}: {detail}.")
