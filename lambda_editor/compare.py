@@ -1,0 +1,67 @@
+"""What differs between a workspace and the code deployed in AWS right now."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from typing import Iterator, List, Optional, Sequence
+
+from . import aws
+from .errors import LambdaEditorError, explain
+from .functions import download_code, get_function
+from .package import Manifest, diff_manifests, extract_package, scan
+from .workspace import Workspace
+
+
+def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
+    """A unified diff from the deployed code (`deployed/…`) to the workspace (`local/…`)."""
+    workspace = Workspace.load(root)
+    binding = workspace.binding
+    with tempfile.TemporaryDirectory(prefix="lambda-editor-compare-") as scratch:
+        deployed_root = os.path.join(scratch, "deployed")
+        try:
+            code = get_function(aws.lambda_client(binding.target), binding.function_arn)
+            archive = os.path.join(scratch, "code.zip")
+            download_code(code.location, archive, code.configuration["CodeSha256"])
+        except LambdaEditorError:
+            raise
+        except Exception as exc:
+            raise explain(exc, f"download {binding.function_name}", binding.profile) from exc
+        deployed = extract_package(archive, deployed_root)
+        local = scan(root, exclude)
+        header = (
+            f"# {binding.function_name}: deployed {code.configuration.get('LastModified', '?')} "
+            f"(left) against the workspace {root} (right)\n"
+        )
+        body = "".join(diff_trees(deployed_root, deployed, root, local))
+    return header + (body or "# No differences.\n")
+
+
+def diff_trees(left_root: str, left: Manifest, right_root: str, right: Manifest) -> Iterator[str]:
+    """Unified diff lines for every file that differs between two scanned trees."""
+    changes = diff_manifests(left, right)
+    for path in sorted(changes.added + changes.removed + changes.changed):
+        old = _lines(left_root, path) if path in left else []
+        new = _lines(right_root, path) if path in right else []
+        if old is None or new is None:
+            yield f"Binary files deployed/{path} and local/{path} differ\n"
+            continue
+        if old == new:
+            yield f"Mode of {path} changed: {left[path].mode:o} → {right[path].mode:o}\n"
+            continue
+        yield from difflib.unified_diff(old, new, f"deployed/{path}", f"local/{path}")
+
+
+def _lines(root: str, path: str) -> Optional[List[str]]:
+    """The file's lines, or None for a binary file."""
+    with open(os.path.join(root, *path.split("/")), "rb") as handle:
+        data = handle.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines

@@ -1,0 +1,262 @@
+"""Deploying a workspace: skip what is already deployed, never overwrite someone else's deploy.
+
+`deploy_workspace` does one deploy. `DeployQueue` runs deploys off the caller's thread and coalesces
+the saves made while one runs into a single further deploy of the latest state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+
+from . import aws
+from .errors import LambdaEditorError, RemoteChangedError, explain
+from .package import DIRECT_UPLOAD_LIMIT, BuiltPackage, build_package
+from .units import format_size
+from .workspace import Workspace
+
+ProgressCallback = Callable[[str], None]
+
+# How long to wait for LastUpdateStatus to leave InProgress (AWS's own waiter allows 300 s).
+UPDATE_WAIT_SECONDS = 300.0
+_POLL_FIRST, _POLL_MAX = 0.2, 1.0
+# An "update in progress" refusal is retried after waiting for that update, this many times.
+_CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    function_name: str
+    deployed: bool  # False: the workspace already matched what is deployed
+    size: int  # bytes of the uploaded zip (0 when nothing was uploaded)
+    code_sha256: str
+    revision_id: str
+    finished_at: float  # time.time()
+
+    def describe(self) -> str:
+        if not self.deployed:
+            return f"{self.function_name}: no changes to deploy"
+        clock = time.strftime("%H:%M:%S", time.localtime(self.finished_at))
+        return f"{self.function_name} deployed {clock} ({format_size(self.size)})"
+
+
+def deploy_workspace(
+    root: str,
+    *,
+    exclude: Sequence[str] = (),
+    force: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
+    client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeployResult:
+    """Deploy the workspace at `root` if it differs from what was last deployed from it.
+
+    The upload carries the RevisionId recorded in the marker, so Lambda refuses it atomically when
+    someone else deployed in between (`RemoteChangedError`); `force` drops that guard.
+    """
+    report = on_progress or (lambda _text: None)
+    workspace = Workspace.load(root)
+    name = workspace.binding.function_name
+    if not workspace.undeployed_changes(exclude):
+        return _unchanged(workspace)
+    package = build_package(root, exclude)
+    _check_upload_size(name, package)
+    lambda_client = client or aws.lambda_client(workspace.binding.target)
+    try:
+        report(f"deploying {name} ({format_size(len(package.data))})…")
+        _upload(lambda_client, workspace, package, force, sleep)
+        report(f"waiting for {name} to finish updating…")
+        configuration = wait_for_update(lambda_client, workspace.binding.function_arn, sleep)
+    except LambdaEditorError:
+        raise
+    except Exception as exc:
+        raise explain(exc, f"deploy {name}", workspace.binding.profile) from exc
+    if configuration["CodeSha256"] != package.sha256_b64:
+        # Someone deployed right after us: keep the old RevisionId so the next deploy is refused.
+        raise _remote_changed(workspace)
+    workspace.with_deployment(configuration, package.manifest).save()
+    return DeployResult(
+        function_name=name,
+        deployed=True,
+        size=len(package.data),
+        code_sha256=configuration["CodeSha256"],
+        revision_id=configuration["RevisionId"],
+        finished_at=time.time(),
+    )
+
+
+def _unchanged(workspace: Workspace) -> DeployResult:
+    binding = workspace.binding
+    return DeployResult(
+        binding.function_name, False, 0, binding.code_sha256, binding.revision_id, time.time()
+    )
+
+
+def _check_upload_size(name: str, package: BuiltPackage) -> None:
+    if len(package.data) > DIRECT_UPLOAD_LIMIT:
+        raise LambdaEditorError(
+            f"{name} was not deployed: the package is {format_size(len(package.data))}, over "
+            f"Lambda's {format_size(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.",
+            'Make it smaller (add patterns to the "exclude" setting, move dependencies to a layer).',
+        )
+
+
+def _upload(
+    client: Any,
+    workspace: Workspace,
+    package: BuiltPackage,
+    force: bool,
+    sleep: Callable[[float], None],
+) -> None:
+    arguments: Dict[str, Any] = {
+        "FunctionName": workspace.binding.function_arn,
+        "ZipFile": package.data,
+    }
+    if not force:
+        arguments["RevisionId"] = workspace.binding.revision_id
+    for attempt in range(_CONFLICT_RETRIES + 1):
+        try:
+            client.update_function_code(**arguments)
+            return
+        except Exception as exc:
+            code = _error_code(exc)
+            if code == "PreconditionFailedException":
+                raise _remote_changed(workspace) from exc
+            if code != "ResourceConflictException" or attempt == _CONFLICT_RETRIES:
+                raise
+            # Another update (ours or someone's) is still in progress: wait for it, then retry.
+            wait_for_update(client, workspace.binding.function_arn, sleep)
+
+
+def _remote_changed(workspace: Workspace) -> RemoteChangedError:
+    name = workspace.binding.function_name
+    return RemoteChangedError(
+        f"{name} was not deployed: it was changed in AWS since it was downloaded, and deploying "
+        "would overwrite that change.",
+        "Compare the two, re-download it, or deploy anyway (overwriting the remote change).",
+    )
+
+
+def wait_for_update(
+    client: Any,
+    function: str,
+    sleep: Callable[[float], None] = time.sleep,
+    timeout: float = UPDATE_WAIT_SECONDS,
+) -> Dict[str, Any]:
+    """Poll until `LastUpdateStatus` leaves InProgress; the final configuration, or why it failed."""
+    deadline = time.monotonic() + timeout
+    delay = _POLL_FIRST
+    while True:
+        configuration: Dict[str, Any] = client.get_function_configuration(FunctionName=function)
+        status = configuration.get("LastUpdateStatus", "Successful")
+        if status == "Successful":
+            return configuration
+        if status == "Failed":
+            raise _update_failed(configuration)
+        if time.monotonic() >= deadline:
+            raise LambdaEditorError(
+                f"{configuration['FunctionName']} is still updating after {timeout:.0f} s.",
+                "Check its state in the Lambda console, then deploy again.",
+            )
+        sleep(delay)
+        delay = min(delay * 2, _POLL_MAX)
+
+
+def _update_failed(configuration: Mapping[str, Any]) -> LambdaEditorError:
+    reason = configuration.get("LastUpdateStatusReason") or "no reason given"
+    code = configuration.get("LastUpdateStatusReasonCode")
+    return LambdaEditorError(
+        f"The update of {configuration['FunctionName']} failed: {reason}"
+        + (f" ({code})." if code else "."),
+        "Your local files are unchanged: fix the cause, then save again or run Deploy Now.",
+    )
+
+
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+@dataclass(frozen=True)
+class DeployEvent:
+    """What the queue tells its listener: a deploy started, finished, or failed."""
+
+    root: str
+    kind: str  # "progress", "finished" or "failed"
+    message: str
+    result: Optional[DeployResult] = None
+    error: Optional[LambdaEditorError] = None
+
+
+class DeployQueue:
+    """Deploys workspaces on worker threads, one deploy at a time per workspace.
+
+    A save while that workspace deploys marks it pending; when the running deploy ends, one more
+    deploy runs and picks up the latest files. So what ends up deployed is the last saved state,
+    however many saves came in between. A refused deploy (remote change) drops the pending one:
+    the user must decide first.
+    """
+
+    def __init__(
+        self,
+        deploy: Callable[..., DeployResult],
+        on_event: Callable[[DeployEvent], None],
+    ) -> None:
+        self._deploy = deploy
+        self._on_event = on_event
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._running: Dict[str, bool] = {}  # root -> a further deploy is pending
+        self._force: Dict[str, bool] = {}
+
+    def submit(self, root: str, force: bool = False) -> None:
+        with self._lock:
+            self._force[root] = self._force.get(root, False) or force
+            if root in self._running:
+                self._running[root] = True
+                return
+            self._running[root] = False
+        threading.Thread(target=self._run, args=(root,), name="lambda-deploy", daemon=True).start()
+
+    def is_busy(self, root: str) -> bool:
+        with self._lock:
+            return root in self._running
+
+    def wait_idle(self, timeout: Optional[float] = None) -> bool:
+        """Block until no deploy runs or is pending (tests, the CLI's exit)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._running, timeout)
+
+    def _run(self, root: str) -> None:
+        while True:
+            with self._lock:
+                force = self._force.pop(root, False)
+            refused = self._deploy_once(root, force)
+            with self._lock:
+                if self._running.get(root) and not refused:
+                    self._running[root] = False
+                    continue
+                del self._running[root]
+                self._force.pop(root, None)
+                self._idle.notify_all()
+                return
+
+    def _deploy_once(self, root: str, force: bool) -> bool:
+        """One deploy, reported through events; True when it was refused by a remote change."""
+
+        def progress(text: str) -> None:
+            self._on_event(DeployEvent(root, "progress", text))
+
+        try:
+            result = self._deploy(root, force=force, on_progress=progress)
+        except LambdaEditorError as error:
+            self._on_event(DeployEvent(root, "failed", str(error), error=error))
+            return isinstance(error, RemoteChangedError)
+        except Exception as exc:  # never let a worker thread die silently
+            error = explain(exc, "deploy")
+            self._on_event(DeployEvent(root, "failed", str(error), error=error))
+            return False
+        self._on_event(DeployEvent(root, "finished", result.describe(), result=result))
+        return False

@@ -1,0 +1,148 @@
+"""Reading functions from Lambda: the list, one function's configuration, its code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Dict, List, Mapping, Optional
+
+from .errors import LambdaEditorError, NotFoundError
+
+_DOWNLOAD_CHUNK = 1024 * 1024
+_DOWNLOAD_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    """One row of the function list."""
+
+    name: str
+    arn: str
+    runtime: str  # "" for container images
+    architecture: str
+    code_size: int
+    last_modified: str
+    description: str
+    package_type: str
+
+    @classmethod
+    def from_configuration(cls, config: Mapping[str, Any]) -> FunctionSummary:
+        return cls(
+            name=config["FunctionName"],
+            arn=config["FunctionArn"],
+            runtime=config.get("Runtime", ""),
+            architecture=(config.get("Architectures") or ["x86_64"])[0],
+            code_size=int(config.get("CodeSize", 0)),
+            last_modified=config.get("LastModified", ""),
+            description=config.get("Description", ""),
+            package_type=config.get("PackageType", "Zip"),
+        )
+
+    def to_json(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def list_functions(client: Any) -> List[FunctionSummary]:
+    """Every function in the client's account and region, all pages, sorted by name."""
+    functions = [
+        FunctionSummary.from_configuration(config)
+        for page in client.get_paginator("list_functions").paginate()
+        for config in page["Functions"]
+    ]
+    return sorted(functions, key=lambda function: function.name.lower())
+
+
+@dataclass(frozen=True)
+class FunctionCode:
+    """GetFunction's answer: the configuration and where its zip can be downloaded (for 10 min)."""
+
+    configuration: Dict[str, Any]
+    location: str  # a presigned URL: it grants access, never log it
+
+    @property
+    def name(self) -> str:
+        return str(self.configuration["FunctionName"])
+
+
+def get_function(client: Any, name: str, qualifier: Optional[str] = None) -> FunctionCode:
+    """The function's configuration and code location; refuses functions that are not zips."""
+    arguments = {"FunctionName": name}
+    if qualifier:
+        arguments["Qualifier"] = qualifier
+    response = client.get_function(**arguments)
+    configuration = response["Configuration"]
+    if configuration.get("PackageType", "Zip") != "Zip":
+        raise LambdaEditorError(
+            f"{name} is a container-image function: it cannot be edited as code.",
+            "Change its image and deploy it with your container tooling instead.",
+        )
+    location = response.get("Code", {}).get("Location")
+    if not location:
+        raise NotFoundError(f"Lambda returned no code location for {name}.")
+    return FunctionCode(configuration, location)
+
+
+def download_code(
+    location: str,
+    destination: str,
+    expected_sha256_b64: str,
+    on_progress: Optional[Callable[[int], None]] = None,
+) -> None:
+    """Stream the zip at `location` to `destination`, checked against Lambda's `CodeSha256`.
+
+    The zip is written to a temporary file beside `destination` and moved into place only when its
+    digest matches, so a broken download never leaves a file behind.
+    """
+    import urllib3  # noqa: PLC0415 - comes with botocore, which the plugin may lack at import
+    from botocore.httpsession import get_cert_path  # noqa: PLC0415
+
+    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=get_cert_path(True))
+    folder = os.path.dirname(os.path.abspath(destination))
+    handle, partial = tempfile.mkstemp(prefix=".download-", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            digest = _stream_to(pool, location, out, on_progress)
+        if base64.b64encode(digest).decode() != expected_sha256_b64:
+            raise LambdaEditorError(
+                "The downloaded code does not match the function's CodeSha256.",
+                "It may have been deployed during the download: try again.",
+            )
+        os.replace(partial, destination)
+    except BaseException:
+        os.unlink(partial)
+        raise
+
+
+def _stream_to(
+    pool: Any, location: str, out: BinaryIO, on_progress: Optional[Callable[[int], None]]
+) -> bytes:
+    digest = hashlib.sha256()
+    received = 0
+    try:
+        response = pool.request(
+            "GET", location, preload_content=False, timeout=_DOWNLOAD_TIMEOUT, retries=2
+        )
+    except Exception as exc:
+        # The exception text holds the presigned URL: keep it out of the message.
+        raise LambdaEditorError(
+            f"Could not download the function's code ({type(exc).__name__}).",
+            "Check your connection and try again.",
+        ) from None
+    try:
+        if response.status != 200:
+            raise LambdaEditorError(
+                f"Could not download the function's code (HTTP {response.status}).",
+                "Try again: the download link expires after 10 minutes.",
+            )
+        for chunk in response.stream(_DOWNLOAD_CHUNK):
+            out.write(chunk)
+            digest.update(chunk)
+            received += len(chunk)
+            if on_progress:
+                on_progress(received)
+    finally:
+        response.release_conn()
+    return digest.digest()

@@ -1,0 +1,64 @@
+"""Every setting the package reads, with its default, parsed from a plain mapping.
+
+The Sublime adapter reads `LambdaEditor.sublime-settings` into a dict; the CLI builds one from its
+flags. Both hand it to `Settings.from_mapping`, so defaults and validation live in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Tuple
+
+from .aws import AwsTarget
+from .errors import LambdaEditorError
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: Optional[str] = None
+    region: Optional[str] = None
+    endpoint_url: Optional[str] = None
+    workspace_root: Optional[str] = None
+    exclude: Tuple[str, ...] = ()
+    deploy_on_save: bool = True
+    python_interpreter: Optional[str] = None
+
+    @property
+    def target(self) -> AwsTarget:
+        return AwsTarget(self.profile, self.region, self.endpoint_url)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        return cls(
+            profile=_optional_text(values, "profile"),
+            region=_optional_text(values, "region"),
+            endpoint_url=_optional_text(values, "endpoint_url"),
+            workspace_root=_optional_text(values, "workspace_root"),
+            exclude=_patterns(values.get("exclude")),
+            deploy_on_save=bool(values.get("deploy_on_save", True)),
+            python_interpreter=_optional_text(values, "python_interpreter"),
+        )
+
+
+def _optional_text(values: Mapping[str, Any], key: str) -> Optional[str]:
+    """Empty strings and null both mean "not set": boto3's own resolution applies."""
+    value = values.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise LambdaEditorError(
+            f'The setting "{key}" must be a string, not {type(value).__name__}.',
+            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        )
+    return value.strip() or None
+
+
+def _patterns(value: Any) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise LambdaEditorError(
+        'The setting "exclude" must be a list of glob patterns, e.g. ["tests/*", "*.md"].',
+        "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+    )

@@ -1,0 +1,37 @@
+"""The one output panel of the package, wrapped once."""
+
+from __future__ import annotations
+
+import sublime
+
+PANEL_NAME = "lambda_editor"
+JSON_SYNTAX = "Packages/JSON/JSON.sublime-syntax"
+PLAIN_SYNTAX = "Packages/Text/Plain text.tmLanguage"
+
+
+class OutputPanel:
+    """Lambda Editor's output panel in a window: pip output, invoke results."""
+
+    def __init__(self, window: sublime.Window, name: str = PANEL_NAME) -> None:
+        self.window = window
+        self.name = name
+        self.view = window.find_output_panel(name) or window.create_output_panel(name)
+        settings = self.view.settings()
+        settings.set("word_wrap", False)
+        settings.set("line_numbers", False)
+        settings.set("gutter", False)
+        settings.set("scroll_past_end", False)
+
+    def clear(self, syntax: str = PLAIN_SYNTAX) -> OutputPanel:
+        self.view = self.window.create_output_panel(self.name)
+        self.view.assign_syntax(syntax)
+        return self
+
+    def append(self, text: str) -> None:
+        self.view.run_command("append", {"characters": text, "force": True, "scroll_to_end": True})
+
+    def show(self) -> None:
+        self.window.run_command("show_panel", {"panel": f"output.{self.name}"})
+
+    def text(self) -> str:
+        return self.view.substr(sublime.Region(0, self.view.size()))

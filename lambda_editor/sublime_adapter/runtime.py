@@ -1,0 +1,58 @@
+"""Running work off the UI thread and bringing its outcome back to it.
+
+Every command does its network, disk-heavy and subprocess work through `run_off_ui`: the work runs
+on Sublime's async thread, its result or error comes back on the UI thread, and the status bar says
+what is going on meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, TypeVar
+
+import sublime
+
+from ..errors import LambdaEditorError, explain
+
+T = TypeVar("T")
+
+STATUS_KEY = "lambda_editor"
+
+
+def run_off_ui(
+    work: Callable[[], T],
+    on_done: Callable[[T], None],
+    *,
+    status: str = "",
+    on_error: Optional[Callable[[LambdaEditorError], None]] = None,
+) -> None:
+    """Run `work` on the async thread, then `on_done(result)` or `on_error(error)` on the UI thread.
+
+    Errors that are not already `LambdaEditorError` are explained, never shown as tracebacks;
+    without `on_error` they go to an error dialog.
+    """
+    if status:
+        sublime.status_message(f"Lambda: {status}")
+
+    def in_background() -> None:
+        try:
+            result = work()
+        except Exception as exc:  # every failure reaches the user as an actionable message
+            error = explain(exc)
+            sublime.set_timeout(lambda: (on_error or show_error)(error))
+            return
+        sublime.set_timeout(lambda: on_done(result))
+
+    sublime.set_timeout_async(in_background)
+
+
+def on_ui(callback: Callable[[], None]) -> None:
+    """Run `callback` on the UI thread (from a worker thread)."""
+    sublime.set_timeout(callback)
+
+
+def show_error(error: LambdaEditorError) -> None:
+    sublime.error_message(f"Lambda Editor\n\n{error.message}\n\n{error.hint}".rstrip())
+
+
+def status(text: str) -> None:
+    sublime.status_message(f"Lambda: {text}")

@@ -1,0 +1,12 @@
+"""Sizes and times as people read them."""
+
+from __future__ import annotations
+
+
+def format_size(size: int) -> str:
+    """A byte count as people read it: 834 B, 12.4 KB, 1.2 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
