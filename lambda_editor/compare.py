@@ -10,7 +10,7 @@ from typing import Iterator, List, Optional, Sequence
 from . import aws
 from .errors import LambdaEditorError, explain
 from .functions import download_code, get_function
-from .package import Manifest, diff_manifests, extract_package, scan
+from .package import Manifest, diff_manifests, extract_package
 from .workspace import Workspace
 
 
@@ -29,7 +29,7 @@ def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
         except Exception as exc:
             raise explain(exc, f"download {binding.function_name}", binding.profile) from exc
         deployed = extract_package(archive, deployed_root)
-        local = scan(root, exclude)
+        local = workspace.local_manifest(exclude)
         header = (
             f"# {binding.function_name}: deployed {code.configuration.get('LastModified', '?')} "
             f"(left) against the workspace {root} (right)\n"

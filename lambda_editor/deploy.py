@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 from . import aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
-from .package import DIRECT_UPLOAD_LIMIT, BuiltPackage, build_package
+from .package import DIRECT_UPLOAD_LIMIT, BuiltPackage
 from .units import format_size
 from .workspace import Workspace
 
@@ -61,7 +61,7 @@ def deploy_workspace(
     name = workspace.binding.function_name
     if not workspace.undeployed_changes(exclude):
         return _unchanged(workspace)
-    package = build_package(root, exclude)
+    package = workspace.build_package(exclude)
     _check_upload_size(name, package)
     lambda_client = client or aws.lambda_client(workspace.binding.target)
     try:

@@ -1,0 +1,59 @@
+"""Every failure becomes one message that says what failed, why and what to do next."""
+
+from __future__ import annotations
+
+import pytest
+from botocore import exceptions as bx
+
+from lambda_editor.errors import LambdaEditorError, NotFoundError, explain
+
+
+def client_error(code: str, operation: str = "ListFunctions", message: str = "m") -> bx.ClientError:
+    return bx.ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+def test_an_expired_sso_session_names_the_login_command() -> None:
+    error = explain(bx.TokenRetrievalError(provider="sso", error_msg="expired"), "list functions", "work")
+
+    assert "SSO session has expired" in error.message
+    assert "aws sso login --profile work" in error.hint
+
+
+def test_access_denied_names_the_missing_iam_action() -> None:
+    error = explain(client_error("AccessDeniedException", "UpdateFunctionCode"), "deploy my-fn")
+
+    assert error.message == "Could not deploy my-fn: access denied."
+    assert "lambda:UpdateFunctionCode" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("exception", "expected"),
+    [
+        (bx.NoCredentialsError(), "no AWS credentials"),
+        (bx.NoRegionError(), "no AWS region"),
+        (bx.ProfileNotFound(profile="nope"), "nope"),
+        (bx.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "http://127.0.0.1:9"),
+        (client_error("TooManyRequestsException"), "throttling"),
+        (client_error("ExpiredTokenException"), "expired or invalid"),
+        (OSError(28, "No space left on device"), "No space left on device"),
+    ],
+)
+def test_common_failures_get_a_message_and_a_next_step(exception: Exception, expected: str) -> None:
+    error = explain(exception, "list functions")
+
+    assert expected in str(error)
+    assert error.message.startswith("Could not list functions")
+
+
+def test_a_missing_function_is_a_not_found_error() -> None:
+    error = explain(client_error("ResourceNotFoundException", message="Function not found: x"), "get x")
+
+    assert isinstance(error, NotFoundError)
+    assert "Function not found: x" in error.message
+
+
+def test_our_own_errors_pass_through_unchanged() -> None:
+    original = LambdaEditorError("already clear", "do this")
+
+    assert explain(original, "anything") is original
+    assert str(original) == "already clear do this"

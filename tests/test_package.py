@@ -1,0 +1,470 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+import struct
+import zipfile
+from pathlib import Path
+from typing import List, Sequence, Tuple, Union
+
+import pytest
+
+from lambda_editor import package
+from lambda_editor.errors import LambdaEditorError
+from lambda_editor.package import (
+    EXECUTABLE_MODE,
+    REGULAR_MODE,
+    FileEntry,
+    UnsafeArchiveError,
+    build_package,
+    diff_manifests,
+    extract_package,
+    is_excluded,
+    manifest_from_json,
+    manifest_to_json,
+    scan,
+)
+
+needs_symlinks = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges")
+needs_unix_modes = pytest.mark.skipif(os.name == "nt", reason="no execute bit on Windows")
+
+
+def write(root: Path, rel_path: str, content: Union[str, bytes] = "x", mode: int = 0o644) -> Path:
+    path = root / rel_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    path.chmod(mode)
+    return path
+
+
+def sample_tree(root: Path, order: Sequence[str] = ("app.py", "lib/util.py", "bootstrap")) -> Path:
+    contents = {"app.py": "def handler(e, c):\n    return 1\n", "lib/util.py": "X = 1\n"}
+    for rel_path in order:
+        write(
+            root,
+            rel_path,
+            contents.get(rel_path, "#!/bin/sh\n"),
+            0o755 if rel_path == "bootstrap" else 0o644,
+        )
+    return root
+
+
+def listing(folder: Path) -> List[str]:
+    return sorted(os.listdir(folder))
+
+
+# --- excludes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rel_path", "is_dir", "expected"),
+    [
+        ("*.md", "README.md", False, True),
+        ("*.md", "docs/guide.md", False, True),
+        ("*.md", "app.py", False, False),
+        ("tests/", "tests", True, True),
+        ("tests/", "src/tests", True, True),
+        ("tests/", "tests", False, False),  # a file named tests stays
+        ("docs/*", "docs/a.md", False, True),
+        ("docs/*", "docs/sub", True, True),
+        ("docs/*", "other/docs/a.md", False, False),  # a slash anchors at the top
+        ("src/tests", "src/tests", True, True),
+        ("/build", "build", True, True),
+        ("/build", "lib/build", True, False),
+        ("**/fixtures", "a/b/fixtures", True, True),
+        ("Makefile", "Makefile", False, True),
+        ("makefile", "Makefile", False, False),  # case-sensitive everywhere
+        ("", "app.py", False, False),
+    ],
+)
+def test_exclude_patterns(pattern: str, rel_path: str, is_dir: bool, expected: bool) -> None:
+    assert is_excluded(rel_path, [pattern], is_dir) is expected
+
+
+def test_scan_skips_always_excluded_and_user_patterns(tmp_path: Path) -> None:
+    for rel_path in (
+        "app.py",
+        "README.md",
+        "docs/guide.md",
+        "tests/test_app.py",
+        "lib/tests/keep_me.txt",
+        ".lambda-editor/function.json",
+        ".git/config",
+        "__pycache__/app.cpython-312.pyc",
+        "lib/stale.pyc",
+        "lib/.DS_Store",
+        "lib/mod.py",
+    ):
+        write(tmp_path, rel_path)
+    assert sorted(scan(str(tmp_path))) == [
+        "README.md",
+        "app.py",
+        "docs/guide.md",
+        "lib/mod.py",
+        "lib/tests/keep_me.txt",
+        "tests/test_app.py",
+    ]
+    assert sorted(scan(str(tmp_path), ["*.md", "/tests/"])) == [
+        "app.py",
+        "lib/mod.py",
+        "lib/tests/keep_me.txt",
+    ]
+
+
+# --- manifests --------------------------------------------------------------------------------
+
+
+def test_scan_hashes_content_and_normalises_modes(tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", "hello", 0o600)
+    write(tmp_path, "run", "#!/bin/sh", 0o700)
+    manifest = scan(str(tmp_path))
+    assert manifest["a.txt"] == FileEntry(hashlib.sha256(b"hello").hexdigest(), REGULAR_MODE)
+    expected_run_mode = REGULAR_MODE if os.name == "nt" else EXECUTABLE_MODE
+    assert manifest["run"].mode == expected_run_mode
+
+
+def test_scan_reuses_hashes_of_unchanged_files(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", "one")
+    old = 1_000_000_000
+    os.utime(path, ns=(old, old))
+    first = scan(str(tmp_path))["a.txt"].sha256
+    # Same size, mtime and inode: the cache answers without reading the new content.
+    path.write_bytes(b"two")
+    os.utime(path, ns=(old, old))
+    assert scan(str(tmp_path))["a.txt"].sha256 == first
+    os.utime(path, ns=(old + 1, old + 1))
+    assert scan(str(tmp_path))["a.txt"].sha256 == hashlib.sha256(b"two").hexdigest()
+
+
+def test_manifest_json_round_trip(tmp_path: Path) -> None:
+    manifest = scan(str(sample_tree(tmp_path)))
+    data = manifest_to_json(manifest)
+    assert data["bootstrap"]["mode"] == ("0644" if os.name == "nt" else "0755")
+    assert manifest_from_json(data) == manifest
+    assert manifest_from_json({"a": {"sha256": "ab", "mode": 0o644}}) == {
+        "a": FileEntry("ab", 0o644)
+    }
+
+
+@pytest.mark.parametrize(
+    "bad", [{"a": {"sha256": "ab"}}, {"a": {"sha256": "ab", "mode": "9x"}}, {"a": "x"}, []]
+)
+def test_manifest_from_json_refuses_malformed_entries(bad: object) -> None:
+    with pytest.raises(LambdaEditorError):
+        manifest_from_json(bad)  # type: ignore[arg-type]
+
+
+def test_diff_manifests() -> None:
+    deployed = {
+        "a.py": FileEntry("1", 0o644),
+        "b.py": FileEntry("2", 0o644),
+        "gone.py": FileEntry("3", 0o644),
+    }
+    local = {
+        "a.py": FileEntry("1", 0o755),
+        "b.py": FileEntry("9", 0o644),
+        "new.py": FileEntry("4", 0o644),
+    }
+    diff = diff_manifests(deployed, local)
+    assert (diff.added, diff.removed, diff.changed) == (["new.py"], ["gone.py"], ["a.py", "b.py"])
+    assert diff
+    assert diff.summary() == "2 changed, 1 added, 1 removed: a.py, b.py, new.py, gone.py"
+    assert not diff_manifests(local, dict(local))
+    assert diff_manifests(local, local).summary() == "no changes"
+
+
+def test_diff_summary_caps_the_listed_paths() -> None:
+    local = {f"f{i}.py": FileEntry(str(i), 0o644) for i in range(8)}
+    assert (
+        diff_manifests({}, local).summary()
+        == "8 added: f0.py, f1.py, f2.py, f3.py, f4.py and 3 more"
+    )
+
+
+# --- symbolic links ---------------------------------------------------------------------------
+
+
+@needs_symlinks
+def test_scan_follows_links_inside_the_folder(tmp_path: Path) -> None:
+    write(tmp_path, "real/data.txt", "data")
+    (tmp_path / "alias.txt").symlink_to("real/data.txt")
+    (tmp_path / "linked").symlink_to("real", target_is_directory=True)
+    (tmp_path / "dangling").symlink_to("missing.txt")
+    manifest = scan(str(tmp_path))
+    assert sorted(manifest) == ["alias.txt", "linked/data.txt", "real/data.txt"]
+    assert manifest["alias.txt"] == manifest["real/data.txt"]
+
+
+@needs_symlinks
+def test_scan_refuses_links_pointing_outside_unless_excluded(tmp_path: Path) -> None:
+    root = tmp_path / "fn"
+    write(root, "app.py")
+    write(tmp_path, "secret.txt", "secret")
+    (root / "escape.txt").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(LambdaEditorError, match=r"escape\.txt is a link .* outside"):
+        scan(str(root))
+    assert sorted(scan(str(root), ["escape.txt"])) == ["app.py"]
+
+
+@needs_symlinks
+def test_scan_refuses_link_loops(tmp_path: Path) -> None:
+    write(tmp_path, "sub/a.txt")
+    (tmp_path / "sub" / "up").symlink_to("..", target_is_directory=True)
+    with pytest.raises(LambdaEditorError, match="repeat forever"):
+        scan(str(tmp_path))
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def test_build_is_deterministic_across_folders_and_mtimes(tmp_path: Path) -> None:
+    first = sample_tree(tmp_path / "one")
+    second = sample_tree(tmp_path / "two", order=("bootstrap", "lib/util.py", "app.py"))
+    for path in second.rglob("*"):
+        os.utime(path, (2_000_000_000, 2_000_000_000))
+    built = build_package(str(first))
+    assert built.data == build_package(str(first)).data
+    assert built.data == build_package(str(second)).data
+    assert built.manifest == scan(str(first))
+
+
+def test_build_writes_sorted_entries_with_fixed_times_and_unix_modes(tmp_path: Path) -> None:
+    root = sample_tree(tmp_path)
+    write(root, ".lambda-editor/function.json", "{}")
+    write(root, "notes.md", "notes")
+    built = build_package(str(root), ["*.md"])
+    archive = zipfile.ZipFile(_saved(tmp_path, built.data))
+    infos = archive.infolist()
+    assert [info.filename for info in infos] == ["app.py", "bootstrap", "lib/util.py"]
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {info.create_system for info in infos} == {3}
+    assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
+    modes = {info.filename: info.external_attr >> 16 for info in infos}
+    assert stat.S_ISREG(modes["app.py"])
+    assert stat.S_IMODE(modes["app.py"]) == 0o644
+    if os.name != "nt":
+        assert stat.S_IMODE(modes["bootstrap"]) == 0o755
+    assert built.unzipped_size == sum(info.file_size for info in infos)
+    expected = base64.b64encode(hashlib.sha256(built.data).digest()).decode()
+    assert built.sha256_b64 == expected
+
+
+def test_build_keeps_known_modes_only_where_the_filesystem_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "bootstrap", "#!/bin/sh", 0o644)
+    monkeypatch.setattr(package, "_FILESYSTEM_KEEPS_MODES", False)
+    assert (
+        build_package(str(tmp_path), known_modes={"bootstrap": 0o755}).manifest["bootstrap"].mode
+        == 0o755
+    )
+    monkeypatch.setattr(package, "_FILESYSTEM_KEEPS_MODES", True)
+    assert (
+        build_package(str(tmp_path), known_modes={"bootstrap": 0o755}).manifest["bootstrap"].mode
+        == 0o644
+    )
+
+
+def test_build_refuses_packages_over_the_unzipped_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "small.txt", "x" * 10)
+    write(tmp_path, "vendor/big.so", "x" * 5000)
+    monkeypatch.setattr(package, "UNZIPPED_LIMIT", 4000)
+    with pytest.raises(LambdaEditorError, match=r"over Lambda's limit.*vendor/big\.so \(4\.9 KB\)"):
+        build_package(str(tmp_path))
+
+
+def test_build_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LambdaEditorError, match="does not exist"):
+        build_package(str(tmp_path / "nope"))
+
+
+# --- extracting -------------------------------------------------------------------------------
+
+
+def _saved(folder: Path, data: bytes, name: str = "code.zip") -> str:
+    path = folder / name
+    path.write_bytes(data)
+    return str(path)
+
+
+Entry = Tuple[Union[str, zipfile.ZipInfo], bytes]
+
+
+def crafted_zip(folder: Path, entries: Sequence[Entry]) -> str:
+    path = folder / "crafted.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return str(path)
+
+
+def link_entry(name: str, target: str) -> Entry:
+    info = zipfile.ZipInfo(name)
+    info.create_system = 3
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info, target.encode()
+
+
+def test_build_then_extract_round_trips_content_and_modes(tmp_path: Path) -> None:
+    built = build_package(str(sample_tree(tmp_path / "src")))
+    dest = tmp_path / "ws" / "fn"
+    manifest = extract_package(_saved(tmp_path, built.data), str(dest))
+    assert manifest == built.manifest
+    assert manifest == scan(str(dest))
+    assert (dest / "lib" / "util.py").read_text() == "X = 1\n"
+    if os.name != "nt":
+        assert stat.S_IMODE((dest / "bootstrap").stat().st_mode) == 0o755
+        assert stat.S_IMODE((dest / "app.py").stat().st_mode) == 0o644
+        assert stat.S_IMODE(dest.stat().st_mode) == 0o700
+    assert listing(dest.parent) == ["fn"]  # no staging folder left
+
+
+def test_extract_gives_default_modes_to_archives_without_unix_modes(tmp_path: Path) -> None:
+    info = zipfile.ZipInfo("bootstrap")
+    info.create_system = 0  # MS-DOS / Windows
+    info.external_attr = 0x20  # the archive attribute, no unix bits
+    dest = tmp_path / "fn"
+    manifest = extract_package(
+        crafted_zip(tmp_path, [(info, b"#!/bin/sh"), ("dir/", b"")]), str(dest)
+    )
+    assert manifest["bootstrap"].mode == 0o644
+    assert (dest / "dir").is_dir()
+    if os.name != "nt":
+        assert stat.S_IMODE((dest / "bootstrap").stat().st_mode) == 0o644
+
+
+def test_extract_skips_our_metadata_folder(tmp_path: Path) -> None:
+    archive = crafted_zip(tmp_path, [("app.py", b"x"), (".lambda-editor/function.json", b"{}")])
+    dest = tmp_path / "fn"
+    assert sorted(extract_package(archive, str(dest))) == ["app.py"]
+    assert not (dest / ".lambda-editor").exists()
+
+
+def test_extract_refuses_an_existing_destination(tmp_path: Path) -> None:
+    dest = tmp_path / "fn"
+    dest.mkdir()
+    with pytest.raises(LambdaEditorError, match="already exists"):
+        extract_package(crafted_zip(tmp_path, [("a.txt", b"a")]), str(dest))
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../evil.txt", r"outside the folder \(\.\.\)"),
+        ("lib/../../evil.txt", r"outside the folder \(\.\.\)"),
+        ("/etc/evil.txt", "absolute path"),
+        ("C:\\evil.txt", "backslash"),
+        ("C:/evil.txt", "drive"),
+        ("lib\\..\\..\\evil.txt", "backslash"),
+    ],
+)
+def test_extract_refuses_entries_landing_outside(tmp_path: Path, name: str, reason: str) -> None:
+    archive = crafted_zip(tmp_path, [("good.txt", b"ok"), (name, b"evil")])
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match=reason) as refused:
+        extract_package(archive, str(parent / "fn"))
+    assert repr(name) in str(refused.value)
+    assert listing(parent) == []
+    assert listing(tmp_path) == ["crafted.zip", "workspaces"]
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        [("escape", "../../outside")],
+        [("escape", "/etc/passwd")],
+        [("escape", "C:\\Windows")],
+        [("here", "."), ("escape", "here/..")],  # each looks inside; together they lead out
+    ],
+)
+def test_extract_refuses_links_pointing_outside(
+    tmp_path: Path, links: List[Tuple[str, str]]
+) -> None:
+    archive = crafted_zip(tmp_path, [("app.py", b"x"), *(link_entry(*link) for link in links)])
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match="link"):
+        extract_package(archive, str(parent / "fn"))
+    assert listing(parent) == []
+
+
+def test_extract_refuses_entries_written_through_a_link(tmp_path: Path) -> None:
+    archive = crafted_zip(tmp_path, [link_entry("lib", "real"), ("lib/evil.py", b"x")])
+    with pytest.raises(UnsafeArchiveError, match="lies under a symbolic link"):
+        extract_package(archive, str(tmp_path / "fn"))
+
+
+@needs_symlinks
+def test_extract_creates_links_that_stay_inside(tmp_path: Path) -> None:
+    archive = crafted_zip(
+        tmp_path,
+        [
+            ("node_modules/pkg/cli.js", b"run()"),
+            link_entry("node_modules/.bin/cli", "../pkg/cli.js"),
+        ],
+    )
+    dest = tmp_path / "fn"
+    manifest = extract_package(archive, str(dest))
+    assert os.readlink(dest / "node_modules" / ".bin" / "cli") == "../pkg/cli.js"
+    assert manifest["node_modules/.bin/cli"].sha256 == manifest["node_modules/pkg/cli.js"].sha256
+
+
+def test_extract_refuses_archives_declaring_too_much(tmp_path: Path) -> None:
+    archive = crafted_zip(tmp_path, [("a.bin", b"\0" * 600), ("b.bin", b"\0" * 600)])
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match=r"declares 1\.2 KB unzipped"):
+        extract_package(archive, str(parent / "fn"), max_unzipped=1000)
+    assert listing(parent) == []
+
+
+def _understate_sizes(path: str, declared: int) -> None:
+    """Rewrite the uncompressed size in the local and central headers: a zip bomb's lie."""
+    data = bytearray(Path(path).read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = data.index(signature)
+        struct.pack_into("<I", data, start + offset, declared)
+    Path(path).write_bytes(bytes(data))
+
+
+def test_extract_refuses_a_zip_bomb_lying_about_its_size(tmp_path: Path) -> None:
+    archive = crafted_zip(tmp_path, [("bomb.bin", b"\0" * 200_000)])
+    _understate_sizes(archive, 100)
+    assert zipfile.ZipFile(archive).infolist()[0].file_size == 100
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+    with pytest.raises(LambdaEditorError):
+        extract_package(archive, str(parent / "fn"), max_unzipped=1000)
+    assert listing(parent) == []
+
+
+def test_copy_limited_stops_once_past_the_limit(tmp_path: Path) -> None:
+    source = write(tmp_path, "big", b"\0" * 5000)
+    with source.open("rb") as reader, (tmp_path / "out").open("wb") as sink, pytest.raises(
+        UnsafeArchiveError, match="inflates"
+    ):
+        package._copy_limited(reader, sink, 4000, "big")
+
+
+def test_extract_reports_a_damaged_archive_and_leaves_nothing(tmp_path: Path) -> None:
+    broken = _saved(tmp_path, b"PK\x03\x04 this is not a zip", "broken.zip")
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+    with pytest.raises(LambdaEditorError, match="cannot be read"):
+        extract_package(broken, str(parent / "fn"))
+    assert listing(parent) == []
+
+
+def test_extracted_manifest_matches_the_package_built_from_it(tmp_path: Path) -> None:
+    original = build_package(str(sample_tree(tmp_path / "src")))
+    dest = tmp_path / "fn"
+    manifest = extract_package(_saved(tmp_path, original.data), str(dest))
+    rebuilt = build_package(str(dest))
+    assert rebuilt.manifest == manifest
+    if os.name != "nt":
+        assert rebuilt.data == original.data

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from lambda_editor.aws import AwsTarget
+from lambda_editor.errors import LambdaEditorError
+from lambda_editor.settings import Settings
+
+
+def test_defaults_leave_aws_resolution_to_boto3() -> None:
+    settings = Settings.from_mapping({})
+
+    assert settings.target == AwsTarget(None, None, None)
+    assert settings.deploy_on_save is True
+    assert settings.exclude == ()
+
+
+def test_empty_strings_mean_not_set_and_values_are_kept() -> None:
+    settings = Settings.from_mapping(
+        {"profile": "", "region": " eu-west-1 ", "endpoint_url": "http://127.0.0.1:5000", "exclude": ["*.md"]}
+    )
+
+    assert settings.target == AwsTarget(None, "eu-west-1", "http://127.0.0.1:5000")
+    assert settings.exclude == ("*.md",)
+
+
+@pytest.mark.parametrize(("key", "value"), [("region", 3), ("exclude", "*.md"), ("exclude", [1])])
+def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
+    with pytest.raises(LambdaEditorError, match=key):
+        Settings.from_mapping({key: value})

@@ -1,0 +1,304 @@
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from lambda_editor import workspace as workspace_module
+from lambda_editor.aws import AwsTarget
+from lambda_editor.errors import LambdaEditorError
+from lambda_editor.package import build_package, extract_package
+from lambda_editor.workspace import (
+    Binding,
+    Workspace,
+    backup_workspace,
+    default_workspace_root,
+    list_workspaces,
+    workspace_path,
+)
+
+ARN = "arn:aws:lambda:eu-west-1:123456789012:function:my-fn"
+
+
+def configuration(**overrides: Any) -> Dict[str, Any]:
+    config: Dict[str, Any] = {
+        "FunctionArn": ARN,
+        "FunctionName": "my-fn",
+        "RevisionId": "rev-1",
+        "CodeSha256": "sha-1",
+        "Runtime": "python3.12",
+        "Handler": "app.handler",
+        "Architectures": ["arm64"],
+        "Timeout": 30,
+        "MemorySize": 256,
+        "Environment": {"Variables": {"TOKEN": "s3cret"}},
+        "LastModified": "2024-01-01T00:00:00.000+0000",
+    }
+    config.update(overrides)
+    return config
+
+
+def binding(**overrides: Any) -> Binding:
+    return Binding.from_configuration(configuration(**overrides), "dev", "http://127.0.0.1:5000")
+
+
+def make_workspace(root: Path, **overrides: Any) -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    return Workspace.create(str(root), binding(**overrides), build_package(str(root)).manifest)
+
+
+# --- Binding ----------------------------------------------------------------------------------
+
+
+def test_binding_from_configuration() -> None:
+    bound = binding()
+    assert (bound.account, bound.region, bound.function_name) == (
+        "123456789012",
+        "eu-west-1",
+        "my-fn",
+    )
+    assert (bound.revision_id, bound.code_sha256, bound.runtime) == ("rev-1", "sha-1", "python3.12")
+    assert (bound.timeout, bound.memory_size, bound.architecture) == (30, 256, "arm64")
+    assert bound.environment == {"TOKEN": "s3cret"}
+    assert bound.target == AwsTarget("dev", "eu-west-1", "http://127.0.0.1:5000")
+    assert bound.downloaded_at.endswith("Z")
+    assert "s3cret" not in repr(bound)
+
+
+def test_binding_defaults_for_a_sparse_configuration() -> None:
+    bound = Binding.from_configuration({"FunctionArn": ARN, "FunctionName": "my-fn"}, None, "")
+    assert bound.architecture == "x86_64"
+    assert (bound.environment, bound.endpoint_url, bound.runtime) == ({}, None, None)
+
+
+@pytest.mark.parametrize(
+    "arn", ["not-an-arn", "arn:aws:s3:::bucket", "arn:aws:lambda:eu-west-1:1:layer:x"]
+)
+def test_binding_refuses_a_malformed_arn(arn: str) -> None:
+    with pytest.raises(LambdaEditorError, match="not a Lambda function ARN"):
+        binding(FunctionArn=arn)
+
+
+def test_with_configuration_updates_what_the_deploy_returned() -> None:
+    bound = binding()
+    updated = bound.with_configuration(
+        {"RevisionId": "rev-2", "CodeSha256": "sha-2", "Timeout": 60}
+    )
+    assert (updated.revision_id, updated.code_sha256, updated.timeout) == ("rev-2", "sha-2", 60)
+    assert (updated.profile, updated.endpoint_url) == (bound.profile, bound.endpoint_url)
+    assert updated.downloaded_at == bound.downloaded_at
+    assert updated.environment == bound.environment
+    cleared = bound.with_configuration({"Environment": {}})
+    assert cleared.environment == {}
+
+
+# --- the marker -------------------------------------------------------------------------------
+
+
+def test_marker_round_trip(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    loaded = Workspace.load(str(tmp_path / "fn"))
+    assert loaded == created
+    assert loaded.root == str(tmp_path / "fn")
+    marker = json.loads(Path(created.marker_path).read_text())
+    assert marker["version"] == 1
+    assert marker["manifest"]["app.py"]["mode"] == "0644"
+    if os.name != "nt":
+        assert stat.S_IMODE(os.stat(created.marker_path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(created.metadata_dir).st_mode) == 0o700
+    assert os.listdir(created.metadata_dir) == ["function.json"]  # no temporary file left
+
+
+def test_marker_ignores_unknown_future_keys(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    marker = Path(created.marker_path)
+    data = json.loads(marker.read_text())
+    data["layers"] = ["arn:aws:lambda:eu-west-1:1:layer:x:1"]
+    data["binding"]["snap_start"] = {"ApplyOn": "None"}
+    marker.write_text(json.dumps(data))
+    assert Workspace.load(created.root) == created
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "does not hold a JSON object"),
+        ('{"version": 1, "manifest": {}}', "lacks binding"),
+        ('{"version": 1, "binding": {"function_arn": "x"}}', "lacks account"),
+        ('{"version": 1, "binding": 5}', "binding is malformed"),
+    ],
+)
+def test_corrupt_marker_names_the_file(tmp_path: Path, content: str, why: str) -> None:
+    marker = tmp_path / ".lambda-editor" / "function.json"
+    marker.parent.mkdir()
+    marker.write_text(content)
+    with pytest.raises(LambdaEditorError) as failure:
+        Workspace.load(str(tmp_path))
+    assert str(marker) in str(failure.value)
+    assert "corrupt" in str(failure.value)
+    assert why in str(failure.value)
+
+
+def test_corrupt_manifest_in_marker(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    data = json.loads(Path(created.marker_path).read_text())
+    data["manifest"]["app.py"] = {"sha256": "x"}
+    Path(created.marker_path).write_text(json.dumps(data))
+    with pytest.raises(LambdaEditorError, match=r"corrupt.*app\.py"):
+        Workspace.load(created.root)
+
+
+def test_load_without_a_marker(tmp_path: Path) -> None:
+    with pytest.raises(LambdaEditorError, match="not a Lambda Editor workspace"):
+        Workspace.load(str(tmp_path))
+
+
+def test_find_from_a_nested_file_and_outside(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    nested = tmp_path / "fn" / "lib" / "deep" / "mod.py"
+    nested.parent.mkdir(parents=True)
+    nested.write_text("")
+    assert Workspace.find(str(nested)) == created
+    assert Workspace.find(str(nested.parent)) == created
+    assert Workspace.find(str(tmp_path / "fn" / "unsaved.py")) == created
+    assert Workspace.find(str(tmp_path)) is None
+
+
+def test_with_deployment_then_save(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    (tmp_path / "fn" / "app.py").write_text("changed")
+    new_manifest = build_package(created.root).manifest
+    deployed = created.with_deployment({"RevisionId": "rev-2", "CodeSha256": "sha-2"}, new_manifest)
+    assert Workspace.load(created.root).binding.revision_id == "rev-1"  # the caller saves
+    deployed.save()
+    loaded = Workspace.load(created.root)
+    assert (loaded.binding.revision_id, loaded.manifest) == ("rev-2", new_manifest)
+
+
+def test_undeployed_changes(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    assert not created.undeployed_changes()
+    root = tmp_path / "fn"
+    (root / "app.py").write_text("changed")
+    (root / "new.py").write_text("")
+    (root / "notes.md").write_text("")
+    (Path(created.events_dir)).mkdir()
+    (Path(created.events_dir) / "ping.json").write_text("{}")
+    diff = created.undeployed_changes(["*.md"])
+    assert (diff.changed, diff.added, diff.removed) == (["app.py"], ["new.py"], [])
+
+
+def test_a_fresh_download_has_no_undeployed_changes(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "app.py").write_text("x")
+    (source / "bootstrap").write_text("#!/bin/sh")
+    (source / "bootstrap").chmod(0o755)
+    archive = tmp_path / "code.zip"
+    archive.write_bytes(build_package(str(source)).data)
+    root = tmp_path / "ws" / "fn"
+    created = Workspace.create(str(root), binding(), extract_package(str(archive), str(root)))
+    assert not created.undeployed_changes()
+
+
+# --- handler_path -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("runtime", "handler", "files", "expected"),
+    [
+        ("python3.12", "app.handler", ["app.py"], "app.py"),
+        ("python3.12", "pkg.mod.handler", ["pkg/mod.py"], "pkg/mod.py"),
+        ("python3.12", "pkg.handler", ["pkg/__init__.py"], "pkg/__init__.py"),
+        ("python3.12", "src/app.handler", ["src/app.py"], "src/app.py"),
+        ("python3.12", "missing.handler", ["app.py"], None),
+        ("nodejs20.x", "index.handler", ["index.mjs"], "index.mjs"),
+        ("nodejs20.x", "src/index.handler", ["src/index.js"], "src/index.js"),
+        ("nodejs20.x", "index.handler", ["index.cjs"], "index.cjs"),
+        ("provided.al2023", "bootstrap", ["bootstrap"], None),
+        ("python3.12", "../../etc/passwd.x", [], None),
+    ],
+)
+def test_handler_path(
+    tmp_path: Path, runtime: str, handler: str, files: List[str], expected: Optional[str]
+) -> None:
+    root = tmp_path / "fn"
+    for rel_path in files:
+        (root / rel_path).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel_path).write_text("")
+    found = Workspace(str(root), binding(Runtime=runtime, Handler=handler), {}).handler_path()
+    assert found == (str(root.joinpath(*expected.split("/"))) if expected else None)
+
+
+# --- where workspaces live --------------------------------------------------------------------
+
+
+def test_workspace_path(tmp_path: Path) -> None:
+    assert workspace_path(str(tmp_path), "123", "eu-west-1", "my-fn") == str(
+        tmp_path / "123" / "eu-west-1" / "my-fn"
+    )
+    for bad in ("..", "a/b", "", ".hidden", "a\\b"):
+        with pytest.raises(LambdaEditorError):
+            workspace_path(str(tmp_path), "123", "eu-west-1", bad)
+
+
+def test_default_workspace_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert default_workspace_root("/cache") == os.path.join("/cache", "LambdaEditor", "workspaces")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_workspace_root() == os.path.join(str(tmp_path), "lambda-editor", "workspaces")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert default_workspace_root() == os.path.join(
+        os.path.expanduser("~"), ".cache", "lambda-editor", "workspaces"
+    )
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert default_workspace_root().startswith(
+        os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    )
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
+    assert default_workspace_root() == os.path.join(str(tmp_path), "lambda-editor", "workspaces")
+
+
+def test_backup_keeps_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = make_workspace(tmp_path / "fn")
+    (tmp_path / "fn" / "local-edit.py").write_text("mine")
+    monkeypatch.setattr(workspace_module, "_backup_stamp", lambda: "20240102-030405")
+    first = backup_workspace(created.root)
+    assert first == str(tmp_path / "fn.backup-20240102-030405")
+    assert not (tmp_path / "fn").exists()
+    assert (Path(first) / "local-edit.py").read_text() == "mine"
+    assert Workspace.load(first).binding == created.binding
+    make_workspace(tmp_path / "fn")
+    assert backup_workspace(created.root) == first + "-2"
+
+
+def test_backup_of_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(LambdaEditorError, match="not a folder"):
+        backup_workspace(str(tmp_path / "nope"))
+
+
+def test_list_workspaces(tmp_path: Path) -> None:
+    assert list_workspaces(str(tmp_path / "missing")) == []
+    root = tmp_path / "workspaces"
+    first = make_workspace(Path(workspace_path(str(root), "123456789012", "eu-west-1", "my-fn")))
+    other_arn = "arn:aws:lambda:us-east-1:123456789012:function:other"
+    second = make_workspace(
+        Path(workspace_path(str(root), "123456789012", "us-east-1", "other")),
+        FunctionArn=other_arn,
+        FunctionName="other",
+    )
+    backup_workspace(first.root)
+    first = make_workspace(Path(first.root))
+    corrupt = root / "123456789012" / "eu-west-1" / "broken" / ".lambda-editor"
+    corrupt.mkdir(parents=True)
+    (corrupt / "function.json").write_text("{")
+    (root / "123456789012" / "eu-west-1" / "plain-folder").mkdir()
+    assert list_workspaces(str(root)) == [first, second]
