@@ -1,0 +1,127 @@
+"""moto's server application and its Lambda models, used one request at a time.
+
+This module imports moto and werkzeug at load: `server` imports it only once it has checked that
+moto is installed. moto's backends are plain dicts and objects without locks, and the server
+answers on several threads, so every use of moto goes through `MotoBackend`'s lock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.core.base_backend import BackendDict
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import run_wsgi_app
+from werkzeug.wrappers import Response
+
+from .state import LATEST, FunctionKey
+
+WSGIApp = Any
+
+
+@dataclass
+class MotoAnswer:
+    """moto's complete response to one request."""
+
+    status: int
+    headers: List[Tuple[str, str]]
+    body: bytes
+
+    def json(self) -> Optional[Dict[str, Any]]:
+        """The body as a JSON object, or None when it is not one (errors, empty bodies)."""
+        if self.status >= 300 or not self.body:
+            return None
+        try:
+            document = json.loads(self.body)
+        except ValueError:
+            return None
+        return document if isinstance(document, dict) else None
+
+    def with_json(self, document: Dict[str, Any]) -> MotoAnswer:
+        return MotoAnswer(self.status, self.headers, json.dumps(document).encode())
+
+    def response(self) -> Response:
+        return Response(self.body, status=self.status, headers=self.headers)
+
+
+class MotoBackend:
+    """The moto server application plus direct reads of its Lambda functions."""
+
+    def __init__(self) -> None:
+        self._app = DomainDispatcherApplication(create_backend_app)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def reset() -> None:
+        """Forget everything moto holds in this process (functions, roles, buckets, ...)."""
+        BackendDict.reset()
+
+    def call(self, environ: Dict[str, Any]) -> MotoAnswer:
+        """Run one request through moto and collect the whole answer."""
+        with self._lock:
+            app_iter, status, headers = run_wsgi_app(self._app, environ, buffered=True)
+            try:
+                body = b"".join(app_iter)
+            finally:
+                getattr(app_iter, "close", lambda: None)()
+        # The body may be rewritten: the outgoing Response computes its own length.
+        kept = [(key, value) for key, value in headers.items() if key.lower() != "content-length"]
+        return MotoAnswer(int(status.split()[0]), kept, body)
+
+    def function_arn(self, account: str, region: str, name: str) -> Optional[str]:
+        """The unqualified ARN of an existing function, None when there is none."""
+        with self._lock:
+            function = _find(account, region, name, None)
+            return function.function_arn if function else None
+
+    def code(self, key: FunctionKey) -> Optional[Tuple[bytes, str]]:
+        """The deployed zip of a function version and its CodeSha256."""
+        account, region, name, version = key
+        with self._lock:
+            function = _find(account, region, name, version)
+            if function is None or not getattr(function, "code_bytes", None):
+                return None
+            return function.code_bytes, function.code_sha_256
+
+    def invocation_target(
+        self, account: str, region: str, name: str, qualifier: Optional[str]
+    ) -> Optional[Tuple[Dict[str, Any], bytes]]:
+        """The configuration and zip of the function an Invoke names."""
+        with self._lock:
+            function = _find(account, region, name, qualifier)
+            if function is None:
+                return None
+            return function.get_configuration(), getattr(function, "code_bytes", b"")
+
+
+def _find(
+    account: str, region: str, name: str, qualifier: Optional[str]
+) -> Optional[LambdaFunction]:
+    qualifier = None if qualifier == LATEST else qualifier
+    try:
+        return lambda_backends[account][region].get_function(name, qualifier)
+    except (LambdaClientError, KeyError):
+        return None
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without the access log: code URLs carry a token, like a presigned
+    URL, and must not be printed."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        return
+
+
+def bind(app: WSGIApp, port: int) -> BaseWSGIServer:
+    """A threaded HTTP server for `app` listening on 127.0.0.1:port (0: a free port)."""
+    return make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietRequestHandler)

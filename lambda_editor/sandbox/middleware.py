@@ -1,0 +1,396 @@
+"""The WSGI layer in front of moto that makes the endpoint answer like AWS Lambda.
+
+Where moto 5.2 differs from AWS, and what this layer does about it:
+- `Code.Location` points at an AWS host that cannot be fetched: it is rewritten to a URL of this
+  endpoint that serves the function's zip, bound by a token to the code it was issued for.
+- Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
+  RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
+- ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
+- Invoke would need Docker: it goes to the sandbox's `InvokeHandler` instead.
+Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import io
+import json
+import logging
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
+from urllib.parse import parse_qs, quote, unquote
+
+from werkzeug.wrappers import Response
+
+from .backend import MotoAnswer, MotoBackend
+from .invoke import InvokeHandler, InvokeRequest, service_error
+from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
+
+_log = logging.getLogger(__name__)
+
+_FUNCTION_PATH = re.compile(r"^/2015-03-31/functions(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?/?$")
+_CODE_PATH_PREFIX = "/_sandbox/code/"
+_CODE_PATH = re.compile(
+    r"^/_sandbox/code/(?P<account>[^/]+)/(?P<region>[^/]+)/(?P<name>[^/]+)/(?P<version>[^/]+)$"
+)
+# SigV4: "Credential=AKID/20240101/us-east-1/lambda/aws4_request"; moto picks the region likewise.
+_CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
+_MOTO_TIME = re.compile(r"^(?P<seconds>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?Z$")
+
+# ListFunctions returns at most 50 functions a page, whatever MaxItems asks for.
+_PAGE_LIMIT = 50
+# Fields AWS leaves out of ListFunctions' configurations (GetFunction has them).
+_NOT_LISTED = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus")
+
+# (method, sub-resource) → operation, for paths that name a function.
+_OPERATIONS = {
+    ("GET", ""): "GetFunction",
+    ("DELETE", ""): "DeleteFunction",
+    ("GET", "configuration"): "GetFunctionConfiguration",
+    ("PUT", "configuration"): "UpdateFunctionConfiguration",
+    ("PUT", "code"): "UpdateFunctionCode",
+    ("POST", "invocations"): "Invoke",
+    ("POST", "versions"): "PublishVersion",
+}
+# Updates that put the function InProgress; PublishVersion is refused during one but starts none.
+_PHASED_UPDATES = ("UpdateFunctionCode", "UpdateFunctionConfiguration")
+_GUARDED = (*_PHASED_UPDATES, "PublishVersion")
+
+_CHUNK = 1 << 20
+
+
+@dataclass
+class _Call:
+    """One incoming request, its body read and the account and region it addresses."""
+
+    environ: Dict[str, Any]
+    body: bytes
+    account: str
+    region: str
+
+    @property
+    def method(self) -> str:
+        return str(self.environ["REQUEST_METHOD"])
+
+    def param(self, name: str) -> Optional[str]:
+        values = parse_qs(self.environ.get("QUERY_STRING", "")).get(name)
+        return values[0] if values else None
+
+
+class SandboxApp:
+    """The WSGI application the sandbox serves: moto with AWS's behaviour filled in."""
+
+    def __init__(
+        self,
+        moto: MotoBackend,
+        registry: FunctionRegistry,
+        account_id: str,
+        default_region: str,
+        invoke_handler: Callable[[], InvokeHandler],
+    ) -> None:
+        self._moto = moto
+        self._registry = registry
+        self._account_id = account_id
+        self._default_region = default_region
+        self._invoke_handler = invoke_handler
+        # Signs code URLs, so a URL only serves the code it was issued for (like a presigned URL).
+        self._code_key = secrets.token_bytes(32)
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            response = self._respond(environ)
+        except Exception as exc:
+            # Any failure must reach the SDK as an AWS-shaped error, not as a dropped connection.
+            _log.exception("The sandbox failed to answer %s", environ.get("PATH_INFO"))
+            message = f"The local endpoint failed: {exc!r}"
+            response = _error(500, "ServiceException", message, "Message")
+        return response(environ, start_response)
+
+    def _respond(self, environ: Dict[str, Any]) -> Response:
+        path = environ.get("PATH_INFO", "")
+        code_match = _CODE_PATH.match(path)
+        if code_match and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            return self._serve_code(code_match, environ)
+        call = self._call(environ)
+        match = _FUNCTION_PATH.match(path)
+        if match is None:
+            return self._moto.call(call.environ).response()
+        if match.group("name") is None:
+            if call.method == "GET":
+                return self._list_functions(call)
+            return self._forward(call).response()  # CreateFunction
+        return self._function_request(call, match)
+
+    def _function_request(self, call: _Call, match: re.Match[str]) -> Response:
+        name, qualifier = split_function_identifier(match.group("name"))
+        qualifier = call.param("Qualifier") or qualifier
+        operation = _OPERATIONS.get((call.method, match.group("sub") or ""), "")
+        if operation == "Invoke":
+            return self._invoke(call, name, qualifier)
+        if operation in _GUARDED:
+            return self._update(call, operation, name)
+        answer = self._forward(call)
+        if operation == "DeleteFunction" and answer.status < 300:
+            self._registry.forget(call.account, call.region, name, qualifier)
+        return answer.response()
+
+    def _call(self, environ: Dict[str, Any]) -> _Call:
+        body = _read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        # moto takes the account from this header; any credentials are accepted.
+        account = environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", self._account_id)
+        found = _CREDENTIAL_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = found.group("region") if found else self._default_region
+        return _Call(environ, body, account, region)
+
+    def _forward(self, call: _Call) -> MotoAnswer:
+        return self._decorated(call, self._moto.call(call.environ))
+
+    def _update(self, call: _Call, operation: str, name: str) -> Response:
+        if operation == "UpdateFunctionCode":
+            self._registry.count_update_code(name)
+        arn = self._moto.function_arn(call.account, call.region, name)
+        request = _json_object(call.body)
+        if arn is None or request.get("DryRun"):
+            return self._forward(call).response()  # moto answers "not found" or validates only
+        key = (call.account, call.region, name, LATEST)
+        try:
+            self._registry.begin_update(key, arn, request.get("RevisionId"))
+        except UpdateRefused as refusal:
+            return _error(refusal.status, refusal.code, refusal.message)
+        starts_phase = operation in _PHASED_UPDATES
+        applied = False
+        try:
+            answer = self._moto.call(call.environ)
+            applied = answer.status < 300
+        finally:
+            self._registry.finish_update(key, applied, starts_phase)
+        return self._decorated(call, answer).response()
+
+    def _decorated(self, call: _Call, answer: MotoAnswer) -> MotoAnswer:
+        """moto's answer, each configuration in it completed as AWS would send it."""
+        document = answer.json()
+        if document is None:
+            return answer
+        for configuration in _configurations(document):
+            key = configuration_key(configuration)
+            if key:
+                _normalise_last_modified(configuration)
+                configuration.update(self._registry.describe(key))
+        code, function = document.get("Code"), document.get("Configuration")
+        if isinstance(code, dict) and "Location" in code and isinstance(function, dict):
+            code["Location"] = self._code_url(call, function)
+        return answer.with_json(document)
+
+    def _list_functions(self, call: _Call) -> Response:
+        try:
+            limit = _page_size(call.param("MaxItems"))
+            after = _decode_marker(call.param("Marker"))
+        except ValueError as exc:
+            return _error(400, "InvalidParameterValueException", str(exc))
+        answer = self._forward(call)
+        document = answer.json()
+        if document is None:
+            return answer.response()
+        functions = sorted(document.get("Functions", []), key=lambda config: config["FunctionArn"])
+        remaining = [config for config in functions if not after or config["FunctionArn"] > after]
+        page = remaining[:limit]
+        for configuration in page:
+            for field in _NOT_LISTED:
+                configuration.pop(field, None)
+        result: Dict[str, Any] = {"Functions": page}
+        if len(remaining) > limit:
+            result["NextMarker"] = _encode_marker(page[-1]["FunctionArn"])
+        return _json_response(200, result)
+
+    def _invoke(self, call: _Call, name: str, qualifier: Optional[str]) -> Response:
+        self._registry.count_invoke(name)
+        target = self._moto.invocation_target(call.account, call.region, name, qualifier)
+        if target is None:
+            arn = f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
+            arn += f":{qualifier}" if qualifier else ""
+            return _error(404, "ResourceNotFoundException", f"Function not found: {arn}", "Message")
+        configuration, code = target
+        headers = {
+            key[5:].replace("_", "-").title(): str(value)
+            for key, value in call.environ.items()
+            if key.startswith("HTTP_")
+        }
+        request = InvokeRequest(
+            account_id=call.account,
+            region=call.region,
+            function_name=name,
+            qualifier=qualifier,
+            payload=call.body,
+            headers=headers,
+            configuration=configuration,
+            code=code,
+        )
+        try:
+            result = self._invoke_handler()(request)
+        except Exception as exc:
+            _log.exception("The invoke handler failed for %s", name)
+            result = service_error(500, "ServiceException", f"The local runner failed: {exc!r}")
+        mimetype = None if _has_header(result.headers, "content-type") else "application/json"
+        return Response(
+            result.payload, status=result.status, headers=result.headers, mimetype=mimetype
+        )
+
+    def _code_url(self, call: _Call, configuration: Dict[str, Any]) -> str:
+        key = configuration_key(configuration)
+        assert key is not None  # GetFunction's configuration always has its FunctionArn
+        account, region, name, version = key
+        host = call.environ.get("HTTP_HOST") or call.environ.get("SERVER_NAME", "127.0.0.1")
+        token = self._code_token(key, str(configuration.get("CodeSha256", "")))
+        return (
+            f"http://{host}{_CODE_PATH_PREFIX}{account}/{region}/{quote(name)}/"
+            f"{quote(version, safe='')}?token={token}"
+        )
+
+    def _code_token(self, key: FunctionKey, code_sha256: str) -> str:
+        message = "/".join((*key, code_sha256)).encode()
+        return hmac.new(self._code_key, message, hashlib.sha256).hexdigest()
+
+    def _serve_code(self, match: re.Match[str], environ: Dict[str, Any]) -> Response:
+        key = (match["account"], match["region"], unquote(match["name"]), unquote(match["version"]))
+        found = self._moto.code(key)
+        if found is None:
+            return _download_error(404, "NoSuchKey", "The specified key does not exist.")
+        code, code_sha256 = found
+        token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [""])[0]
+        if not hmac.compare_digest(token, self._code_token(key, code_sha256)):
+            return _download_error(
+                403,
+                "AccessDenied",
+                "This code URL is invalid or the function's code changed since it was issued: "
+                "call GetFunction for a new one.",
+            )
+        return Response(
+            _chunks(code),
+            mimetype="application/zip",
+            headers={"Content-Length": str(len(code))},
+            direct_passthrough=True,
+        )
+
+
+def split_function_identifier(identifier: str) -> Tuple[str, Optional[str]]:
+    """(name, qualifier) from a name, `name:qualifier`, a partial ARN or a full ARN."""
+    parts = unquote(identifier).split(":")
+    if len(parts) >= 3 and "function" in parts[1:-1]:
+        parts = parts[parts.index("function", 1) + 1 :]
+    return parts[0], (parts[1] if len(parts) > 1 else None)
+
+
+def configuration_key(configuration: Dict[str, Any]) -> Optional[FunctionKey]:
+    """The registry key of a configuration: account, region and name from its ARN, and version."""
+    arn = str(configuration.get("FunctionArn", ""))
+    parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+    if len(parts) < 7 or parts[5] != "function":
+        return None
+    return parts[4], parts[3], parts[6], str(configuration.get("Version") or LATEST)
+
+
+def _configurations(document: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+    """Every function configuration in a Lambda answer, whatever operation it comes from."""
+    if "FunctionArn" in document and "CodeSha256" in document:
+        yield document
+    if isinstance(document.get("Configuration"), dict):
+        yield document["Configuration"]
+    for listed in ("Functions", "Versions"):
+        for configuration in document.get(listed) or []:
+            if isinstance(configuration, dict):
+                yield configuration
+
+
+def _normalise_last_modified(configuration: Dict[str, Any]) -> None:
+    """moto writes 2024-05-01T12:00:00.123456000Z; Lambda writes 2024-05-01T12:00:00.123+0000."""
+    found = _MOTO_TIME.match(str(configuration.get("LastModified", "")))
+    if found:
+        fraction = (found.group("fraction") or "").ljust(3, "0")[:3]
+        configuration["LastModified"] = f"{found.group('seconds')}.{fraction}+0000"
+
+
+def _read_body(environ: Dict[str, Any]) -> bytes:
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return bytes(stream.read(int(length)))
+    if environ.get("wsgi.input_terminated"):  # chunked transfer: the server ends the stream
+        return bytes(stream.read())
+    return b""
+
+
+def _json_object(body: bytes) -> Dict[str, Any]:
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _page_size(max_items: Optional[str]) -> int:
+    if max_items is None:
+        return _PAGE_LIMIT
+    if not max_items.isdigit() or int(max_items) < 1:
+        raise ValueError(f"MaxItems must be a positive integer, not {max_items!r}.")
+    return min(int(max_items), _PAGE_LIMIT)
+
+
+def _encode_marker(arn: str) -> str:
+    return base64.urlsafe_b64encode(arn.encode()).decode()
+
+
+def _decode_marker(marker: Optional[str]) -> Optional[str]:
+    if not marker:
+        return None
+    try:
+        return base64.b64decode(marker.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError("The Marker is not one this endpoint returned.") from None
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(data), _CHUNK):
+        yield bytes(view[start : start + _CHUNK])
+
+
+def _has_header(headers: Dict[str, str], name: str) -> bool:
+    return any(key.lower() == name for key in headers)
+
+
+def _json_response(status: int, document: Dict[str, Any]) -> Response:
+    return Response(
+        json.dumps(document),
+        status=status,
+        mimetype="application/json",
+        headers={"x-amzn-RequestId": str(uuid.uuid4())},
+    )
+
+
+def _error(status: int, code: str, message: str, message_key: str = "message") -> Response:
+    """A Lambda error as botocore parses it: the code in `x-amzn-ErrorType`, the text in the body.
+
+    `message_key` follows the service model: PreconditionFailedException and
+    ResourceConflictException spell it `message`, ResourceNotFoundException `Message`.
+    """
+    fault = "Service" if status >= 500 else "User"
+    response = _json_response(status, {"Type": fault, message_key: message})
+    response.headers["x-amzn-ErrorType"] = code
+    return response
+
+
+def _download_error(status: int, code: str, message: str) -> Response:
+    """An error of the code download, shaped like S3's (the host a real Code.Location names)."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    )
+    return Response(body, status=status, mimetype="application/xml")
