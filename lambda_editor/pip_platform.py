@@ -1,0 +1,372 @@
+"""pip for Lambda's platform: which wheels a function can load, and how to run pip for it.
+
+Lambda runs CPython on Amazon Linux: python3.12 and newer on Amazon Linux 2023 (glibc 2.34), older
+runtimes on Amazon Linux 2 (glibc 2.26). pip is told that platform with `--platform`,
+`--python-version` and `--implementation`, so the same command works from macOS or Windows, and
+`--only-binary=:all:` (which pip requires with those options) keeps it from compiling anything for
+the machine it runs on.
+
+pip matches platform tags exactly, so every tag the function's glibc accepts is listed, newest
+first (pip prefers the earlier ones when several wheels of a version fit), like the list pip builds
+for its own machine: `manylinux_2_Y` down to 2_17 for aarch64, down to 2_5 for x86_64, each legacy
+alias (`manylinux2014` = 2_17, `manylinux2010` = 2_12, `manylinux1` = 2_5) beside its equivalent.
+A `manylinux_2_28` wheel is never offered to an Amazon Linux 2 runtime: it would fail at import
+with "GLIBC_2.28 not found".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from .errors import LambdaEditorError
+
+# The first runtime on Amazon Linux 2023, and each Amazon Linux's glibc.
+_FIRST_AL2023_PYTHON = (3, 12)
+_AL2023_GLIBC = (2, 34)
+_AL2_GLIBC = (2, 26)
+
+_MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+# The oldest glibc each machine has manylinux wheels for (PEP 600, as in packaging's _manylinux).
+_OLDEST_GLIBC_MINOR = {"x86_64": 5, "aarch64": 17}
+_LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+
+_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
+
+# pip accepts several --platform flags and manylinux_x_y tags since 20.3.
+MINIMUM_PIP = (20, 3)
+_PIP_VERSION = re.compile(r"^pip (\d+)\.(\d+)")
+_PIP_CHECK_TIMEOUT = 60
+
+OutputCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LambdaPlatform:
+    """What a function's code runs on: CPython version, machine and glibc."""
+
+    runtime: str  # "python3.12"
+    python_version: Tuple[int, int]
+    machine: str  # "x86_64" or "aarch64"
+    glibc: Tuple[int, int]
+
+    @property
+    def python(self) -> str:
+        """The version pip's `--python-version` takes: `3.12`."""
+        return ".".join(map(str, self.python_version))
+
+    @property
+    def amazon_linux(self) -> str:
+        return "Amazon Linux 2023" if self.glibc == _AL2023_GLIBC else "Amazon Linux 2"
+
+    def platform_tags(self) -> List[str]:
+        """Every manylinux tag this platform loads, newest glibc first."""
+        major, newest_minor = self.glibc
+        tags: List[str] = []
+        for minor in range(newest_minor, _OLDEST_GLIBC_MINOR[self.machine] - 1, -1):
+            tags.append(f"manylinux_{major}_{minor}_{self.machine}")
+            legacy = _LEGACY_MANYLINUX.get(minor)
+            if legacy:
+                tags.append(f"{legacy}_{self.machine}")
+        return tags
+
+    def describe(self) -> str:
+        """For messages: `manylinux aarch64, CPython 3.11, glibc 2.26 or older (Amazon Linux 2)`."""
+        glibc = ".".join(map(str, self.glibc))
+        return (
+            f"manylinux {self.machine}, CPython {self.python}, "
+            f"glibc {glibc} or older ({self.amazon_linux})"
+        )
+
+
+def lambda_platform(runtime: Optional[str], architecture: str) -> LambdaPlatform:
+    """The platform of a function with this runtime (`python3.12`) and architecture (`arm64`)."""
+    match = _RUNTIME.match(runtime or "")
+    if not match:
+        what = f"runs {runtime}" if runtime else "has no runtime (a container image)"
+        raise LambdaEditorError(
+            f"Dependencies can only be installed for Python functions; this one {what}.",
+            "Package dependencies for other runtimes with their own tools.",
+        )
+    machine = _MACHINES.get(architecture)
+    if machine is None:
+        raise LambdaEditorError(
+            f"Unknown Lambda architecture {architecture!r}: expected x86_64 or arm64."
+        )
+    version = (int(match.group(1)), int(match.group(2)))
+    glibc = _AL2023_GLIBC if version >= _FIRST_AL2023_PYTHON else _AL2_GLIBC
+    return LambdaPlatform(runtime or "", version, machine, glibc)
+
+
+def pip_platform_args(runtime: str, architecture: str) -> List[str]:
+    """The pip options that select wheels for the function's platform instead of this machine's."""
+    platform = lambda_platform(runtime, architecture)
+    args = [
+        "--implementation",
+        "cp",
+        "--python-version",
+        platform.python,
+        "--only-binary=:all:",
+    ]
+    for tag in platform.platform_tags():
+        args += ["--platform", tag]
+    return args
+
+
+def pip_base_command(interpreter: str, subcommand: str) -> List[str]:
+    """`python -m pip SUBCOMMAND` with the options every non-interactive run needs."""
+    return [
+        interpreter,
+        "-m",
+        "pip",
+        subcommand,
+        "--disable-pip-version-check",
+        "--no-input",
+        "--progress-bar",
+        "off",
+    ]
+
+
+def build_pip_command(
+    interpreter: str,
+    target_dir: str,
+    specs: Sequence[str],
+    requirements_file: Optional[str] = None,
+    *,
+    runtime: str,
+    architecture: str,
+    extra_pip_args: Sequence[str] = (),
+) -> List[str]:
+    """The argv of `pip install --target target_dir` for the function's platform.
+
+    `--no-compile`: bytecode compiled here would be for this machine's Python, not Lambda's.
+    """
+    check_requirement_specs(specs)
+    if not specs and not requirements_file:
+        raise LambdaEditorError("Nothing to install: give a requirement or a requirements file.")
+    requirements = ["-r", requirements_file] if requirements_file else []
+    return [
+        *pip_base_command(interpreter, "install"),
+        "--target",
+        target_dir,
+        "--no-compile",
+        *pip_platform_args(runtime, architecture),
+        *extra_pip_args,
+        *requirements,
+        *specs,
+    ]
+
+
+def check_requirement_specs(specs: Sequence[str]) -> None:
+    """Refuse pip options typed where requirements are expected (`-e .`, `--index-url ...`)."""
+    for spec in specs:
+        if spec.startswith("-"):
+            raise LambdaEditorError(
+                f"{spec!r} is a pip option, not a requirement.",
+                "Give requirement specifiers only, e.g. `requests pydantic==2.*`.",
+            )
+
+
+# --- the interpreter that runs pip ------------------------------------------------------------
+
+# Windows installs often have no `python3` command.
+_DEFAULT_INTERPRETERS = ("python3", "python") if os.name == "nt" else ("python3",)
+_pip_checked: Dict[str, Tuple[int, int]] = {}
+
+
+def find_interpreter(configured: Optional[str] = None) -> str:
+    """The Python that runs pip: the `python_interpreter` setting, else `python3` on PATH.
+
+    Never the editor's embedded Python: it has no pip, and is not the one the user manages.
+    """
+    if configured:
+        found = shutil.which(os.path.expanduser(configured))
+        if found is None:
+            raise LambdaEditorError(
+                f"The python_interpreter setting names {configured!r}, "
+                "which is not an executable Python.",
+                "Set it to the full path of a Python 3 (e.g. /usr/bin/python3), "
+                "or clear it to use python3 from PATH.",
+            )
+        return found
+    for name in _DEFAULT_INTERPRETERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise LambdaEditorError(
+        "No python3 was found on PATH to run pip.",
+        "Install Python 3, or set python_interpreter to the full path of one.",
+    )
+
+
+def check_pip(interpreter: str) -> Tuple[int, int]:
+    """pip's (major, minor) for the interpreter; a clear error when it is missing or too old."""
+    if interpreter in _pip_checked:
+        return _pip_checked[interpreter]
+    try:
+        completed = subprocess.run(
+            [interpreter, "-m", "pip", "--version"],
+            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=pip_environment(),
+            timeout=_PIP_CHECK_TIMEOUT,
+            creationflags=_NO_WINDOW,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LambdaEditorError(
+            f"Could not run {interpreter}: {exc}.",
+            "Set python_interpreter to the full path of a working Python 3.",
+        ) from exc
+    match = _PIP_VERSION.match(completed.stdout.decode("utf-8", "replace"))
+    if completed.returncode != 0 or match is None:
+        raise LambdaEditorError(
+            f"pip is not available for {interpreter}.",
+            f"Install pip for that Python (`{interpreter} -m ensurepip --user`), "
+            "or set python_interpreter to a Python that has pip.",
+        )
+    version = (int(match.group(1)), int(match.group(2)))
+    if version < MINIMUM_PIP:
+        raise LambdaEditorError(
+            f"pip {version[0]}.{version[1]} of {interpreter} is too old to pick wheels for "
+            f"another platform (it needs {MINIMUM_PIP[0]}.{MINIMUM_PIP[1]} or newer).",
+            f"Upgrade it: `{interpreter} -m pip install --user --upgrade pip`.",
+        )
+    _pip_checked[interpreter] = version
+    return version
+
+
+# --- running pip ------------------------------------------------------------------------------
+
+_NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing up on Windows
+_CANCEL_POLL_SECONDS = 0.2
+
+
+def pip_environment() -> Dict[str, str]:
+    """The environment pip runs in: the user's, made safe for an unattended `--target` install.
+
+    Unbuffered UTF-8 output, so lines stream as pip writes them; PYTHONHOME and PYTHONPATH
+    removed, since they may point at another Python's libraries (the editor's); a pip
+    configuration's `user = true` or `require-virtualenv` would refuse `--target`; the warning
+    about running as root concerns installs into a system Python, not into a folder.
+    """
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONHOME", "PYTHONPATH")
+    }
+    env.update(
+        PYTHONUNBUFFERED="1",
+        PYTHONIOENCODING="utf-8",
+        PIP_USER="0",
+        PIP_REQUIRE_VIRTUALENV="0",
+        PIP_ROOT_USER_ACTION="ignore",
+    )
+    return env
+
+
+def run_streaming(
+    argv: Sequence[str],
+    on_output: OutputCallback,
+    cancel: Optional[threading.Event] = None,
+    env: Optional[Dict[str, str]] = None,
+) -> int:
+    """Run argv, passing each line of its output (stdout and stderr) to on_output as it comes.
+
+    Setting `cancel` terminates the process (and, on POSIX, the processes it started, such as a
+    build backend). Returns the exit status; the caller checks `cancel` to tell a cancelled run.
+    """
+    process = subprocess.Popen(
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        creationflags=_NO_WINDOW,
+        start_new_session=os.name != "nt",
+    )
+    if cancel is not None:
+        threading.Thread(target=_terminate_on_cancel, args=(process, cancel), daemon=True).start()
+    assert process.stdout is not None
+    try:
+        with process.stdout:
+            for raw in iter(process.stdout.readline, b""):
+                on_output(raw.decode("utf-8", "replace").rstrip("\r\n"))
+    except BaseException:  # on_output failed, or Ctrl-C in a terminal: pip must not live on
+        _terminate(process)
+        process.wait()
+        raise
+    return process.wait()
+
+
+def _terminate_on_cancel(process: subprocess.Popen[bytes], cancel: threading.Event) -> None:
+    while process.poll() is None:
+        if cancel.wait(_CANCEL_POLL_SECONDS):
+            _terminate(process)
+            return
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if os.name == "nt":
+        process.terminate()
+        return
+    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+        os.killpg(process.pid, signal.SIGTERM)  # its own session: pip and its children only
+
+
+# --- understanding pip's failures -------------------------------------------------------------
+
+_NO_MATCH = re.compile(
+    r"(?:Could not find a version that satisfies the requirement|"
+    r"No matching distribution found for) ([A-Za-z0-9][A-Za-z0-9._-]*)"
+)
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalisation: `Foo_Bar.baz` → `foo-bar-baz`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class NoWheelError(LambdaEditorError):
+    """pip found no wheel of these packages for the function's platform.
+
+    `packages` are the names pip reported: the caller may offer a retry that builds them from
+    source, which `install_dependencies(allow_source_for=...)` allows for pure-Python ones.
+    """
+
+    def __init__(self, packages: Sequence[str], platform: LambdaPlatform) -> None:
+        self.packages = list(packages)
+        self.platform = platform
+        named = ", ".join(self.packages)
+        it = "it is" if len(self.packages) == 1 else "they are"
+        super().__init__(
+            f"No wheel of {named} fits Lambda's platform ({platform.describe()}).",
+            "pip only installs wheels built for that platform; it does not compile code on "
+            "this machine, which could not run on Lambda. Pick a version with a manylinux wheel "
+            f"for {platform.machine} and Python {platform.python}"
+            f"{_glibc_note(platform)}, or, if {it} pure Python, retry allowing a source build.",
+        )
+
+
+def _glibc_note(platform: LambdaPlatform) -> str:
+    if platform.glibc != _AL2_GLIBC:
+        return ""
+    return (
+        f" (wheels for manylinux_2_28 or newer do not load on {platform.runtime}, "
+        "which runs on Amazon Linux 2)"
+    )
+
+
+def packages_without_wheel(output_lines: Sequence[str]) -> List[str]:
+    """The packages pip's output says it found no usable distribution for, in order, once each."""
+    names: Dict[str, str] = {}
+    for line in output_lines:
+        for match in _NO_MATCH.finditer(line):
+            names.setdefault(canonical_name(match.group(1)), match.group(1))
+    return list(names.values())

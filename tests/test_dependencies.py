@@ -1,0 +1,636 @@
+"""Dependencies into vendor/: platform tags, real pip against local wheels, merge, removal, size
+report and the handler's bootstrap lines.
+
+pip never reaches a network: every run gets `--no-index --find-links <wheels built here>`, and the
+machine's pip configuration is switched off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import venv
+
+import pytest
+import wheels
+
+from lambda_editor import dependencies as deps
+from lambda_editor.errors import LambdaEditorError
+from lambda_editor.package import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, build_package
+from lambda_editor.pip_platform import (
+    NoWheelError,
+    build_pip_command,
+    check_pip,
+    find_interpreter,
+    lambda_platform,
+    packages_without_wheel,
+    pip_platform_args,
+    run_streaming,
+)
+from lambda_editor.workspace import Binding, Workspace
+
+PLATFORMS = ("manylinux2014_x86_64", "manylinux2014_aarch64", "manylinux_2_28_x86_64")
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("wheelhouse"))
+    for python in ("cp311", "cp312"):
+        for platform in PLATFORMS:
+            wheels.build_wheel(
+                folder,
+                "tinynative",
+                "1.0",
+                f"{python}-{python}-{platform}",
+                {"tinynative/__init__.py": "", "tinynative/_platform.txt": platform},
+            )
+    wheels.build_wheel(folder, "tinypure", "1.0")
+    wheels.build_wheel(folder, "tinynew", "1.0", "cp311-cp311-manylinux_2_28_x86_64")
+    wheels.build_sdist(folder, "tinysrc", "1.0")
+    wheels.build_sdist(folder, "tinyc", "1.0", "cp311-cp311-linux_x86_64")
+    return folder
+
+
+@pytest.fixture
+def offline_pip(monkeypatch, wheelhouse):
+    """No pip configuration from this machine; the pip options that keep it offline."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for name in ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return ["--no-index", "--find-links", wheelhouse, "--no-cache-dir"]
+
+
+@pytest.fixture
+def root(tmp_path):
+    folder = tmp_path / "fn"
+    folder.mkdir()
+    (folder / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    return str(folder)
+
+
+def install(root, runtime, architecture, specs, pip_args, **options):
+    return deps.install_dependencies(
+        root,
+        runtime,
+        architecture,
+        specs,
+        interpreter=sys.executable,
+        extra_pip_args=pip_args,
+        **options,
+    )
+
+
+def platform_marker(root):
+    with open(os.path.join(root, "vendor", "tinynative", "_platform.txt")) as marker:
+        return marker.read()
+
+
+def tree_digest(folder):
+    """Every path (folders too), file content and link target under folder."""
+    digest = hashlib.sha256()
+    for parent, dirs, files in sorted(os.walk(folder)):
+        dirs.sort()
+        digest.update(f"D {os.path.relpath(parent, folder)}\n".encode())
+        for name in sorted(files):
+            path = os.path.join(parent, name)
+            digest.update(f"F {os.path.relpath(path, folder)}\n".encode())
+            if os.path.islink(path):
+                digest.update(os.readlink(path).encode())
+            else:
+                with open(path, "rb") as source:
+                    digest.update(source.read())
+    return digest.hexdigest()
+
+
+def staging_leftovers(root):
+    metadata = os.path.join(root, ".lambda-editor")
+    return [name for name in os.listdir(metadata) if name.startswith("staging-")]
+
+
+def stage(tmp_path, *wheel_paths):
+    """A folder holding these wheels unpacked, as `pip install --target` leaves them."""
+    site = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
+    for wheel in wheel_paths:
+        wheels.unpack_wheel(wheel, str(site))
+    return str(site)
+
+
+# --- platform tags ----------------------------------------------------------------------------
+
+
+def test_al2023_runtime_accepts_manylinux_up_to_glibc_2_34_newest_first():
+    tags = lambda_platform("python3.12", "x86_64").platform_tags()
+    assert tags[0] == "manylinux_2_34_x86_64"
+    assert "manylinux_2_35_x86_64" not in tags
+    for legacy in ("manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"):
+        assert legacy in tags
+    assert tags.index("manylinux_2_28_x86_64") < tags.index("manylinux2014_x86_64")
+    assert lambda_platform("python3.13", "x86_64").platform_tags() == tags
+
+
+def test_al2_runtime_never_accepts_manylinux_2_27_or_newer():
+    tags = lambda_platform("python3.11", "x86_64").platform_tags()
+    assert tags[0] == "manylinux_2_26_x86_64"
+    assert not any(f"manylinux_2_{minor}_" in tag for tag in tags for minor in range(27, 40))
+    assert "manylinux2014_x86_64" in tags
+    assert lambda_platform("python3.9", "x86_64").glibc == (2, 26)
+
+
+def test_arm64_gets_aarch64_tags_from_manylinux2014_on():
+    tags = lambda_platform("python3.12", "arm64").platform_tags()
+    assert all(tag.endswith("_aarch64") for tag in tags)
+    assert tags[-2:] == ["manylinux_2_17_aarch64", "manylinux2014_aarch64"]
+
+
+def test_pip_platform_args_name_implementation_version_and_binary_only():
+    args = pip_platform_args("python3.11", "arm64")
+    assert args[:5] == ["--implementation", "cp", "--python-version", "3.11", "--only-binary=:all:"]
+    platforms = [args[i + 1] for i, arg in enumerate(args) if arg == "--platform"]
+    assert platforms == lambda_platform("python3.11", "arm64").platform_tags()
+
+
+@pytest.mark.parametrize(
+    ("runtime", "architecture", "expected"),
+    [
+        ("nodejs20.x", "x86_64", "runs nodejs20.x"),
+        (None, "x86_64", "container image"),
+        ("python3.12", "sparc", "Unknown Lambda architecture"),
+    ],
+)
+def test_non_python_runtime_or_unknown_architecture_is_refused(runtime, architecture, expected):
+    with pytest.raises(LambdaEditorError, match=expected):
+        lambda_platform(runtime, architecture)
+
+
+def test_pip_command_targets_the_staging_folder_for_the_platform():
+    argv = build_pip_command(
+        "/usr/bin/python3",
+        "/stage",
+        ["requests==2.*"],
+        "requirements.txt",
+        runtime="python3.12",
+        architecture="x86_64",
+        extra_pip_args=["--no-index"],
+    )
+    assert argv[:4] == ["/usr/bin/python3", "-m", "pip", "install"]
+    assert argv[argv.index("--target") + 1] == "/stage"
+    assert "--no-compile" in argv
+    assert argv[-4:] == ["--no-index", "-r", "requirements.txt", "requests==2.*"]
+    with pytest.raises(LambdaEditorError, match="pip option"):
+        build_pip_command("py", "/s", ["-e", "."], runtime="python3.12", architecture="x86_64")
+    with pytest.raises(LambdaEditorError, match="Nothing to install"):
+        build_pip_command("py", "/s", [], runtime="python3.12", architecture="x86_64")
+
+
+def test_packages_without_wheel_are_read_from_pip_output():
+    output = [
+        "ERROR: Could not find a version that satisfies the requirement Numpy_X>=2 "
+        "(from tinyapp) (from versions: none)",
+        "ERROR: No matching distribution found for numpy-x>=2",
+        "ERROR: No matching distribution found for other",
+    ]
+    assert packages_without_wheel(output) == ["Numpy_X", "other"]
+
+
+def test_pure_wheels_are_told_from_compiled_ones():
+    assert deps.is_pure_wheel("a-1.0-py3-none-any.whl")
+    assert deps.is_pure_wheel("a-1.0-py2.py3-none-any.whl")
+    assert not deps.is_pure_wheel("a-1.0-cp312-cp312-linux_x86_64.whl")
+    assert not deps.is_pure_wheel("a-1.0-cp312-abi3-manylinux2014_x86_64.whl")
+    assert not deps.is_pure_wheel("a-1.0.tar.gz")
+
+
+# --- the interpreter --------------------------------------------------------------------------
+
+
+def test_missing_interpreter_is_named_with_the_setting_to_fix():
+    with pytest.raises(LambdaEditorError, match="python_interpreter") as raised:
+        find_interpreter("/nowhere/python3")
+    assert "/nowhere/python3" in str(raised.value)
+
+
+def test_missing_python3_on_path_is_explained(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(LambdaEditorError, match="No python3 was found on PATH"):
+        find_interpreter(None)
+
+
+def test_missing_pip_says_how_to_get_it(tmp_path):
+    venv.create(str(tmp_path / "nopip"), with_pip=False)
+    python = str(tmp_path / "nopip" / "bin" / "python")
+    with pytest.raises(LambdaEditorError, match="pip is not available") as raised:
+        check_pip(python)
+    assert "ensurepip" in str(raised.value)
+
+
+# --- streaming and cancelling -----------------------------------------------------------------
+
+# The child waits (up to 60 s) for a file the parent creates on reading its first line: it can
+# only see the file if that line reached the parent while the child was still running.
+_WAIT_FOR_FLAG = """
+import os, sys, time
+flag = sys.argv[1]
+print("ready", flush=True)
+for _ in range(600):
+    if os.path.exists(flag):
+        print("saw the flag")
+        break
+    time.sleep(0.1)
+else:
+    print("never saw the flag")
+"""
+
+
+def test_output_streams_while_the_process_runs(tmp_path):
+    flag = tmp_path / "flag"
+    lines = []
+
+    def on_output(line):
+        lines.append(line)
+        if line == "ready":
+            flag.touch()
+
+    status = run_streaming([sys.executable, "-c", _WAIT_FOR_FLAG, str(flag)], on_output)
+    assert status == 0
+    assert lines == ["ready", "saw the flag"]
+
+
+def test_cancel_terminates_the_process():
+    cancel = threading.Event()
+    lines = []
+
+    def on_output(line):
+        lines.append(line)
+        cancel.set()
+
+    script = "import time; print('ready', flush=True); time.sleep(60); print('finished')"
+    run_streaming([sys.executable, "-c", script], on_output, cancel)
+    assert lines == ["ready"]
+
+
+# --- real pip: the function's platform, whatever this machine is ------------------------------
+
+
+def test_arm64_function_gets_the_aarch64_wheel(root, offline_pip):
+    lines = []
+    result = install(
+        root, "python3.12", "arm64", ["tinynative", "tinypure"], offline_pip, on_output=lines.append
+    )
+    assert result.installed == ["tinynative==1.0", "tinypure==1.0"]
+    assert platform_marker(root) == "manylinux2014_aarch64"
+    vendor = os.listdir(os.path.join(root, "vendor"))
+    assert {"tinynative-1.0.dist-info", "tinypure-1.0.dist-info"} <= set(vendor)
+    for _parent, dirs, files in os.walk(os.path.join(root, "vendor")):
+        assert "__pycache__" not in dirs
+        assert not [name for name in files if name.endswith(".pyc")]
+    assert any("Successfully installed" in line for line in lines)
+    assert result.size_report is not None
+    assert result.size_report.summary() in lines
+    assert staging_leftovers(root) == []
+
+
+def test_al2023_x86_64_function_may_get_a_manylinux_2_28_wheel(root, offline_pip):
+    install(root, "python3.12", "x86_64", ["tinynative"], offline_pip)
+    assert platform_marker(root) == "manylinux_2_28_x86_64"
+
+
+def test_al2_function_gets_manylinux2014_rather_than_2_28(root, offline_pip):
+    install(root, "python3.11", "x86_64", ["tinynative"], offline_pip)
+    assert platform_marker(root) == "manylinux2014_x86_64"
+
+
+def test_no_wheel_for_al2_names_the_package_and_leaves_vendor_untouched(
+    root, tmp_path, wheelhouse, offline_pip
+):
+    deps.merge_into_vendor(
+        root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl"))
+    )
+    before = tree_digest(root)
+    with pytest.raises(NoWheelError) as raised:
+        install(root, "python3.11", "x86_64", ["tinynew", "tinypure"], offline_pip)
+    assert raised.value.packages == ["tinynew"]
+    assert "tinynew" in str(raised.value)
+    assert "glibc 2.26" in str(raised.value)
+    assert "manylinux_2_28" in str(raised.value)
+    assert tree_digest(root) == before
+
+
+def test_cancelled_install_leaves_vendor_untouched(root, tmp_path, wheelhouse, offline_pip):
+    deps.merge_into_vendor(
+        root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl"))
+    )
+    before = tree_digest(root)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(deps.InstallCancelledError):
+        install(root, "python3.12", "x86_64", ["tinynative"], offline_pip, cancel=cancel)
+    assert tree_digest(root) == before
+
+
+def test_pure_python_package_without_wheel_installs_when_source_build_is_allowed(root, offline_pip):
+    install(
+        root, "python3.12", "x86_64", ["tinysrc==1.0"], offline_pip, allow_source_for=["tinysrc"]
+    )
+    assert [dist.name for dist in deps.list_installed(root)] == ["tinysrc"]
+    assert os.path.isfile(os.path.join(root, "vendor", "tinysrc", "__init__.py"))
+
+
+def test_source_build_with_compiled_code_is_refused(root, offline_pip):
+    with pytest.raises(LambdaEditorError, match="tinyc is not pure Python"):
+        install(root, "python3.12", "x86_64", ["tinyc"], offline_pip, allow_source_for=["tinyc"])
+    assert not os.path.exists(os.path.join(root, "vendor"))
+
+
+# --- merging into vendor/ and removing (no pip: wheels unpacked the way pip lays them out) ----
+
+
+def test_upgrade_removes_the_old_version_files_and_keeps_the_rest(root, tmp_path):
+    wheel_dir = str(tmp_path / "wheels")
+    old = wheels.build_wheel(
+        wheel_dir, "tinylib", "1.0", files={"tinylib/__init__.py": "", "tinylib/old.py": ""}
+    )
+    new = wheels.build_wheel(
+        wheel_dir, "tinylib", "2.0", files={"tinylib/__init__.py": "", "tinylib/new.py": ""}
+    )
+    deps.merge_into_vendor(root, stage(tmp_path, old))
+    vendor = os.path.join(root, "vendor")
+    with open(os.path.join(vendor, "mine.py"), "w") as own:
+        own.write("# the user's own file\n")
+    os.mkdir(os.path.join(vendor, "tinylib", "__pycache__"))
+
+    assert deps.merge_into_vendor(root, stage(tmp_path, new)) == ["tinylib==2.0"]
+    assert sorted(os.listdir(os.path.join(vendor, "tinylib"))) == ["__init__.py", "new.py"]
+    assert sorted(os.listdir(vendor)) == ["mine.py", "tinylib", "tinylib-2.0.dist-info"]
+    assert [(d.name, d.version) for d in deps.list_installed(root)] == [("tinylib", "2.0")]
+
+
+def test_merge_failing_halfway_leaves_vendor_untouched(root, tmp_path, monkeypatch):
+    wheel_dir = str(tmp_path / "wheels")
+    old = wheels.build_wheel(wheel_dir, "tinylib", "1.0", files={"tinylib/old.py": ""})
+    new = wheels.build_wheel(wheel_dir, "tinylib", "2.0", files={"tinylib/new.py": ""})
+    deps.merge_into_vendor(root, stage(tmp_path, old))
+    before = tree_digest(root)
+    real_move = deps._move
+
+    def move_once_then_fail(source, target, merge):
+        real_move(source, target, merge)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(deps, "_move", move_once_then_fail)
+    with pytest.raises(LambdaEditorError, match="No space left") as raised:
+        deps.merge_into_vendor(root, stage(tmp_path, new))
+    assert "vendor/ is unchanged" in str(raised.value)
+    assert tree_digest(root) == before
+
+
+def test_namespace_package_shared_by_two_distributions_is_merged(root, tmp_path):
+    wheel_dir = str(tmp_path / "wheels")
+    first = wheels.build_wheel(wheel_dir, "ns-a", "1.0", files={"ns/a.py": "A = 1\n"})
+    second = wheels.build_wheel(wheel_dir, "ns-b", "1.0", files={"ns/b.py": "B = 1\n"})
+    deps.merge_into_vendor(root, stage(tmp_path, first))
+    deps.merge_into_vendor(root, stage(tmp_path, second))
+    assert sorted(os.listdir(os.path.join(root, "vendor", "ns"))) == ["a.py", "b.py"]
+
+    deps.remove_dependency(root, "NS_A")
+    assert os.listdir(os.path.join(root, "vendor", "ns")) == ["b.py"]
+
+
+def test_unowned_folder_is_replaced_and_bytecode_dropped(root, tmp_path):
+    stale = os.path.join(root, "vendor", "tinypure")
+    os.makedirs(stale)
+    with open(os.path.join(stale, "stale.py"), "w"):
+        pass
+    site = stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    os.makedirs(os.path.join(site, "tinypure", "__pycache__"))
+    with open(os.path.join(site, "tinypure", "compiled.pyc"), "wb"):
+        pass
+    deps.merge_into_vendor(root, site)
+    assert os.listdir(stale) == ["__init__.py"]
+
+
+def test_remove_deletes_the_recorded_files_and_prunes_empty_folders(root, tmp_path):
+    wheel_dir = str(tmp_path / "wheels")
+    deps.merge_into_vendor(
+        root,
+        stage(
+            tmp_path,
+            wheels.build_wheel(wheel_dir, "tinylib", "1.0", files={"tinylib/sub/mod.py": ""}),
+            wheels.build_wheel(wheel_dir, "tinypure", "1.0"),
+        ),
+    )
+    os.mkdir(os.path.join(root, "vendor", "tinylib", "sub", "__pycache__"))
+
+    removed = deps.remove_dependency(root, "tinylib")
+    assert (removed.name, removed.version) == ("tinylib", "1.0")
+    assert sorted(os.listdir(os.path.join(root, "vendor"))) == [
+        "tinypure",
+        "tinypure-1.0.dist-info",
+    ]
+    with pytest.raises(LambdaEditorError, match="It holds: tinypure"):
+        deps.remove_dependency(root, "tinylib")
+
+
+def test_record_entries_leaving_vendor_are_ignored(root, tmp_path):
+    outside = tmp_path / "outside.py"
+    outside.write_text("keep me\n")
+    site = stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    record = os.path.join(site, "tinypure-1.0.dist-info", "RECORD")
+    with open(record, "a") as lines:
+        lines.write(f"../../../../outside.py,,\n{outside},,\n../../bin/tinytool,,\n")
+    os.mkdir(os.path.join(site, "bin"))
+    with open(os.path.join(site, "bin", "tinytool"), "w"):
+        pass
+    deps.merge_into_vendor(root, site)
+
+    deps.remove_dependency(root, "tinypure")
+    assert outside.read_text() == "keep me\n"
+    assert os.listdir(os.path.join(root, "vendor")) == []
+
+
+def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(root, tmp_path):
+    deps.merge_into_vendor(
+        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    )
+    before = tree_digest(os.path.join(root, "vendor"))
+    interrupted = os.path.join(root, ".lambda-editor", "staging-dead")
+    os.makedirs(interrupted)
+    os.replace(os.path.join(root, "vendor"), os.path.join(interrupted, "vendor-old"))
+
+    assert deps.list_installed(root) == []
+    with pytest.raises(LambdaEditorError, match="not installed"):
+        deps.remove_dependency(root, "absent")
+    assert tree_digest(os.path.join(root, "vendor")) == before
+    assert staging_leftovers(root) == []
+
+
+# --- size report ------------------------------------------------------------------------------
+
+
+def test_size_report_measures_the_built_package(root, tmp_path):
+    deps.merge_into_vendor(
+        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    )
+    report = deps.size_report(root)
+    built = build_package(root)
+    assert (report.unzipped_size, report.zipped_size) == (built.unzipped_size, len(built.data))
+    assert (report.unzipped_limit, report.zipped_limit) == (UNZIPPED_LIMIT, DIRECT_UPLOAD_LIMIT)
+    assert report.biggest == ()
+    assert "of Lambda's 250.0 MB limit" in report.summary()
+    assert "Biggest" not in report.summary()
+
+
+def test_biggest_packages_are_named_close_to_a_limit():
+    installed = [
+        deps.InstalledDist(f"pkg{i}", "1", size) for i, size in enumerate([5, 90, 40, 1, 2, 3, 70])
+    ]
+    quiet = deps.make_size_report(100, 50, installed, unzipped_limit=1000, zipped_limit=1000)
+    assert quiet.biggest == ()
+
+    near_zip = deps.make_size_report(100, 800, installed, unzipped_limit=1000, zipped_limit=1000)
+    assert [dist.name for dist in near_zip.biggest] == ["pkg1", "pkg6", "pkg2", "pkg0", "pkg5"]
+    assert "Biggest packages: pkg1 90 B, pkg6 70 B" in near_zip.summary()
+
+    over = deps.make_size_report(1200, None, installed, unzipped_limit=1000, zipped_limit=1000)
+    assert over.biggest
+    assert "Lambda refuses a package this large" in over.summary()
+    assert "not zipped" in over.summary()
+
+    direct = deps.make_size_report(900, 1100, installed, unzipped_limit=2000, zipped_limit=1000)
+    assert "through S3" in direct.summary()
+
+
+def test_size_report_over_the_unzipped_limit_still_measures(root, monkeypatch):
+    monkeypatch.setattr(deps, "UNZIPPED_LIMIT", 10)
+    monkeypatch.setattr(
+        deps,
+        "build_package",
+        lambda root, exclude: (_ for _ in ()).throw(LambdaEditorError("too big")),
+    )
+    report = deps.size_report(root)
+    assert report.zipped_size is None
+    assert report.unzipped_size == os.path.getsize(os.path.join(root, "app.py"))
+
+
+# --- the handler's bootstrap lines ------------------------------------------------------------
+
+HANDLER = '''#!/usr/bin/env python3
+"""The handler.
+
+More text.
+"""
+from __future__ import annotations
+
+import json
+
+
+def handler(event, context):
+    return json.dumps(event)
+'''
+
+
+def test_bootstrap_goes_after_docstring_and_future_imports_once():
+    plan = deps.plan_vendor_bootstrap(HANDLER)
+    assert plan.needed
+    assert plan.line_number == 7
+    assert plan.lines == deps.VENDOR_BOOTSTRAP
+    lines = plan.new_source.splitlines()
+    assert lines[5] == "from __future__ import annotations"
+    assert lines[7].startswith("# Lambda only puts")
+    assert plan.new_source.count("sys.path.insert") == 1
+    compile(plan.new_source, "handler.py", "exec")
+
+    assert not deps.vendor_bootstrap_needed(plan.new_source)
+    assert deps.add_vendor_bootstrap(plan.new_source) == plan.new_source
+    assert "line 7 of the handler module" in plan.preview
+
+
+def test_bootstrap_without_docstring_goes_after_shebang_and_encoding():
+    source = "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport json\n"
+    lines = deps.add_vendor_bootstrap(source).splitlines()
+    assert lines[:3] == ["#!/usr/bin/env python3", "# -*- coding: utf-8 -*-", ""]
+    assert lines[3].startswith("# Lambda only puts")
+    assert deps.add_vendor_bootstrap("").startswith("# Lambda only puts")
+
+
+def test_bootstrap_keeps_windows_line_ends():
+    new_source = deps.add_vendor_bootstrap('"""Doc."""\r\nimport json\r\n')
+    assert "\n" not in new_source.replace("\r\n", "")
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        'sys.path.insert(0, os.path.join(HERE, "vendor"))',
+        "sys.path.append(VENDOR_DIR)",
+        'sys.path[0:0] = [str(Path(__file__).parent / "vendor")]',
+        'site.addsitedir("vendor")',
+    ],
+)
+def test_existing_vendor_path_setup_is_recognised(existing):
+    assert not deps.vendor_bootstrap_needed(f"import os, sys, site\n{existing}\n")
+
+
+def test_commented_out_setup_does_not_count():
+    assert deps.vendor_bootstrap_needed('# sys.path.insert(0, "vendor")\nimport json\n')
+
+
+def test_bootstrap_of_a_module_with_a_syntax_error_is_refused():
+    with pytest.raises(LambdaEditorError, match="syntax error"):
+        deps.plan_vendor_bootstrap("def broken(:\n")
+
+
+def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(root, tmp_path):
+    package = os.path.join(root, "vendor", "tinyvendored")
+    os.makedirs(package)
+    with open(os.path.join(package, "__init__.py"), "w") as module:
+        module.write("VALUE = 42\n")
+    handler = os.path.join(root, "pkg", "mod.py")
+    os.makedirs(os.path.dirname(handler))
+    depth = deps.handler_module_depth(root, handler)
+    assert depth == 1
+    with open(handler, "w") as module:
+        module.write(
+            deps.add_vendor_bootstrap("import tinyvendored\nprint(tinyvendored.VALUE)\n", depth)
+        )
+
+    completed = subprocess.run(
+        [sys.executable, "-c", f"import runpy; runpy.run_path({handler!r})"],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.stdout.strip() == "42", completed.stderr
+
+
+def workspace_with_handler(root, handler):
+    binding = Binding.from_configuration(
+        {
+            "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+            "FunctionName": "fn",
+            "Runtime": "python3.12",
+            "Handler": handler,
+            "Architectures": ["arm64"],
+        },
+        profile=None,
+        endpoint_url=None,
+    )
+    return Workspace(root, binding, {})
+
+
+def test_workspace_bootstrap_plan_reads_the_handler_file_at_its_depth(root):
+    handler = os.path.join(root, "pkg", "mod.py")
+    os.makedirs(os.path.dirname(handler))
+    with open(handler, "w", newline="") as module:
+        module.write('"""Doc."""\r\nimport json\r\n')
+    plan = deps.plan_bootstrap_for_workspace(workspace_with_handler(root, "pkg.mod.handler"))
+    assert plan.path == handler
+    assert plan.lines == deps.vendor_bootstrap_lines(1)
+    assert plan.new_source.startswith('"""Doc."""\r\n\r\n# Lambda only puts')
+    assert "line 2 of mod.py" in plan.preview
+
+    with pytest.raises(LambdaEditorError, match="handler file of fn"):
+        deps.plan_bootstrap_for_workspace(workspace_with_handler(root, "missing.handler"))
