@@ -1,0 +1,448 @@
+"""Remote and local Invoke through the same InvokeResult, and the panel text made from it."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import sys
+import textwrap
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator, List
+
+import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+
+from lambda_editor import aws
+from lambda_editor.aws import AwsTarget
+from lambda_editor.errors import LambdaEditorError
+from lambda_editor.events import SYNC_PAYLOAD_LIMIT
+from lambda_editor.invoke import (
+    READ_TIMEOUT_MARGIN_S,
+    InvokeResult,
+    ReportFigures,
+    format_result,
+    from_json,
+    handler_credentials,
+    invoke_client,
+    invoke_local,
+    invoke_remote,
+    invoke_with_client,
+    load_last_result,
+    save_last_result,
+    to_json,
+)
+from lambda_editor.local_runner import FunctionSpec
+
+REPORT = (
+    "REPORT RequestId: 8f5b2c1e-0000-4000-8000-000000000001\tDuration: 15.74 ms\t"
+    "Billed Duration: 16 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms"
+)
+LOG = (
+    "START RequestId: 8f5b2c1e-0000-4000-8000-000000000001 Version: $LATEST\n"
+    "hello from the handler\n"
+    "END RequestId: 8f5b2c1e-0000-4000-8000-000000000001\n" + REPORT + "\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-for-tests")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    aws.reset_sessions()
+    yield
+    aws.reset_sessions()
+
+
+TARGET = AwsTarget(region="us-east-1")
+
+
+# ---- the result and its panel text ------------------------------------------------------------
+
+
+def test_report_figures_come_from_the_report_line() -> None:
+    assert ReportFigures.from_log(LOG) == ReportFigures(15.74, 16, 128, 56, 130.49)
+    assert ReportFigures.from_log("START RequestId: x\n") is None
+    warm = "REPORT RequestId: x\tDuration: 2.01 ms\tBilled Duration: 3 ms\tMemory Size: 256 MB"
+    assert ReportFigures.from_log(warm) == ReportFigures(2.01, 3, 256, None, None)
+
+
+def test_successful_result_panel() -> None:
+    result = InvokeResult(
+        function_name="my-fn",
+        status_code=200,
+        payload=b'{"statusCode": 200, "body": "hi"}',
+        executed_version="$LATEST",
+        log_tail=LOG,
+    )
+    assert format_result(result) == (
+        "my-fn · $LATEST · 200 · Duration 15.74 ms · Billed 16 ms · Memory 56/128 MB"
+        " · Init 130.49 ms\n"
+        "\n"
+        "Response:\n"
+        "{\n"
+        '  "statusCode": 200,\n'
+        '  "body": "hi"\n'
+        "}\n"
+        "\n"
+        "Log:\n" + LOG
+    )
+    assert result.succeeded and result.response_is_json and result.error is None
+
+
+def test_function_error_panel_lays_out_the_stack_trace() -> None:
+    error = {
+        "errorMessage": "division by zero",
+        "errorType": "ZeroDivisionError",
+        "requestId": "8f5b2c1e-0000-4000-8000-000000000001",
+        "stackTrace": [
+            '  File "/var/task/lambda_function.py", line 5, in lambda_handler\n'
+            "    return helpers.divide(1, 0)\n",
+            '  File "/var/task/helpers.py", line 3, in divide\n    return a / b\n',
+        ],
+    }
+    result = InvokeResult(
+        function_name="my-fn",
+        status_code=200,
+        payload=json.dumps(error).encode(),
+        executed_version="3",
+        function_error="Unhandled",
+        log_tail=LOG,
+    )
+    text = format_result(result)
+
+    assert text.startswith(
+        "my-fn · 3 · 200 · Duration 15.74 ms · Billed 16 ms · Memory 56/128 MB · Init 130.49 ms\n"
+        "\n"
+        "Unhandled: ZeroDivisionError: division by zero\n"
+        '  File "/var/task/lambda_function.py", line 5, in lambda_handler\n'
+        "    return helpers.divide(1, 0)\n"
+        '  File "/var/task/helpers.py", line 3, in divide\n'
+        "    return a / b\n"
+        "\n"
+        "Response:\n{\n"
+    )
+    assert text.endswith("Log:\n" + LOG)
+    assert result.error is not None
+    assert result.error.error_type == "ZeroDivisionError"
+    assert len(result.error.stack_trace) == 2
+
+
+def test_raw_text_response_and_asynchronous_results() -> None:
+    raw = InvokeResult(function_name="my-fn", status_code=200, payload=b"plain <b>text</b>")
+    assert format_result(raw) == "my-fn · 200\n\nResponse:\nplain <b>text</b>\n"
+    assert not raw.response_is_json
+
+    queued = InvokeResult(function_name="my-fn", status_code=202, invocation_type="Event")
+    assert format_result(queued) == "my-fn · 202 · queued for asynchronous invocation\n"
+    dry = InvokeResult(function_name="my-fn", status_code=204, invocation_type="DryRun")
+    assert format_result(dry) == "my-fn · 204 · dry run: the call would be allowed\n"
+
+
+def test_json_form_round_trips_and_the_last_result_is_kept(tmp_path: Path) -> None:
+    result = InvokeResult(
+        function_name="my-fn",
+        status_code=200,
+        payload=b'{"errorMessage": "boom", "errorType": "ValueError", "stackTrace": []}',
+        executed_version="$LATEST",
+        function_error="Unhandled",
+        log_tail=LOG,
+        local=True,
+        warnings=("python3.12 was not found on PATH",),
+    )
+    data = to_json(result)
+    assert data["payload"]["errorType"] == "ValueError"
+    assert data["report"]["duration_ms"] == 15.74
+    assert data["error"] == {"error_type": "ValueError", "error_message": "boom", "stack_trace": []}
+    assert json.loads(json.dumps(data)) == data
+    assert from_json(data) == result
+
+    metadata = tmp_path / ".lambda-editor"
+    assert load_last_result(str(metadata)) is None
+    save_last_result(str(metadata), result)
+    assert load_last_result(str(metadata)) == result
+
+    text_result = InvokeResult(function_name="my-fn", status_code=200, payload=b'"a" but not JSON')
+    assert from_json(to_json(text_result)) == text_result
+
+
+# ---- remote, against botocore's Stubber --------------------------------------------------------
+
+
+def streaming(data: bytes) -> StreamingBody:
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def test_invoke_client_waits_past_the_function_timeout_and_never_retries() -> None:
+    client = invoke_client(TARGET, function_timeout=120)
+
+    assert client.meta.config.read_timeout == 120 + READ_TIMEOUT_MARGIN_S
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert client.meta.config.retries["mode"] == "standard"
+
+
+def test_invoke_sends_tail_and_qualifier_and_decodes_the_log() -> None:
+    client = invoke_client(TARGET, function_timeout=3)
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "invoke",
+            {
+                "StatusCode": 200,
+                "FunctionError": "Unhandled",
+                "ExecutedVersion": "7",
+                "LogResult": base64.b64encode(LOG.encode()).decode(),
+                "Payload": streaming(b'{"errorMessage": "boom", "errorType": "ValueError"}'),
+            },
+            {
+                "FunctionName": "my-fn",
+                "InvocationType": "RequestResponse",
+                "LogType": "Tail",
+                "Qualifier": "live",
+                "Payload": b'{"a": 1}',
+            },
+        )
+        result = invoke_with_client(client, "my-fn", b'{"a": 1}', qualifier="live")
+        stubber.assert_no_pending_responses()
+
+    assert result.status_code == 200
+    assert result.executed_version == "7"
+    assert result.function_error == "Unhandled"
+    assert result.log_tail == LOG
+    assert result.error is not None and result.error.error_message == "boom"
+
+
+def test_asynchronous_invoke_asks_for_no_log() -> None:
+    client = invoke_client(TARGET, function_timeout=3)
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "invoke",
+            {"StatusCode": 202, "Payload": streaming(b"")},
+            {"FunctionName": "my-fn", "InvocationType": "Event", "Payload": b"{}"},
+        )
+        result = invoke_with_client(client, "my-fn", b"{}", invocation_type="Event")
+
+    assert result.status_code == 202
+    assert result.log_tail == ""
+    assert result.payload == b""
+
+
+def test_aws_errors_are_explained() -> None:
+    client = invoke_client(TARGET, function_timeout=3)
+    with Stubber(client) as stubber:
+        stubber.add_client_error(
+            "invoke", "ResourceNotFoundException", "Function not found: my-fn", 404
+        )
+        with pytest.raises(LambdaEditorError, match="Could not invoke my-fn"):
+            invoke_with_client(client, "my-fn", b"{}")
+
+
+def test_unknown_invocation_type_is_refused() -> None:
+    with pytest.raises(LambdaEditorError, match="not an invocation type"):
+        invoke_remote(TARGET, "my-fn", b"{}", function_timeout=3, invocation_type="Later")
+
+
+# ---- remote, against a local HTTP endpoint that counts invocations -----------------------------
+
+
+class CountingEndpoint:
+    """A Lambda endpoint stand-in: counts Invoke requests and answers after `delay` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.requests: List[str] = []
+        self.release = threading.Event()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                endpoint.requests.append(self.path)
+                endpoint.release.wait(delay)
+                body = b'{"ok": true}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Amz-Executed-Version", "$LATEST")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def target(self) -> AwsTarget:
+        return AwsTarget(
+            region="us-east-1", endpoint_url=f"http://127.0.0.1:{self.server.server_port}"
+        )
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def slow_endpoint() -> Iterator[CountingEndpoint]:
+    endpoint = CountingEndpoint(delay=30)
+    yield endpoint
+    endpoint.close()
+
+
+def test_a_read_timeout_never_runs_the_function_twice(slow_endpoint: CountingEndpoint) -> None:
+    with pytest.raises(LambdaEditorError) as caught:
+        invoke_remote(slow_endpoint.target, "my-fn", b"{}", function_timeout=0, margin=0.3)
+
+    assert slow_endpoint.requests == ["/2015-03-31/functions/my-fn/invocations"]
+    assert "no answer within 0.3 s" in str(caught.value)
+    assert "not invoked again" in str(caught.value)
+
+
+def test_the_counting_endpoint_does_see_retries(slow_endpoint: CountingEndpoint) -> None:
+    """The control for the test above: a client that may retry is caught retrying."""
+    client = aws.lambda_client(slow_endpoint.target, read_timeout=0.3, max_attempts=2)
+    with pytest.raises(LambdaEditorError):
+        invoke_with_client(client, "my-fn", b"{}")
+    assert len(slow_endpoint.requests) == 2
+
+
+def test_invoke_over_http_returns_the_response() -> None:
+    endpoint = CountingEndpoint(delay=0)
+    try:
+        result = invoke_remote(endpoint.target, "my-fn", b"{}", function_timeout=3)
+    finally:
+        endpoint.close()
+    assert (result.status_code, result.payload, result.executed_version) == (
+        200,
+        b'{"ok": true}',
+        "$LATEST",
+    )
+
+
+def test_an_oversized_payload_is_never_sent() -> None:
+    endpoint = CountingEndpoint(delay=0)
+    try:
+        with pytest.raises(LambdaEditorError, match="Nothing was sent"):
+            invoke_remote(
+                endpoint.target, "my-fn", b"x" * (SYNC_PAYLOAD_LIMIT + 1), function_timeout=3
+            )
+    finally:
+        endpoint.close()
+    assert endpoint.requests == []
+
+
+def test_handler_credentials_come_from_the_target() -> None:
+    assert handler_credentials(TARGET) == {
+        "AWS_ACCESS_KEY_ID": "AKIDTEST",
+        "AWS_SECRET_ACCESS_KEY": "secret-for-tests",
+    }
+    local = AwsTarget(region="us-east-1", endpoint_url="http://127.0.0.1:9999")
+    assert handler_credentials(local)["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9999"
+
+
+# ---- local, with real code ---------------------------------------------------------------------
+
+
+def write_handler(root: Path, body: str) -> Path:
+    path = root / "lambda_function.py"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def spec(**values: Any) -> FunctionSpec:
+    return FunctionSpec(name="my-fn", handler="lambda_function.lambda_handler", **values)
+
+
+def test_local_invoke_shows_in_the_same_panel(tmp_path: Path) -> None:
+    write_handler(
+        tmp_path,
+        """
+        import os
+
+        def lambda_handler(event, context):
+            print("stage is", os.environ["STAGE"])
+            return {"echo": event}
+        """,
+    )
+    result = invoke_local(
+        str(tmp_path),
+        spec(environment={"STAGE": "dev"}),
+        b'{"n": 1}',
+        interpreter_setting=sys.executable,
+    )
+    text = format_result(result)
+
+    assert result.local and result.succeeded and result.warnings == ()
+    assert text.startswith("my-fn (local) · $LATEST · 200 · Duration ")
+    assert " · Memory " in text.splitlines()[0]
+    assert " · Init " in text.splitlines()[0]
+    assert 'Response:\n{\n  "echo": {\n    "n": 1\n  }\n}\n' in text
+    assert "stage is dev\n" in text
+
+
+def test_local_unhandled_exception_points_at_the_users_line(tmp_path: Path) -> None:
+    path = write_handler(
+        tmp_path,
+        """
+        def lambda_handler(event, context):
+            items = []
+            return items[3]
+        """,
+    )
+    result = invoke_local(str(tmp_path), spec(), b"{}", interpreter_setting=sys.executable)
+    text = format_result(result)
+
+    assert result.function_error == "Unhandled"
+    assert (
+        "\n\nUnhandled: IndexError: list index out of range\n"
+        f'  File "{path}", line 4, in lambda_handler\n'
+        "    return items[3]\n"
+    ) in text
+
+
+def test_local_timeout_reads_like_lambda(tmp_path: Path) -> None:
+    write_handler(
+        tmp_path,
+        """
+        import time
+
+        def lambda_handler(event, context):
+            time.sleep(30)
+        """,
+    )
+    result = invoke_local(str(tmp_path), spec(timeout=1), b"{}", interpreter_setting=sys.executable)
+
+    assert result.function_error == "Unhandled"
+    assert result.error is not None
+    assert result.error.error_message.endswith("Task timed out after 1.00 seconds")
+    assert "Unhandled: " in format_result(result)
+    report = result.report
+    assert report is not None and report.duration_ms is not None and report.duration_ms >= 1000
+
+
+def test_local_invoke_refuses_an_oversized_payload_before_running(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    write_handler(
+        tmp_path,
+        f"""
+        def lambda_handler(event, context):
+            open({str(marker)!r}, "w").close()
+        """,
+    )
+    with pytest.raises(LambdaEditorError, match="Nothing was sent"):
+        invoke_local(
+            str(tmp_path),
+            spec(),
+            b"x" * (SYNC_PAYLOAD_LIMIT + 1),
+            interpreter_setting=sys.executable,
+        )
+    assert not marker.exists()
