@@ -85,7 +85,8 @@ def client(
     """A client for `service` with botocore's standard retry mode.
 
     `max_attempts=1` disables retries (Invoke: a retried request runs the function again);
-    `read_timeout` overrides botocore's 60 s default (a slow function must not time out on our side).
+    `read_timeout` overrides botocore's 60 s default: a slow function must not time out on our
+    side.
     """
     from botocore.config import Config  # noqa: PLC0415
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from .errors import LambdaEditorError
 
@@ -57,20 +57,13 @@ def pip_command(interpreter: str, target: str, version: Tuple[int, int]) -> List
     ]
 
 
-def check_target(target: str) -> Optional[str]:
-    """A reason the library folder cannot be written, or None."""
-    parent = target if os.path.isdir(target) else os.path.dirname(target)
-    if not os.path.isdir(parent):
-        return None
-    if not os.access(parent, os.W_OK):
-        return f"{parent} is not writable"
-    return None
-
-
 def require_writable(target: str) -> None:
-    problem = check_target(target)
-    if problem:
+    """Refuse early, with a way out, when the library folder cannot be written."""
+    existing = target
+    while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.access(existing, os.W_OK):
         raise LambdaEditorError(
-            f"Cannot install boto3: {problem}.",
+            f"Cannot install boto3: {existing} is not writable.",
             'Install it by hand (see the README, "Installing boto3").',
         )

@@ -11,22 +11,45 @@ import json
 import os
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__, aws
 from .aws import AwsTarget
+from .dependencies import (
+    install_for_workspace,
+    list_installed,
+    plan_bootstrap_for_workspace,
+    remove_dependency,
+)
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .errors import LambdaEditorError, RemoteChangedError, explain
+from .events import EventStore, parse_payload
 from .functions import list_functions
+from .invoke import (
+    InvokeResult,
+    format_error,
+    format_response,
+    handler_credentials,
+    header_line,
+    invoke_local,
+    invoke_remote,
+    save_last_result,
+)
+from .invoke import to_json as invoke_json
+from .local_runner import FunctionSpec
 from .package import scan
 from .pull import pull_function
 from .units import format_size
-from .workspace import Workspace, default_workspace_root
+from .workspace import Workspace, default_workspace_root, list_workspaces
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1, 2, 3, 4
 
 WATCH_INTERVAL = 0.5  # seconds between two looks at the folder
 WATCH_SETTLE = 0.3  # a burst of writes is one change once the folder is quiet this long
+
+
+class UsageError(LambdaEditorError):
+    """The command line's words are off (argparse catches most; this is for the rest)."""
 
 
 class Context:
@@ -132,6 +155,152 @@ def _changes(root: str, exclude: Sequence[str], interval: float = WATCH_INTERVAL
         yield current
 
 
+def command_invoke(context: Context) -> int:
+    options = context.options
+    workspace = _workspace_of(context, options.name, required=options.local)
+    payload = parse_payload(_payload_text(options, workspace), options.type)
+    if options.local:
+        assert workspace is not None
+        result = invoke_local(
+            workspace.root,
+            FunctionSpec.from_binding(workspace.binding),
+            payload,
+            interpreter_setting=options.python,
+            credentials=handler_credentials(context.target),
+        )
+    else:
+        result = invoke_remote(
+            context.target,
+            options.name,
+            payload,
+            function_timeout=_function_timeout(context, options.name, workspace),
+            invocation_type=options.type,
+            qualifier=options.qualifier,
+        )
+    if workspace is not None:
+        save_last_result(workspace.metadata_dir, result)
+    _print_invoke_result(context, result)
+    return EXIT_OK if result.succeeded else EXIT_FUNCTION_ERROR
+
+
+def _workspace_of(context: Context, name: str, required: bool) -> Optional[Workspace]:
+    """The workspace of function `name`: the current folder's, else one under the workspace root."""
+    here = Workspace.find(os.getcwd())
+    if here is not None and name in (here.binding.function_name, here.binding.function_arn):
+        return here
+    region = context.target.region
+    for workspace in list_workspaces(context.workspace_root):
+        binding = workspace.binding
+        if name in (binding.function_name, binding.function_arn) and region in (
+            None,
+            binding.region,
+        ):
+            return workspace
+    if required:
+        raise LambdaEditorError(
+            f"There is no workspace of {name} to run locally.",
+            f"Download it first: python -m lambda_editor pull {name}",
+        )
+    return None
+
+
+def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> str:
+    if options.payload is not None:
+        return str(options.payload)
+    if options.event is None:
+        return "{}"
+    if os.path.isfile(options.event) or workspace is None:
+        try:
+            with open(options.event, encoding="utf-8") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise LambdaEditorError(
+                f"Cannot read the event file {options.event}: {exc.strerror}."
+            ) from exc
+    return EventStore.for_workspace(workspace).read(options.event)
+
+
+def _function_timeout(context: Context, name: str, workspace: Optional[Workspace]) -> float:
+    """The function's timeout, so that our read timeout never cuts a slow function short."""
+    if workspace is not None:
+        return float(workspace.binding.timeout)
+    try:
+        configuration = aws.lambda_client(context.target).get_function_configuration(
+            FunctionName=name
+        )
+    except Exception as exc:
+        raise explain(exc, f"read the configuration of {name}", context.target.profile) from exc
+    return float(configuration.get("Timeout", 3))
+
+
+def _print_invoke_result(context: Context, result: InvokeResult) -> None:
+    if context.options.json:
+        context.out(json.dumps(invoke_json(result), indent=2))
+        return
+    context.err(header_line(result))
+    if result.log_tail:
+        context.err(result.log_tail.rstrip("\n"))
+    if result.error is not None:
+        context.err(format_error(result))
+    context.out(format_response(result.payload))
+
+
+def command_deps(context: Context) -> int:
+    options = context.options
+    directory, specs = _split_deps_arguments(options.arguments)
+    root = _workspace_root(directory)
+    if options.list:
+        for dist in list_installed(root):
+            context.out(f"{dist.name}=={dist.version}\t{format_size(dist.size)}")
+        return EXIT_OK
+    if options.remove:
+        for name in options.remove:
+            removed = remove_dependency(root, name)
+            context.err(f"removed {removed.name} {removed.version}")
+    else:
+        if not specs and not options.requirements:
+            raise UsageError("name at least one package, or --requirements FILE")
+        result = install_for_workspace(
+            Workspace.load(root),
+            specs,
+            options.requirements,
+            interpreter=options.python,
+            allow_source_for=options.allow_source or (),
+            exclude=context.exclude,
+            on_output=context.err,
+        )
+        if result.size_report is not None:
+            context.err(result.size_report.summary())
+        _offer_bootstrap(context, Workspace.load(root), options.bootstrap)
+    if not options.no_deploy:
+        context.out(
+            deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe()
+        )
+    return EXIT_OK
+
+
+def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List[str]]:
+    """`deps [DIR] [SPEC ...]`: the first argument is the folder when it is an existing one."""
+    if arguments and os.path.isdir(arguments[0]):
+        return arguments[0], list(arguments[1:])
+    return None, list(arguments)
+
+
+def _offer_bootstrap(context: Context, workspace: Workspace, write: bool) -> None:
+    plan = plan_bootstrap_for_workspace(workspace)
+    if not plan.needed or plan.path is None:
+        return
+    if not write:
+        context.err(
+            f"Lambda only puts the task root on sys.path: {plan.preview}\n"
+            "Add them with --bootstrap, or by hand."
+        )
+        return
+    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(plan.new_source)
+    context.err(f"added the vendor/ bootstrap lines to {plan.path}")
+
+
 def command_sandbox(context: Context) -> int:
     from .sandbox import serve  # noqa: PLC0415 - needs moto, an optional extra
 
@@ -155,6 +324,8 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
     "push": command_push,
     "diff": command_diff,
     "watch": command_watch,
+    "invoke": command_invoke,
+    "deps": command_deps,
     "sandbox": command_sandbox,
 }
 
@@ -205,6 +376,49 @@ def build_parser() -> argparse.ArgumentParser:
     watch = commands.add_parser("watch", help="deploy on every change under the workspace")
     watch.add_argument("dir", nargs="?", help="the workspace (default: the current folder)")
 
+    invoke = commands.add_parser("invoke", help="invoke a function, in AWS or locally")
+    invoke.add_argument("name", help="function name or ARN")
+    payload = invoke.add_mutually_exclusive_group()
+    payload.add_argument("--payload", help="the event as JSON text (default: {})")
+    payload.add_argument(
+        "--event", help="a JSON file, or the name of a test event of the workspace"
+    )
+    invoke.add_argument("--local", action="store_true", help="run the workspace's handler locally")
+    invoke.add_argument("--qualifier", help="a version or alias (default: $LATEST)")
+    invoke.add_argument(
+        "--type", default="RequestResponse", choices=["RequestResponse", "Event", "DryRun"]
+    )
+    invoke.add_argument("--python", help="the Python that runs a local invocation")
+    invoke.add_argument("--json", action="store_true", help="print everything as one JSON object")
+
+    deps = commands.add_parser(
+        "deps", help="pip-install packages into vendor/ for Lambda's platform, then deploy"
+    )
+    deps.add_argument(
+        "arguments",
+        nargs="*",
+        metavar="[DIR] SPEC",
+        help="the workspace, then requirement specifiers",
+    )
+    deps.add_argument("--requirements", "-r", help="install a requirements file")
+    deps.add_argument(
+        "--remove", action="append", metavar="NAME", help="remove an installed package"
+    )
+    deps.add_argument("--list", action="store_true", help="list what vendor/ holds")
+    deps.add_argument(
+        "--allow-source",
+        action="append",
+        metavar="NAME",
+        help="allow a source build of a pure-Python package that has no wheel",
+    )
+    deps.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="add the lines that put vendor/ on sys.path to the handler",
+    )
+    deps.add_argument("--no-deploy", action="store_true", help="do not deploy afterwards")
+    deps.add_argument("--python", help="the Python that runs pip (default: python3)")
+
     sandbox = commands.add_parser(
         "sandbox", help="run a local Lambda endpoint (needs the sandbox extra)"
     )
@@ -217,6 +431,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     options = build_parser().parse_args(argv)
     try:
         return COMMANDS[options.command](Context(options))
+    except UsageError as error:
+        print(f"usage error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except RemoteChangedError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REMOTE_CHANGED

@@ -99,7 +99,8 @@ def _check_upload_size(name: str, package: BuiltPackage) -> None:
         raise LambdaEditorError(
             f"{name} was not deployed: the package is {format_size(len(package.data))}, over "
             f"Lambda's {format_size(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.",
-            'Make it smaller (add patterns to the "exclude" setting, move dependencies to a layer).',
+            'Make it smaller: add patterns to the "exclude" setting, or move dependencies to '
+            "a layer.",
         )
 
 
@@ -145,7 +146,7 @@ def wait_for_update(
     sleep: Callable[[float], None] = time.sleep,
     timeout: float = UPDATE_WAIT_SECONDS,
 ) -> Dict[str, Any]:
-    """Poll until `LastUpdateStatus` leaves InProgress; the final configuration, or why it failed."""
+    """Poll until `LastUpdateStatus` leaves InProgress: the final configuration, or the failure."""
     deadline = time.monotonic() + timeout
     delay = _POLL_FIRST
     while True:
@@ -255,8 +256,8 @@ class DeployQueue:
             self._on_event(DeployEvent(root, "failed", str(error), error=error))
             return isinstance(error, RemoteChangedError)
         except Exception as exc:  # never let a worker thread die silently
-            error = explain(exc, "deploy")
-            self._on_event(DeployEvent(root, "failed", str(error), error=error))
+            explained = explain(exc, "deploy")
+            self._on_event(DeployEvent(root, "failed", str(explained), error=explained))
             return False
         self._on_event(DeployEvent(root, "finished", result.describe(), result=result))
         return False

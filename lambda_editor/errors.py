@@ -1,7 +1,7 @@
 """Errors the user can act on: what failed, why, and what to do next.
 
-Every failure that reaches the Sublime adapter or the CLI is a `LambdaEditorError`. `explain` turns
-the exceptions that boto3, botocore and the OS raise into one of them, so no layer shows a traceback.
+Every failure that reaches the Sublime adapter or the CLI is a `LambdaEditorError`. `explain`
+turns the exceptions that boto3, botocore and the OS raise into one, so no layer shows a traceback.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ class BotoMissingError(LambdaEditorError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "boto3 is not installed for Sublime Text's Python" + (f" ({detail})." if detail else "."),
+            "boto3 is not installed for Sublime Text's Python"
+            + (f" ({detail})." if detail else "."),
             'Run "Lambda: Install boto3" from the command palette, then restart Sublime Text.',
         )
 
@@ -54,7 +55,9 @@ _THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttl
 _EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 
 
-def explain(exc: BaseException, action: str = "", profile: Optional[str] = None) -> LambdaEditorError:
+def explain(
+    exc: BaseException, action: str = "", profile: Optional[str] = None
+) -> LambdaEditorError:
     """Turn any exception raised while talking to AWS into a `LambdaEditorError`.
 
     `action` names what we were doing ("list functions", "deploy my-fn"); `profile` is the AWS
@@ -69,7 +72,9 @@ def explain(exc: BaseException, action: str = "", profile: Optional[str] = None)
         return LambdaEditorError(f"{doing}: {exc}")
     profile_flag = f" --profile {profile}" if profile else ""
 
-    if isinstance(exc, (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError)):
+    if isinstance(
+        exc, (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError)
+    ):
         return LambdaEditorError(
             f"{doing}: the AWS SSO session has expired or was never started.",
             f"Run `aws sso login{profile_flag}` in a terminal, then try again.",
@@ -121,13 +126,18 @@ def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> 
             f"{doing}: access denied.",
             f"Your IAM identity needs {needed} on this function.",
         )
-    if code in _EXPIRED_CODES or code in {"UnrecognizedClientException", "InvalidSignatureException"}:
+    if code in _EXPIRED_CODES or code in {
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+    }:
         return LambdaEditorError(
             f"{doing}: the AWS credentials are expired or invalid ({code}).",
             f"Refresh them (for SSO: `aws sso login{profile_flag}`) and try again.",
         )
     if code == "ResourceNotFoundException":
-        return NotFoundError(f"{doing}: {message or 'not found'}.", "Check the name and the region.")
+        return NotFoundError(
+            f"{doing}: {message or 'not found'}.", "Check the name and the region."
+        )
     if code in _THROTTLING_CODES:
         return LambdaEditorError(
             f"{doing}: AWS is throttling requests.", "Wait a few seconds and try again."

@@ -43,7 +43,10 @@ class PullResult:
 
 
 def workspace_for_arn(workspace_root: str, function_arn: str) -> str:
-    """The workspace folder of a function, from its ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)."""
+    """The workspace folder of a function, from its ARN.
+
+    ARNs read arn:aws:lambda:REGION:ACCOUNT:function:NAME.
+    """
     parts = function_arn.split(":")
     if len(parts) < 7 or parts[5] != "function":
         raise LambdaEditorError(f"Not a Lambda function ARN: {function_arn}")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lambda_editor import cli  # noqa: E402
-from lambda_editor.sandbox import Sandbox, seed  # noqa: E402
+from lambda_editor import cli
+from lambda_editor.sandbox import Sandbox, seed
 
 FUNCTION = "hello-python"
 HANDLER_FILE = "lambda_function.py"

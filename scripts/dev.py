@@ -1,4 +1,4 @@
-"""Set up the development environment and run a task: `python3 scripts/dev.py test|check|demo|bench`.
+"""Set up the development environment and run a task: `python3 scripts/dev.py TASK`.
 
 Creates `.venv` beside the repository on first use and installs the package with its `dev` extra
 (again whenever pyproject.toml changes), then runs the task inside it. Needs only Python 3 and PyPI.
@@ -25,9 +25,16 @@ TASKS = {
         [str(PYTHON), "-m", "ruff", "format", "--check", "."],
         [str(PYTHON), "-m", "mypy"],
         [
-            str(PYTHON), "-m", "vermin", "-t=3.8-", "--violations", "--no-tips",
-            "--exclude-regex", r"lambda_editor/sandbox/",
-            "LambdaEditor.py", "lambda_editor",
+            str(PYTHON),
+            "-m",
+            "vermin",
+            "-t=3.8-",
+            "--violations",
+            "--no-tips",
+            "--exclude-regex",
+            r"lambda_editor/sandbox/",
+            "LambdaEditor.py",
+            "lambda_editor",
         ],
     ],
     "demo": [[str(PYTHON), str(ROOT / "scripts" / "demo.py")]],
@@ -48,7 +55,7 @@ def ensure_environment() -> None:
 
 def run(command: list) -> None:
     print("$", " ".join(command), flush=True)
-    completed = subprocess.run(command, cwd=ROOT)
+    completed = subprocess.run(command, cwd=ROOT, check=False)
     if completed.returncode != 0:
         sys.exit(completed.returncode)
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 from . import deploying
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
-from .deploying import LambdaDeployNowCommand, LambdaDeployOnSaveListener, LambdaShowRemoteDiffCommand
+from .deploying import (
+    LambdaDeployNowCommand,
+    LambdaDeployOnSaveListener,
+    LambdaShowRemoteDiffCommand,
+)
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
 
 

@@ -1,4 +1,4 @@
-""""Lambda: Select Profile" and "Lambda: Select Region", remembered in the settings."""
+""" "Lambda: Select Profile" and "Lambda: Select Region", remembered in the settings."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ from .runtime import run_off_ui, status
 _DEFAULT = "(default)"
 
 
-def _choose(
-    window: sublime.Window, key: str, options: List[str], current: str, label: str
-) -> None:
+def _choose(window: sublime.Window, key: str, options: List[str], current: str, label: str) -> None:
     items = [_DEFAULT, *options]
     selected = items.index(current) if current in items else 0
 
@@ -55,9 +53,7 @@ class LambdaSelectRegionCommand(sublime_plugin.WindowCommand):
     def run(self) -> None:
         if boto3_ready(self.window):
             target = package_settings.load().target
-            _choose_off_ui(
-                self.window, "region", "region", lambda: aws.available_regions(target)
-            )
+            _choose_off_ui(self.window, "region", "region", lambda: aws.available_regions(target))
 
 
 __all__ = ["LambdaSelectProfileCommand", "LambdaSelectRegionCommand"]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import importlib
-import shutil
-import subprocess
 import sys
 import threading
-from typing import List, Optional
+from typing import Optional, Tuple
 
 import sublime
 import sublime_plugin
 
 from .. import boto_install
 from ..aws import boto3_import_error
+from ..errors import explain
+from ..pip_platform import find_interpreter, pip_environment, run_streaming
 from . import settings as package_settings
 from .panels import OutputPanel
 from .runtime import on_ui, status
@@ -40,41 +40,33 @@ class LambdaInstallBoto3Command(sublime_plugin.WindowCommand):
     """pip-installs boto3 and its libraries into the plugin host's library folder."""
 
     def run(self) -> None:
-        interpreter = _interpreter()
-        if interpreter is None:
-            sublime.error_message(
-                "Lambda Editor\n\nNo Python 3 with pip was found on PATH.\n\n"
-                'Install Python 3, or set "python_interpreter" in the Lambda Editor settings.'
-            )
-            return
-        target = boto_install.library_folder(
-            sys.path, sublime.packages_path(), (sys.version_info[0], sys.version_info[1])
-        )
-        command = boto_install.pip_command(interpreter, target, sys.version_info[:2])  # type: ignore[arg-type]
+        version = (sys.version_info[0], sys.version_info[1])
+        target = boto_install.library_folder(sys.path, sublime.packages_path(), version)
         panel = OutputPanel(self.window).clear()
-        panel.append(f"Installing boto3 into {target}\n$ {' '.join(command)}\n\n")
         panel.show()
         status("installing boto3…")
-        threading.Thread(target=_install, args=(command, panel), daemon=True).start()
+        configured = package_settings.load().python_interpreter
+        threading.Thread(
+            target=_install, args=(configured, target, version, panel), daemon=True
+        ).start()
 
 
-def _interpreter() -> Optional[str]:
-    configured = package_settings.load().python_interpreter
-    return configured or shutil.which("python3") or shutil.which("python")
+def _install(
+    configured: Optional[str], target: str, version: Tuple[int, int], panel: OutputPanel
+) -> None:
+    def show(line: str) -> None:
+        on_ui(lambda: panel.append(line + "\n"))
 
-
-def _install(command: List[str], panel: OutputPanel) -> None:
     try:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-        )
-    except OSError as exc:
-        on_ui(lambda: panel.append(f"\nCould not start pip: {exc}\n"))
+        boto_install.require_writable(target)
+        command = boto_install.pip_command(find_interpreter(configured), target, version)
+        show(f"Installing boto3 into {target}\n$ {' '.join(command)}\n")
+        returncode = run_streaming(command, show, env=pip_environment())
+    except Exception as exc:  # every failure ends in the panel, as a message
+        error = explain(exc, "install boto3")
+        on_ui(lambda: panel.append(f"\n{error}\n"))
         return
-    assert process.stdout is not None
-    for line in process.stdout:
-        on_ui(lambda line=line: panel.append(line))  # type: ignore[misc]
-    on_ui(lambda: _finish(panel, process.wait()))
+    on_ui(lambda: _finish(panel, returncode))
 
 
 def _finish(panel: OutputPanel, returncode: int) -> None:
@@ -88,4 +80,4 @@ def _finish(panel: OutputPanel, returncode: int) -> None:
         status("boto3 is installed")
         return
     panel.append("\nboto3 is installed. Restart Sublime Text to load it.\n")
-    sublime.ok_cancel_dialog("boto3 is installed. Restart Sublime Text to load it.", "OK")
+    sublime.message_dialog("boto3 is installed. Restart Sublime Text to load it.")
