@@ -84,7 +84,9 @@ def test_deploy_uploads_waits_and_records_the_new_revision(
     )
     progress: List[str] = []
 
-    result = deploy_workspace(workspace.root, client=client, sleep=no_sleep, on_progress=progress.append)
+    result = deploy_workspace(
+        workspace.root, client=client, sleep=no_sleep, on_progress=progress.append
+    )
 
     assert result.deployed and result.revision_id == "rev-2"
     saved = Workspace.load(workspace.root)
@@ -124,12 +126,16 @@ def test_force_deploys_without_the_revision_guard(workspace: Workspace, stubbed:
     client, stubber = stubbed
     sha = build_package(workspace.root).sha256_b64
     expect_upload(stubber, revision=None)
-    stubber.add_response("get_function_configuration", configuration(RevisionId="rev-9", CodeSha256=sha))
+    stubber.add_response(
+        "get_function_configuration", configuration(RevisionId="rev-9", CodeSha256=sha)
+    )
 
     assert deploy_workspace(workspace.root, client=client, force=True, sleep=no_sleep).deployed
 
 
-def test_an_update_in_progress_is_waited_for_then_retried(workspace: Workspace, stubbed: Any) -> None:
+def test_an_update_in_progress_is_waited_for_then_retried(
+    workspace: Workspace, stubbed: Any
+) -> None:
     client, stubber = stubbed
     sha = build_package(workspace.root).sha256_b64
     stubber.add_client_error(
@@ -137,7 +143,9 @@ def test_an_update_in_progress_is_waited_for_then_retried(workspace: Workspace, 
     )
     stubber.add_response("get_function_configuration", configuration())
     expect_upload(stubber)
-    stubber.add_response("get_function_configuration", configuration(RevisionId="rev-3", CodeSha256=sha))
+    stubber.add_response(
+        "get_function_configuration", configuration(RevisionId="rev-3", CodeSha256=sha)
+    )
 
     assert deploy_workspace(workspace.root, client=client, sleep=no_sleep).revision_id == "rev-3"
 

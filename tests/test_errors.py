@@ -13,7 +13,9 @@ def client_error(code: str, operation: str = "ListFunctions", message: str = "m"
 
 
 def test_an_expired_sso_session_names_the_login_command() -> None:
-    error = explain(bx.TokenRetrievalError(provider="sso", error_msg="expired"), "list functions", "work")
+    error = explain(
+        bx.TokenRetrievalError(provider="sso", error_msg="expired"), "list functions", "work"
+    )
 
     assert "SSO session has expired" in error.message
     assert "aws sso login --profile work" in error.hint
@@ -46,7 +48,9 @@ def test_common_failures_get_a_message_and_a_next_step(exception: Exception, exp
 
 
 def test_a_missing_function_is_a_not_found_error() -> None:
-    error = explain(client_error("ResourceNotFoundException", message="Function not found: x"), "get x")
+    error = explain(
+        client_error("ResourceNotFoundException", message="Function not found: x"), "get x"
+    )
 
     assert isinstance(error, NotFoundError)
     assert "Function not found: x" in error.message

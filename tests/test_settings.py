@@ -17,7 +17,12 @@ def test_defaults_leave_aws_resolution_to_boto3() -> None:
 
 def test_empty_strings_mean_not_set_and_values_are_kept() -> None:
     settings = Settings.from_mapping(
-        {"profile": "", "region": " eu-west-1 ", "endpoint_url": "http://127.0.0.1:5000", "exclude": ["*.md"]}
+        {
+            "profile": "",
+            "region": " eu-west-1 ",
+            "endpoint_url": "http://127.0.0.1:5000",
+            "exclude": ["*.md"],
+        }
     )
 
     assert settings.target == AwsTarget(None, "eu-west-1", "http://127.0.0.1:5000")
