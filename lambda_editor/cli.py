@@ -158,7 +158,10 @@ def _changes(root: str, exclude: Sequence[str], interval: float = WATCH_INTERVAL
 def command_invoke(context: Context) -> int:
     options = context.options
     workspace = _workspace_of(context, options.name, required=options.local)
-    payload = parse_payload(_payload_text(options, workspace), options.type)
+    try:
+        payload = parse_payload(_payload_text(options, workspace), options.type)
+    except LambdaEditorError as error:  # nothing is sent: the input is what needs fixing
+        raise UsageError(error.message, error.hint) from error
     if options.local:
         assert workspace is not None
         result = invoke_local(

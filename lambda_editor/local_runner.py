@@ -17,7 +17,6 @@ import inspect
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from typing import IO, Any, Callable, Dict, Mapping, Optional, Tuple
 
 from . import _runtime_bootstrap
 from .errors import LambdaEditorError
+from .python_finder import find_python
 
 # Lambda's limit for the init phase; a slower init is retried within the invoke, whose timeout
 # then applies (docs: lambda/latest/dg/lambda-runtime-environment.html).
@@ -107,11 +107,11 @@ class InterpreterChoice:
 def choose_interpreter(
     setting: Optional[str],
     runtime: Optional[str],
-    which: Callable[[str], Optional[str]] = shutil.which,
+    which: Callable[[str], Optional[str]] = find_python,
 ) -> InterpreterChoice:
     """The Python that runs the handler: the setting, else the runtime's pythonX.Y, else python3."""
     if setting:
-        found = which(os.path.expanduser(setting))
+        found = which(setting)
         if not found:
             raise LambdaEditorError(
                 f'The python_interpreter setting "{setting}" is not an executable Python.',

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .errors import LambdaEditorError
+from .python_finder import find_python
 
 # The first runtime on Amazon Linux 2023, and each Amazon Linux's glibc.
 _FIRST_AL2023_PYTHON = (3, 12)
@@ -187,7 +187,7 @@ def find_interpreter(configured: Optional[str] = None) -> str:
     Never the editor's embedded Python: it has no pip, and is not the one the user manages.
     """
     if configured:
-        found = shutil.which(os.path.expanduser(configured))
+        found = find_python(configured)
         if found is None:
             raise LambdaEditorError(
                 f"The python_interpreter setting names {configured!r}, "
@@ -197,7 +197,7 @@ def find_interpreter(configured: Optional[str] = None) -> str:
             )
         return found
     for name in _DEFAULT_INTERPRETERS:
-        found = shutil.which(name)
+        found = find_python(name)
         if found:
             return found
     raise LambdaEditorError(

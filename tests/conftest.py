@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
-from typing import Iterator
+import urllib.request
+import uuid
+import zipfile
+from typing import Any, Dict, Iterator, Mapping, Optional
 
 import pytest
 
@@ -33,3 +37,69 @@ def sandbox() -> Iterator[object]:
 
     with Sandbox(update_delay=0.2) as running:
         yield running
+
+
+def zip_files(files: Mapping[str, str], modes: Optional[Mapping[str, int]] = None) -> bytes:
+    """A function zip with unix modes, as the Lambda console would make it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, text in files.items():
+            info = zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100000 | (modes or {}).get(path, 0o644)) << 16
+            info.create_system = 3
+            archive.writestr(info, text)
+    return buffer.getvalue()
+
+
+HELLO = {
+    "app.py": (
+        "import os\n\n\n"
+        "def handler(event, context):\n"
+        "    return {'hello': event.get('name', 'world'), 'color': os.environ.get('COLOR')}\n"
+    )
+}
+
+
+class FunctionFactory:
+    """Creates uniquely named functions on the shared sandbox."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self.client = sandbox.client()
+        from lambda_editor.sandbox import ensure_role
+
+        self.role = ensure_role(sandbox.url, sandbox.region)
+
+    def create(
+        self,
+        files: Optional[Mapping[str, str]] = None,
+        *,
+        handler: str = "app.handler",
+        timeout: int = 3,
+        environment: Optional[Dict[str, str]] = None,
+        prefix: str = "fn",
+    ) -> str:
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        self.client.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=self.role,
+            Handler=handler,
+            Code={"ZipFile": zip_files(files or HELLO)},
+            Timeout=timeout,
+            Environment={"Variables": environment or {"COLOR": "blue"}},
+        )
+        self.client.get_waiter("function_active_v2").wait(FunctionName=name)
+        return name
+
+    def deployed_files(self, name: str) -> Dict[str, bytes]:
+        """The function's code as the endpoint serves it now."""
+        location = self.client.get_function(FunctionName=name)["Code"]["Location"]
+        with urllib.request.urlopen(location) as response:  # noqa: S310 - the local endpoint
+            archive = zipfile.ZipFile(io.BytesIO(response.read()))
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+@pytest.fixture(scope="session")
+def functions(sandbox: Any) -> FunctionFactory:
+    return FunctionFactory(sandbox)
