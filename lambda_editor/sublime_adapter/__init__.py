@@ -6,34 +6,69 @@ The only part of the package that imports `sublime`. `LambdaEditor.py` re-export
 
 from __future__ import annotations
 
-from . import deploying
+import sublime
+
+from .. import events
+from . import dependencies, deploying
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
+from .dependencies import (
+    LambdaCancelDependencyInstallCommand,
+    LambdaInstallDependencyCommand,
+    LambdaInstallRequirementsCommand,
+    LambdaRemoveDependencyCommand,
+)
 from .deploying import (
     LambdaDeployNowCommand,
     LambdaDeployOnSaveListener,
     LambdaShowRemoteDiffCommand,
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
+from .invoking import (
+    LambdaInvokeFunctionCommand,
+    LambdaInvokeLastEventCommand,
+    LambdaInvokeWithCurrentFileCommand,
+    LambdaInvokeWithOptionsCommand,
+    LambdaNewTestEventCommand,
+    LambdaShowLastInvokeResultCommand,
+)
 
 
 def plugin_loaded() -> None:
+    events.load_text = _load_package_text
     deploying.start()
 
 
 def plugin_unloaded() -> None:
+    dependencies.cancel_all()
     deploying.stop()
     forget_function_lists()
 
 
+def _load_package_text(relative_path: str) -> str:
+    """Package files through Sublime's resources: the package may be a zipped archive."""
+    package = __name__.split(".")[0]
+    return sublime.load_resource(f"Packages/{package}/lambda_editor/{relative_path}")
+
+
 __all__ = [
+    "LambdaCancelDependencyInstallCommand",
     "LambdaDeployNowCommand",
     "LambdaDeployOnSaveListener",
     "LambdaEditFunctionCommand",
     "LambdaInstallBoto3Command",
+    "LambdaInstallDependencyCommand",
+    "LambdaInstallRequirementsCommand",
+    "LambdaInvokeFunctionCommand",
+    "LambdaInvokeLastEventCommand",
+    "LambdaInvokeWithCurrentFileCommand",
+    "LambdaInvokeWithOptionsCommand",
+    "LambdaNewTestEventCommand",
     "LambdaOpenWorkspaceCommand",
+    "LambdaRemoveDependencyCommand",
     "LambdaSelectProfileCommand",
     "LambdaSelectRegionCommand",
+    "LambdaShowLastInvokeResultCommand",
     "LambdaShowRemoteDiffCommand",
     "plugin_loaded",
     "plugin_unloaded",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import sublime
 import sublime_plugin
@@ -60,6 +60,49 @@ def _quick_panel_item(function: FunctionSummary) -> sublime.QuickPanelItem:
     )
 
 
+def pick_function(
+    window: sublime.Window, settings: Settings, on_pick: Callable[[FunctionSummary], None]
+) -> None:
+    """The function list in a quick panel: from the cache at once (refreshed behind it), or
+    loaded off the UI thread the first time."""
+    with _function_lists_lock:
+        cached = _function_lists.get(_cache_key(settings))
+    if cached is not None:
+        _show_functions(window, settings, cached, on_pick)
+        run_off_ui(lambda: _fetch_function_list(settings), _ignore, on_error=_ignore)
+        return
+    run_off_ui(
+        lambda: _fetch_function_list(settings),
+        lambda functions: _show_functions(window, settings, functions, on_pick),
+        status=f"loading functions ({settings.target.describe()})…",
+    )
+
+
+def _show_functions(
+    window: sublime.Window,
+    settings: Settings,
+    functions: List[FunctionSummary],
+    on_pick: Callable[[FunctionSummary], None],
+) -> None:
+    if not functions:
+        status(f"no functions in {settings.target.describe()}")
+        return
+
+    def on_select(index: int) -> None:
+        if index >= 0:
+            on_pick(functions[index])
+
+    window.show_quick_panel(
+        [_quick_panel_item(function) for function in functions],
+        on_select,
+        placeholder=f"Pick a function ({settings.target.describe()})",
+    )
+
+
+def _ignore(_value: object) -> None:
+    """A background refresh of a list already shown fails quietly; the next one retries."""
+
+
 class LambdaEditFunctionCommand(sublime_plugin.WindowCommand):
     """Lists the account's functions; the one picked opens in its own window."""
 
@@ -67,34 +110,7 @@ class LambdaEditFunctionCommand(sublime_plugin.WindowCommand):
         if not boto3_ready(self.window):
             return
         settings = package_settings.load()
-        with _function_lists_lock:
-            cached = _function_lists.get(_cache_key(settings))
-        if cached is not None:
-            self._show(settings, cached)
-            run_off_ui(
-                lambda: _fetch_function_list(settings), lambda _fresh: None, on_error=_ignore
-            )
-            return
-        run_off_ui(
-            lambda: _fetch_function_list(settings),
-            lambda functions: self._show(settings, functions),
-            status=f"loading functions ({settings.target.describe()})…",
-        )
-
-    def _show(self, settings: Settings, functions: List[FunctionSummary]) -> None:
-        if not functions:
-            status(f"no functions in {settings.target.describe()}")
-            return
-
-        def on_select(index: int) -> None:
-            if index >= 0:
-                self._open(settings, functions[index])
-
-        self.window.show_quick_panel(
-            [_quick_panel_item(function) for function in functions],
-            on_select,
-            placeholder=f"Edit a function ({settings.target.describe()})",
-        )
+        pick_function(self.window, settings, lambda function: self._open(settings, function))
 
     def _open(self, settings: Settings, function: FunctionSummary) -> None:
         if function.package_type != "Zip":
@@ -149,10 +165,6 @@ def _pull(window: sublime.Window, settings: Settings, name: str, keep_backup: bo
         status(f"{result.workspace.binding.function_name} downloaded{note}")
 
     run_off_ui(work, done, status=f"downloading {name}…")
-
-
-def _ignore(_error: object) -> None:
-    """A background refresh of a list already shown fails quietly; the next one retries."""
 
 
 class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):

@@ -7,6 +7,7 @@ what is going on meanwhile.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Optional, TypeVar
 
 import sublime
@@ -24,11 +25,14 @@ def run_off_ui(
     *,
     status: str = "",
     on_error: Optional[Callable[[LambdaEditorError], None]] = None,
+    long_running: bool = False,
 ) -> None:
-    """Run `work` on the async thread, then `on_done(result)` or `on_error(error)` on the UI thread.
+    """Run `work` off the UI thread, then `on_done(result)` or `on_error(error)` on the UI thread.
 
-    Errors that are not already `LambdaEditorError` are explained, never shown as tracebacks;
-    without `on_error` they go to an error dialog.
+    Short work runs on Sublime's async thread; `long_running` work (an invoke that may last
+    minutes, pip) gets a thread of its own so it does not hold up every other package's async
+    callbacks. Errors are explained, never shown as tracebacks; without `on_error` they go to an
+    error dialog.
     """
     if status:
         sublime.status_message(f"Lambda: {status}")
@@ -42,7 +46,10 @@ def run_off_ui(
             return
         sublime.set_timeout(lambda: on_done(result))
 
-    sublime.set_timeout_async(in_background)
+    if long_running:
+        threading.Thread(target=in_background, name="lambda-editor-work", daemon=True).start()
+    else:
+        sublime.set_timeout_async(in_background)
 
 
 def on_ui(callback: Callable[[], None]) -> None:

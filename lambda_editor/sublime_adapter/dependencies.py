@@ -1,0 +1,252 @@
+"""Installing and removing PyPI packages in the function's vendor/ folder."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Dict, List, Optional, Sequence
+
+import sublime
+import sublime_plugin
+
+from ..dependencies import (
+    InstalledDist,
+    InstallResult,
+    install_for_workspace,
+    list_installed,
+    plan_bootstrap_for_workspace,
+    remove_dependency,
+)
+from ..errors import LambdaEditorError
+from ..pip_platform import NoWheelError
+from ..units import format_size
+from ..workspace import Workspace
+from . import deploying
+from . import settings as package_settings
+from .deploying import show_error_no_workspace
+from .panels import OutputPanel
+from .runtime import on_ui, run_off_ui, show_error, status
+from .windows import workspace_of_window
+
+# One install at a time per workspace; the event cancels it.
+_installs: Dict[str, threading.Event] = {}
+_installs_lock = threading.Lock()
+
+
+def _start_install(
+    window: sublime.Window,
+    workspace: Workspace,
+    specs: Sequence[str],
+    requirements_file: Optional[str] = None,
+    allow_source_for: Sequence[str] = (),
+) -> None:
+    cancel = threading.Event()
+    with _installs_lock:
+        if workspace.root in _installs:
+            status("an install is already running for this function")
+            return
+        _installs[workspace.root] = cancel
+    panel = OutputPanel(window).clear()
+    panel.show()
+    what = ", ".join(specs) or os.path.basename(requirements_file or "")
+    panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
+    settings = package_settings.load()
+
+    def show_line(line: str) -> None:
+        on_ui(lambda: panel.append(line + "\n"))
+
+    def work() -> InstallResult:
+        try:
+            return install_for_workspace(
+                workspace,
+                specs,
+                requirements_file,
+                interpreter=settings.python_interpreter,
+                allow_source_for=allow_source_for,
+                exclude=settings.exclude,
+                on_output=show_line,
+                cancel=cancel,
+            )
+        finally:
+            with _installs_lock:
+                _installs.pop(workspace.root, None)
+
+    def failed(error: LambdaEditorError) -> None:
+        panel.append(f"\n{error}\n")
+        status(f"installing {what} failed: vendor/ is unchanged")
+        if isinstance(error, NoWheelError):
+            _offer_source_build(window, workspace, specs, requirements_file, error)
+
+    run_off_ui(
+        work,
+        lambda result: _installed(window, workspace, panel, result),
+        status=f"installing {what}…",
+        on_error=failed,
+        long_running=True,
+    )
+
+
+def _offer_source_build(
+    window: sublime.Window,
+    workspace: Workspace,
+    specs: Sequence[str],
+    requirements_file: Optional[str],
+    error: NoWheelError,
+) -> None:
+    names = ", ".join(error.packages)
+    if sublime.ok_cancel_dialog(
+        f"{error.message}\n\nIf {names} is pure Python, it can be built from source on this "
+        "machine. A package with native code is refused: it could not run on Lambda.",
+        "Retry With a Source Build",
+    ):
+        _start_install(window, workspace, specs, requirements_file, error.packages)
+
+
+def _installed(
+    window: sublime.Window, workspace: Workspace, panel: OutputPanel, result: InstallResult
+) -> None:
+    if result.size_report is not None:
+        panel.append(f"\n{result.size_report.summary()}\n")
+    status(f"installed {', '.join(result.installed) or 'nothing new'}")
+    _offer_bootstrap(window, workspace)
+    deploying.queue().submit(workspace.root)
+
+
+def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
+    """Lambda puts only the task root on sys.path: offer the lines that add vendor/ as well."""
+    try:
+        plan = plan_bootstrap_for_workspace(workspace)
+    except LambdaEditorError as error:
+        status(str(error))
+        return
+    if not plan.needed or plan.path is None:
+        return
+    if not sublime.ok_cancel_dialog(
+        f"Lambda only puts the function's folder on sys.path, so {plan.path} must add "
+        f"vendor/ itself.\n\n{plan.preview}",
+        "Add These Lines",
+    ):
+        return
+    view = window.find_open_file(plan.path)
+    if view is not None and view.is_dirty():
+        show_error(
+            LambdaEditorError(
+                f"{os.path.basename(plan.path)} has unsaved changes: the lines were not added.",
+                "Save it, then add the lines shown above at its top.",
+            )
+        )
+        return
+    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(plan.new_source)
+    status(f"added the vendor/ lines to {os.path.basename(plan.path)}")
+
+
+def _bound_workspace(window: sublime.Window) -> Optional[Workspace]:
+    workspace = workspace_of_window(window)
+    if workspace is None:
+        show_error_no_workspace()
+    return workspace
+
+
+class LambdaInstallDependencyCommand(sublime_plugin.WindowCommand):
+    """pip-install requirement specifiers into vendor/, for Lambda's platform."""
+
+    def run(self) -> None:
+        workspace = _bound_workspace(self.window)
+        if workspace is None:
+            return
+
+        def on_done(text: str) -> None:
+            specs = text.split()
+            if specs:
+                _start_install(self.window, workspace, specs)
+
+        self.window.show_input_panel(
+            "Install into vendor/ (e.g. requests pydantic==2.*):", "", on_done, None, None
+        )
+
+
+class LambdaInstallRequirementsCommand(sublime_plugin.WindowCommand):
+    """pip-install the workspace's requirements.txt into vendor/."""
+
+    def run(self) -> None:
+        workspace = _bound_workspace(self.window)
+        if workspace is None:
+            return
+        requirements = os.path.join(workspace.root, "requirements.txt")
+        if not os.path.isfile(requirements):
+            show_error(
+                LambdaEditorError(
+                    f"{workspace.binding.function_name} has no requirements.txt.",
+                    "Create one at the top of the workspace, or use Install Dependency….",
+                )
+            )
+            return
+        _start_install(self.window, workspace, (), requirements)
+
+
+class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
+    """Remove a package from vendor/ (with the files its RECORD lists), then deploy."""
+
+    def run(self) -> None:
+        workspace = _bound_workspace(self.window)
+        if workspace is not None:
+            run_off_ui(
+                lambda: list_installed(workspace.root), lambda dists: self._pick(workspace, dists)
+            )
+
+    def _pick(self, workspace: Workspace, installed: List[InstalledDist]) -> None:
+        if not installed:
+            status("vendor/ holds no packages")
+            return
+
+        def on_select(index: int) -> None:
+            if index < 0:
+                return
+            name = installed[index].name
+
+            def removed(_result: object) -> None:
+                status(f"removed {name} from vendor/")
+                deploying.queue().submit(workspace.root)
+
+            run_off_ui(lambda: remove_dependency(workspace.root, name), removed)
+
+        self.window.show_quick_panel(
+            [
+                sublime.QuickPanelItem(dist.name, dist.version, format_size(dist.size))
+                for dist in installed
+            ],
+            on_select,
+            placeholder="Remove from vendor/",
+        )
+
+
+class LambdaCancelDependencyInstallCommand(sublime_plugin.WindowCommand):
+    """Stop a running install; vendor/ stays as it was."""
+
+    def is_enabled(self) -> bool:
+        workspace = workspace_of_window(self.window)
+        with _installs_lock:
+            return workspace is not None and workspace.root in _installs
+
+    def run(self) -> None:
+        workspace = workspace_of_window(self.window)
+        with _installs_lock:
+            cancel = _installs.get(workspace.root) if workspace else None
+        if cancel is not None:
+            cancel.set()
+            status("cancelling the install…")
+
+
+def cancel_all() -> None:
+    with _installs_lock:
+        for cancel in _installs.values():
+            cancel.set()
+
+
+__all__: List[str] = [
+    "LambdaCancelDependencyInstallCommand",
+    "LambdaInstallDependencyCommand",
+    "LambdaInstallRequirementsCommand",
+    "LambdaRemoveDependencyCommand",
+]

@@ -1,0 +1,358 @@
+"""Invoking functions, in AWS or locally, with test events; the result in the output panel."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Dict, List, Optional
+
+import sublime
+import sublime_plugin
+
+from .. import aws
+from ..errors import explain
+from ..events import TEMPLATES, EventStore, parse_payload, template_text
+from ..functions import FunctionSummary
+from ..invoke import (
+    InvokeResult,
+    format_result,
+    handler_credentials,
+    invoke_local,
+    invoke_remote,
+    load_last_result,
+    save_last_result,
+)
+from ..local_runner import FunctionSpec
+from ..pull import workspace_for_arn
+from ..settings import Settings
+from ..workspace import MARKER_DIR, MARKER_FILE, Binding, Workspace
+from . import settings as package_settings
+from .boto import boto3_ready
+from .deploying import show_error_no_workspace
+from .editing import pick_function
+from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
+from .runtime import run_off_ui, show_error, status
+from .windows import workspace_of_window
+
+INVOCATION_TYPES = ["RequestResponse", "Event", "DryRun"]
+
+
+class Invocation:
+    """One invoke of a function: how (type, qualifier, local) and with what payload.
+
+    A function without a workspace can be invoked in AWS; a local run needs the workspace's code.
+    The last result and the events are kept in the workspace when there is one.
+    """
+
+    def __init__(
+        self,
+        window: sublime.Window,
+        binding: Binding,
+        workspace: Optional[Workspace] = None,
+        *,
+        local: bool = False,
+        invocation_type: str = "RequestResponse",
+        qualifier: Optional[str] = None,
+    ) -> None:
+        self.window = window
+        self.binding = binding
+        self.workspace = workspace
+        self.local = local
+        self.invocation_type = invocation_type
+        self.qualifier = qualifier
+
+    @classmethod
+    def of_workspace(
+        cls, window: sublime.Window, workspace: Workspace, **options: Any
+    ) -> Invocation:
+        return cls(window, workspace.binding, workspace, **options)
+
+    @property
+    def name(self) -> str:
+        return self.binding.function_name
+
+    def with_event(self, event_name: str) -> None:
+        assert self.workspace is not None
+        store = EventStore.for_workspace(self.workspace)
+        try:
+            text = store.read(event_name)
+        except Exception as error:
+            show_error(explain(error))
+            return
+        store.mark_used(event_name)
+        self.with_text(text, f"event {event_name}")
+
+    def with_text(self, text: str, source: str) -> None:
+        """Parse first: invalid JSON or an oversized payload is refused before anything is sent."""
+        try:
+            payload = parse_payload(text, self.invocation_type)
+        except Exception as error:
+            show_error(explain(error, f"invoke {self.name} with {source}"))
+            return
+        where = "locally" if self.local else ""
+        run_off_ui(
+            lambda: self._invoke(payload),
+            self._show,
+            status=f"invoking {self.name} {where}…".replace("  ", " "),
+            long_running=True,
+        )
+
+    def _invoke(self, payload: bytes) -> InvokeResult:
+        binding = self.binding
+        if self.local:
+            assert self.workspace is not None
+            settings = package_settings.load()
+            result = invoke_local(
+                self.workspace.root,
+                FunctionSpec.from_binding(binding),
+                payload,
+                interpreter_setting=settings.python_interpreter,
+                credentials=handler_credentials(binding.target),
+            )
+        else:
+            result = invoke_remote(
+                binding.target,
+                binding.function_arn,
+                payload,
+                function_timeout=binding.timeout,
+                invocation_type=self.invocation_type,
+                qualifier=self.qualifier,
+            )
+        if self.workspace is not None:
+            save_last_result(self.workspace.metadata_dir, result)
+        return result
+
+    def _show(self, result: InvokeResult) -> None:
+        show_result(self.window, result)
+        outcome = "succeeded" if result.succeeded else f"failed ({result.function_error})"
+        status(f"{self.name} {outcome}")
+
+
+def show_result(window: sublime.Window, result: InvokeResult) -> None:
+    panel = OutputPanel(window).clear(JSON_SYNTAX if result.response_is_json else PLAIN_SYNTAX)
+    panel.append(format_result(result))
+    panel.show()
+
+
+def _bound_workspace(window: sublime.Window) -> Optional[Workspace]:
+    workspace = workspace_of_window(window)
+    if workspace is None:
+        show_error_no_workspace()
+    return workspace
+
+
+def pick_event(
+    window: sublime.Window, workspace: Workspace, on_pick: Callable[[str], None]
+) -> None:
+    """The workspace's test events, last used first; or a new one when there are none yet."""
+    names = EventStore.for_workspace(workspace).names()
+    if not names:
+        new_test_event(window, workspace, then=on_pick)
+        return
+    items = [
+        sublime.QuickPanelItem(name, "last used" if index == 0 else "", "", sublime.KIND_VARIABLE)
+        for index, name in enumerate(names)
+    ]
+    items.append(
+        sublime.QuickPanelItem("New Test Event…", "from a template", "", sublime.KIND_SNIPPET)
+    )
+
+    def on_select(index: int) -> None:
+        if index == len(names):
+            new_test_event(window, workspace, then=on_pick)
+        elif index >= 0:
+            on_pick(names[index])
+
+    window.show_quick_panel(
+        items, on_select, placeholder=f"Invoke {workspace.binding.function_name} with"
+    )
+
+
+def new_test_event(
+    window: sublime.Window,
+    workspace: Workspace,
+    then: Optional[Callable[[str], None]] = None,
+) -> None:
+    """Pick a template, name the event, and open it; `then(name)` runs once it exists."""
+
+    def on_template(template: str) -> None:
+        window.show_input_panel(
+            "Test event name:",
+            template,
+            lambda name: _create_event(window, workspace, name, template, then),
+            None,
+            None,
+        )
+
+    pick_template(window, on_template)
+
+
+def pick_template(window: sublime.Window, on_pick: Callable[[str], None]) -> None:
+    templates = list(TEMPLATES)
+    window.show_quick_panel(
+        [
+            sublime.QuickPanelItem(name, TEMPLATES[name], "", sublime.KIND_SNIPPET)
+            for name in templates
+        ],
+        lambda index: on_pick(templates[index]) if index >= 0 else None,
+        placeholder="Event template",
+    )
+
+
+def _create_event(
+    window: sublime.Window,
+    workspace: Workspace,
+    name: str,
+    template: str,
+    then: Optional[Callable[[str], None]],
+) -> None:
+    try:
+        path = EventStore.for_workspace(workspace).create(name.strip(), template)
+    except Exception as error:
+        show_error(explain(error))
+        return
+    window.open_file(path)
+    if then is not None:
+        then(name.strip())
+
+
+class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):
+    """Invoke the window's function with a test event: in AWS, or locally with `local`."""
+
+    def run(
+        self, local: bool = False, invocation_type: str = "RequestResponse", qualifier: str = ""
+    ) -> None:
+        if not local and not boto3_ready(self.window):
+            return
+        options = {
+            "local": local,
+            "invocation_type": invocation_type,
+            "qualifier": qualifier or None,
+        }
+        workspace = workspace_of_window(self.window)
+        if workspace is not None:
+            invocation = Invocation.of_workspace(self.window, workspace, **options)
+            pick_event(self.window, workspace, invocation.with_event)
+        elif local:
+            show_error_no_workspace()
+        else:
+            settings = package_settings.load()
+            pick_function(
+                self.window,
+                settings,
+                lambda function: _invoke_unbound(self.window, settings, function, options),
+            )
+
+
+def _invoke_unbound(
+    window: sublime.Window, settings: Settings, function: FunctionSummary, options: Dict[str, Any]
+) -> None:
+    """A function picked from the list: its workspace's events if it has one, else a template."""
+    root = workspace_for_arn(package_settings.workspace_root(settings), function.arn)
+    if os.path.isfile(os.path.join(root, MARKER_DIR, MARKER_FILE)):
+        workspace = Workspace.load(root)
+        pick_event(
+            window, workspace, Invocation.of_workspace(window, workspace, **options).with_event
+        )
+        return
+
+    def with_binding(binding: Binding) -> None:
+        invocation = Invocation(window, binding, **options)
+        pick_template(
+            window, lambda name: invocation.with_text(template_text(name), f"the {name} template")
+        )
+
+    def read_configuration() -> Binding:
+        client = aws.lambda_client(settings.target)
+        configuration = client.get_function_configuration(FunctionName=function.arn)
+        return Binding.from_configuration(configuration, settings.profile, settings.endpoint_url)
+
+    run_off_ui(read_configuration, with_binding, status=f"reading {function.name}…")
+
+
+class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
+    """Choose the invocation type and the qualifier ($LATEST, a version, an alias), then invoke."""
+
+    def run(self) -> None:
+        if _bound_workspace(self.window) is None:
+            return
+
+        def on_type(index: int) -> None:
+            if index < 0:
+                return
+            self.window.show_input_panel(
+                "Qualifier (version or alias, empty for $LATEST):",
+                "",
+                lambda qualifier: self.window.run_command(
+                    "lambda_invoke_function",
+                    {"invocation_type": INVOCATION_TYPES[index], "qualifier": qualifier.strip()},
+                ),
+                None,
+                None,
+            )
+
+        self.window.show_quick_panel(INVOCATION_TYPES, on_type, placeholder="Invocation type")
+
+
+class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
+    """Invoke again with the event used last: one keystroke in the edit/invoke loop."""
+
+    def run(self, local: bool = False) -> None:
+        workspace = _bound_workspace(self.window)
+        if workspace is None or (not local and not boto3_ready(self.window)):
+            return
+        try:
+            event = EventStore.for_workspace(workspace).last_used()
+        except Exception as error:
+            show_error(explain(error))
+            return
+        Invocation.of_workspace(self.window, workspace, local=local).with_event(event)
+
+
+class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
+    """Invoke with the active view's JSON as the payload (saved or not)."""
+
+    def is_enabled(self, local: bool = False) -> bool:
+        view = self.window.active_view()
+        return view is not None and view.match_selector(0, "source.json")
+
+    def run(self, local: bool = False) -> None:
+        view = self.window.active_view()
+        workspace = _bound_workspace(self.window)
+        if view is None or workspace is None or (not local and not boto3_ready(self.window)):
+            return
+        text = view.substr(sublime.Region(0, view.size()))
+        source = os.path.basename(view.file_name() or "") or "the current view"
+        Invocation.of_workspace(self.window, workspace, local=local).with_text(text, source)
+
+
+class LambdaNewTestEventCommand(sublime_plugin.WindowCommand):
+    """Create a test event of the window's function from a template."""
+
+    def run(self) -> None:
+        workspace = _bound_workspace(self.window)
+        if workspace is not None:
+            new_test_event(self.window, workspace)
+
+
+class LambdaShowLastInvokeResultCommand(sublime_plugin.WindowCommand):
+    """Reopen the last invoke result of the window's function."""
+
+    def run(self) -> None:
+        workspace = _bound_workspace(self.window)
+        if workspace is None:
+            return
+        result = load_last_result(workspace.metadata_dir)
+        if result is None:
+            status(f"{workspace.binding.function_name} has not been invoked yet")
+            return
+        show_result(self.window, result)
+
+
+__all__: List[str] = [
+    "LambdaInvokeFunctionCommand",
+    "LambdaInvokeLastEventCommand",
+    "LambdaInvokeWithCurrentFileCommand",
+    "LambdaInvokeWithOptionsCommand",
+    "LambdaNewTestEventCommand",
+    "LambdaShowLastInvokeResultCommand",
+]
