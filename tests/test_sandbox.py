@@ -328,17 +328,24 @@ def test_list_functions_pages_through_many_functions(lam: Any, role_arn: str) ->
     assert error_code(refused) == "InvalidParameterValueException"
 
 
-def test_invoke_is_not_supported_by_default_and_counted(endpoint: Sandbox, lam: Any) -> None:
+def test_a_refusing_handler_answers_501_and_requests_are_counted(
+    endpoint: Sandbox, lam: Any
+) -> None:
     endpoint.reset_stats()
     seed(endpoint.url)
-    with pytest.raises(ClientError) as refused:
-        lam.invoke(FunctionName="hello-python", Payload=b"{}")
-    assert http_status(refused) == 501
-    assert "cannot invoke functions yet" in refused.value.response["Error"]["Message"]
-    assert refused.value.response["ResponseMetadata"]["RetryAttempts"] == 0
-    with pytest.raises(ClientError) as missing:
-        lam.invoke(FunctionName="no-such-fn", Payload=b"{}")
-    assert error_code(missing) == "ResourceNotFoundException"
+    default_handler = endpoint.invoke_handler
+    endpoint.invoke_handler = invocation_not_supported
+    try:
+        with pytest.raises(ClientError) as refused:
+            lam.invoke(FunctionName="hello-python", Payload=b"{}")
+        assert http_status(refused) == 501
+        assert "does not run functions" in refused.value.response["Error"]["Message"]
+        assert refused.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+        with pytest.raises(ClientError) as missing:
+            lam.invoke(FunctionName="no-such-fn", Payload=b"{}")
+        assert error_code(missing) == "ResourceNotFoundException"
+    finally:
+        endpoint.invoke_handler = default_handler
     assert endpoint.stats.invoke == {"hello-python": 1, "no-such-fn": 1}
 
 

@@ -6,16 +6,25 @@ sandbox needs moto (`pip install 'lambda-editor[sandbox]'`); importing this pack
 
 from __future__ import annotations
 
-from .invoke import InvokeHandler, InvokeRequest, InvokeResponse, invocation_not_supported
+from .invoke import (
+    FunctionLog,
+    InvokeHandler,
+    InvokeRequest,
+    InvokeResponse,
+    invocation_not_supported,
+)
+from .runner import LocalInvoker
 from .seed import SAMPLES, client, ensure_role, sample_zip, seed
 from .server import Sandbox, serve
 from .state import SandboxStats
 
 __all__ = [
     "SAMPLES",
+    "FunctionLog",
     "InvokeHandler",
     "InvokeRequest",
     "InvokeResponse",
+    "LocalInvoker",
     "Sandbox",
     "SandboxStats",
     "client",

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.base_backend import BackendDict
+from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -24,6 +25,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Response
 
+from .invoke import FunctionLog
 from .state import LATEST, FunctionKey
 
 WSGIApp = Any
@@ -102,6 +104,14 @@ class MotoBackend:
             if function is None:
                 return None
             return function.get_configuration(), getattr(function, "code_bytes", b"")
+
+    def write_log(self, log: FunctionLog) -> None:
+        """Append an invocation's log to CloudWatch Logs, creating its group and stream if new."""
+        with self._lock:
+            logs = logs_backends[log.account_id][log.region]
+            logs.ensure_log_group(log.group)
+            logs.ensure_log_stream(log.group, log.stream)
+            logs.put_log_events(log.group, log.stream, log.events)
 
 
 def _find(

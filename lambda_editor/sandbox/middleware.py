@@ -6,7 +6,8 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
   RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
-- Invoke would need Docker: it goes to the sandbox's `InvokeHandler` instead.
+- Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
+  answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
 Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
 """
 
@@ -29,7 +30,13 @@ from urllib.parse import parse_qs, quote, unquote
 from werkzeug.wrappers import Response
 
 from .backend import MotoAnswer, MotoBackend
-from .invoke import InvokeHandler, InvokeRequest, service_error
+from .invoke import (
+    InvokeHandler,
+    InvokeRequest,
+    InvokeResponse,
+    answer_without_running,
+    service_error,
+)
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 
 _log = logging.getLogger(__name__)
@@ -233,15 +240,18 @@ class SandboxApp:
             configuration=configuration,
             code=code,
         )
-        try:
-            result = self._invoke_handler()(request)
-        except Exception as exc:
-            _log.exception("The invoke handler failed for %s", name)
-            result = service_error(500, "ServiceException", f"The local runner failed: {exc!r}")
+        result = answer_without_running(request) or self._run_handler(request)
         mimetype = None if _has_header(result.headers, "content-type") else "application/json"
         return Response(
             result.payload, status=result.status, headers=result.headers, mimetype=mimetype
         )
+
+    def _run_handler(self, request: InvokeRequest) -> InvokeResponse:
+        try:
+            return self._invoke_handler()(request)
+        except Exception as exc:
+            _log.exception("The invoke handler failed for %s", request.function_name)
+            return service_error(500, "ServiceException", f"The local runner failed: {exc!r}")
 
     def _code_url(self, call: _Call, configuration: Dict[str, Any]) -> str:
         key = configuration_key(configuration)

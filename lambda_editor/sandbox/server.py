@@ -13,13 +13,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, TextIO, Type
 
 from ..errors import LambdaEditorError
-from .invoke import InvokeHandler, invocation_not_supported
+from .invoke import FunctionLog, InvokeHandler
+from .runner import LocalInvoker
 from .seed import client
 from .seed import seed as seed_functions
 from .state import FunctionRegistry, SandboxStats
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
+
+    from .backend import MotoBackend
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -51,7 +54,9 @@ class Sandbox:
     """A local Lambda endpoint that answers like AWS where moto alone does not.
 
     Any credentials are accepted. `update_delay` is how long an update stays InProgress; it may
-    be changed while the sandbox runs (it applies to the next update).
+    be changed while the sandbox runs (it applies to the next update). Invoke runs the function's
+    deployed Python code in this process's interpreter (`runner.LocalInvoker`) unless another
+    `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs.
     """
 
     def __init__(
@@ -66,9 +71,11 @@ class Sandbox:
         self.update_delay = update_delay
         self.account_id = account_id
         self.region = region
-        # Called for every Invoke of an existing function; replaceable while running.
-        self.invoke_handler: InvokeHandler = invoke_handler or invocation_not_supported
         self._registry = FunctionRegistry(lambda: self.update_delay)
+        self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
+        # Called for every accepted Invoke of an existing function; replaceable while running.
+        self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
+        self._moto: Optional[MotoBackend] = None
         self._server: Optional[BaseWSGIServer] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -98,6 +105,7 @@ class Sandbox:
                 "Pick another port, or 0 for a free one.",
             ) from exc
         _shared_moto.enter(moto)
+        self._moto = moto
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, name="lambda-editor-sandbox", daemon=True
@@ -115,6 +123,8 @@ class Sandbox:
         server.server_close()
         if thread is not None:
             thread.join()
+        self._moto = None
+        self._local_invoker.close()
         _shared_moto.leave()
 
     def wait(self) -> None:
@@ -131,7 +141,7 @@ class Sandbox:
 
     @property
     def stats(self) -> SandboxStats:
-        """UpdateFunctionCode and Invoke requests received so far, per function name."""
+        """Requests received and code runs started so far, per function name."""
         return self._registry.stats()
 
     def reset_stats(self) -> None:
@@ -143,6 +153,11 @@ class Sandbox:
 
     def _handler(self) -> InvokeHandler:
         return self.invoke_handler
+
+    def _write_log(self, log: FunctionLog) -> None:
+        moto = self._moto
+        if moto is not None:  # a run that outlives the sandbox has nowhere to write
+            moto.write_log(log)
 
     def __enter__(self) -> Sandbox:
         self.start()

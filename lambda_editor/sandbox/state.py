@@ -45,10 +45,16 @@ class UpdateRefused(Exception):
 
 @dataclass(frozen=True)
 class SandboxStats:
-    """Requests the endpoint received, per function name (rejected ones included)."""
+    """What the endpoint saw, per function name.
+
+    `update_function_code` and `invoke` count requests received, refused ones included (an
+    unknown function, a DryRun, an oversized payload). `runs` counts the times a function's code
+    was started: one per RequestResponse or Event invocation that reached the runner.
+    """
 
     update_function_code: Dict[str, int]
     invoke: Dict[str, int]
+    runs: Dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class FunctionRegistry:
         self._planned_failures: Dict[str, _Failure] = {}
         self._update_code_calls: Counter[str] = Counter()
         self._invoke_calls: Counter[str] = Counter()
+        self._runs: Counter[str] = Counter()
 
     def describe(self, key: FunctionKey) -> Dict[str, Any]:
         """The fields AWS adds to a configuration that moto lacks or gets wrong."""
@@ -157,11 +164,18 @@ class FunctionRegistry:
         with self._lock:
             self._invoke_calls[name] += 1
 
+    def count_run(self, name: str) -> None:
+        with self._lock:
+            self._runs[name] += 1
+
     def stats(self) -> SandboxStats:
         with self._lock:
-            return SandboxStats(dict(self._update_code_calls), dict(self._invoke_calls))
+            return SandboxStats(
+                dict(self._update_code_calls), dict(self._invoke_calls), dict(self._runs)
+            )
 
     def reset_stats(self) -> None:
         with self._lock:
             self._update_code_calls.clear()
             self._invoke_calls.clear()
+            self._runs.clear()
