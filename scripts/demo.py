@@ -1,8 +1,8 @@
 """The main job, headless, against the embedded local endpoint.
 
 Starts the sandbox with sample functions, pulls one with the command line, changes it, deploys it,
-downloads it back from the endpoint to show the change is deployed, then shows that a deploy over
-someone else's change is refused. Run it with `python3 scripts/dev.py demo`.
+downloads it back from the endpoint to show the change is deployed, invokes it there and locally,
+then shows that a deploy over someone else's change is refused. Run it with `python3 scripts/dev.py demo`.
 """
 
 from __future__ import annotations
@@ -69,6 +69,10 @@ def main() -> int:
         if not changed:
             print("the change is not in the deployed code")
             return 1
+
+        step("invoke the deployed function in the endpoint, then locally")
+        run_cli(*common, "invoke", FUNCTION, "--payload", '{"name": "demo"}')
+        run_cli(*common, "invoke", FUNCTION, "--local", "--payload", '{"name": "local run"}')
 
         step("a save with nothing new uploads nothing")
         run_cli(*common, "push", str(workspace))

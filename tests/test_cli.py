@@ -251,3 +251,35 @@ def test_errors_are_one_clear_line_with_the_documented_status(
     assert completed.returncode == status
     assert expected in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_invoke_runs_the_deployed_code_in_the_endpoint(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    runs = sandbox.stats.runs.get(name, 0)
+
+    completed = run_cli(sandbox, tmp_path, "invoke", name, "--payload", '{"name": "remote"}')
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == {"hello": "remote", "color": "blue"}
+    assert completed.stderr.startswith(f"{name} · $LATEST · 200 · Duration ")
+    assert "REPORT RequestId:" in completed.stderr
+    assert sandbox.stats.runs.get(name, 0) == runs + 1
+
+
+def test_invoke_with_a_saved_event_of_the_workspace(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    workspace = pull(sandbox, tmp_path, name)
+    events = workspace / ".lambda-editor" / "events"
+    events.mkdir(parents=True)
+    (events / "greeting.json").write_text('{"name": "saved event"}')
+
+    completed = run_cli(sandbox, tmp_path, "invoke", name, "--event", "greeting", "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["payload"] == {"hello": "saved event", "color": "blue"}
+    assert result["report"]["duration_ms"] is not None
