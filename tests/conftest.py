@@ -10,6 +10,7 @@ import zipfile
 from typing import Any, Dict, Iterator, Mapping, Optional
 
 import pytest
+from sublime_standin.fixture import sublime_app  # noqa: F401 - the Sublime stand-in, for every test
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,154 @@
+"""Commands Sublime Text implements itself (not in Python), as far as this package needs them."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict
+
+from . import _app, _core, _resources, sublime
+
+Args = Dict[str, Any]
+BUILTIN_PANELS = {"console", "find", "find_in_files", "replace", "incremental_find"}
+
+
+def _new_window(args: Args) -> None:
+    _app.new_window()
+
+
+def _close_active_window(args: Args) -> None:
+    _app.close_window(_app.active_window_id())
+
+
+def _open_url(args: Args) -> None:
+    _core.state.records.opened_urls.append(str(args.get("url", "")))
+
+
+def _ignore(args: Args) -> None:
+    return None
+
+
+APPLICATION: Dict[str, Callable[[Args], None]] = {
+    "new_window": _new_window,
+    "close_window": _close_active_window,
+    "open_url": _open_url,
+    "hide_overlay": _ignore,
+}
+
+
+def _show_panel(window_id: int, args: Args) -> None:
+    window = _core.state.windows[window_id]
+    panel = str(args.get("panel", ""))
+    exists = panel in BUILTIN_PANELS or panel[len("output.") :] in window.panels
+    if not panel.startswith("output.") and panel not in BUILTIN_PANELS:
+        exists = False
+    if not exists:
+        _core.misuse(f"show_panel: there is no panel {panel!r}")
+        return
+    if args.get("toggle") and window.active_panel == panel:
+        window.active_panel = None
+    else:
+        window.active_panel = panel
+
+
+def _hide_panel(window_id: int, args: Args) -> None:
+    window = _core.state.windows[window_id]
+    panel = args.get("panel")
+    if panel is None or panel == window.active_panel:
+        window.active_panel = None
+
+
+def _open_file(window_id: int, args: Args) -> None:
+    """Open a file; "${packages}/..." and "res://Packages/..." name a package's file."""
+    window = sublime.Window(window_id)
+    name = str(sublime.expand_variables(str(args.get("file", "")), window.extract_variables()))
+    if name.startswith("res://"):
+        found = _resources.resource_file(name[len("res://") :])
+        if found is None:
+            _core.misuse(f"open_file: no resource {name!r}")
+            return
+        name = found
+    contents = args.get("contents")
+    _app.open_file(window_id, name, contents=str(contents).replace("$0", "") if contents else None)
+
+
+def _set_layout(window_id: int, args: Args) -> None:
+    sublime.Window(window_id).set_layout(args)
+
+
+def _focus_group(window_id: int, args: Args) -> None:
+    sublime.Window(window_id).focus_group(int(args.get("group", 0)))
+
+
+def _close_active_view(window_id: int, args: Args) -> None:
+    view = sublime.Window(window_id).active_view()
+    if view is not None:
+        _app.close_view(view.view_id)
+
+
+def _close_this_window(window_id: int, args: Args) -> None:
+    _app.close_window(window_id)
+
+
+def _new_file(window_id: int, args: Args) -> None:
+    _app.new_file(window_id)
+
+
+def _record_only(window_id: int, args: Args) -> None:
+    return None
+
+
+def _window_open_url(window_id: int, args: Args) -> None:
+    _open_url(args)
+
+
+WINDOW: Dict[str, Callable[[int, Args], None]] = {
+    "show_panel": _show_panel,
+    "hide_panel": _hide_panel,
+    "open_file": _open_file,
+    "set_layout": _set_layout,
+    "focus_group": _focus_group,
+    "close": _close_active_view,
+    "close_file": _close_active_view,
+    "close_window": _close_this_window,
+    "new_file": _new_file,
+    "show_overlay": _record_only,
+    "hide_overlay": _record_only,
+    "open_dir": _record_only,
+    "open_url": _window_open_url,
+}
+
+
+def _append(view_id: int, args: Args) -> None:
+    """`append` writes at the end; into a read-only view only with "force": true."""
+    size = sublime.View(view_id).size()
+    text = str(args.get("characters", ""))
+    _app.modify(view_id, size, size, text, force=bool(args.get("force", False)))
+
+
+def _insert(view_id: int, args: Args) -> None:
+    view = _core.state.views[view_id]
+    for a, b in sorted(view.selection, reverse=True):
+        _app.modify(view_id, min(a, b), max(a, b), str(args.get("characters", "")))
+
+
+def _select_all(view_id: int, args: Args) -> None:
+    view = _core.state.views[view_id]
+    view.selection = [(0, len(view.text))]
+
+
+def _move_to(view_id: int, args: Args) -> None:
+    view = _core.state.views[view_id]
+    point = len(view.text) if args.get("to") == "eof" else 0
+    view.selection = [(point, point)]
+
+
+def _save(view_id: int, args: Args) -> None:
+    _app.save(view_id)
+
+
+TEXT: Dict[str, Callable[[int, Args], None]] = {
+    "append": _append,
+    "insert": _insert,
+    "select_all": _select_all,
+    "move_to": _move_to,
+    "save": _save,
+}
