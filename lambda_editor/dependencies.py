@@ -38,7 +38,7 @@ from email.parser import HeaderParser
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .errors import LambdaEditorError
-from .package import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, build_package, is_excluded
+from .package import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, build_package, unzipped_size
 from .pip_platform import (
     LambdaPlatform,
     NoWheelError,
@@ -655,25 +655,11 @@ def size_report(root: str, exclude: Sequence[str] = ()) -> SizeReport:
     try:
         built = build_package(root, exclude)
     except LambdaEditorError:
-        unzipped = _packaged_size(root, exclude)
+        unzipped = unzipped_size(root, exclude)
         if unzipped <= UNZIPPED_LIMIT:
             raise  # not the size limit: an unreadable file or a link out of the folder
         return make_size_report(unzipped, None, list_installed(root))
     return make_size_report(built.unzipped_size, built.zipped_size, list_installed(root))
-
-
-def _packaged_size(root: str, exclude: Sequence[str]) -> int:
-    """The bytes of the files `build_package` would pack, without building."""
-    total = 0
-    for parent, dirs, files in os.walk(root):
-        rel_parent = os.path.relpath(parent, root).replace(os.sep, "/")
-        prefix = "" if rel_parent == "." else f"{rel_parent}/"
-        dirs[:] = [name for name in dirs if not is_excluded(prefix + name, exclude, is_dir=True)]
-        for name in files:
-            if not is_excluded(prefix + name, exclude):
-                with contextlib.suppress(OSError):
-                    total += os.path.getsize(os.path.join(parent, name))
-    return total
 
 
 def _size_report_or_none(

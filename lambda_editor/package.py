@@ -75,24 +75,43 @@ def is_excluded(rel_path: str, exclude: Sequence[str] = (), is_dir: bool = False
 
     Only the path itself is tested: callers walking a tree skip excluded folders' contents.
     """
-    name = rel_path.rsplit("/", 1)[-1]
-    return any(
-        _pattern_matches(pattern, rel_path, name, is_dir)
-        for pattern in (*ALWAYS_EXCLUDED, *exclude)
-    )
+    return ExcludeRules.compile(exclude).excludes(rel_path, is_dir)
 
 
-def _pattern_matches(pattern: str, rel_path: str, name: str, is_dir: bool) -> bool:
-    pattern = pattern.strip().replace("\\", "/")
-    folders_only = pattern.endswith("/")
-    pattern = pattern.rstrip("/")
-    if not pattern or (folders_only and not is_dir):
-        return False
-    while pattern.startswith("**/"):
-        pattern = pattern[3:]
-    if "/" in pattern:
-        return fnmatch.fnmatchcase(rel_path, pattern.lstrip("/"))
-    return fnmatch.fnmatchcase(name, pattern)
+class ExcludeRules:
+    """Exclude patterns compiled once: a walk tests every path, and saves walk often.
+
+    All patterns of one kind are joined into a single regular expression, so a path costs one
+    match per kind whatever the number of patterns: names (no `/`) match the last path component,
+    anchored patterns (with a `/`) the whole relative path; `dir/` patterns match folders only.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        kinds: Dict[Tuple[bool, bool], List[str]] = {}
+        for raw in patterns:
+            pattern = raw.strip().replace("\\", "/")
+            folders_only = pattern.endswith("/")
+            pattern = pattern.rstrip("/")
+            while pattern.startswith("**/"):
+                pattern = pattern[3:]
+            if pattern:
+                anchored = "/" in pattern
+                kinds.setdefault((anchored, folders_only), []).append(
+                    fnmatch.translate(pattern.lstrip("/") if anchored else pattern)
+                )
+        self._rules = {kind: re.compile("|".join(globs)) for kind, globs in kinds.items()}
+
+    @classmethod
+    def compile(cls, exclude: Sequence[str] = ()) -> ExcludeRules:
+        return cls((*ALWAYS_EXCLUDED, *exclude))
+
+    def excludes(self, rel_path: str, is_dir: bool = False) -> bool:
+        name = rel_path.rsplit("/", 1)[-1]
+        return any(
+            regex.match(rel_path if anchored else name)
+            for (anchored, folders_only), regex in self._rules.items()
+            if is_dir or not folders_only
+        )
 
 
 # --- walking a folder -------------------------------------------------------------------------
@@ -114,6 +133,7 @@ def _within(path: str, folder: str) -> bool:
 
 def _list_files(root: str, exclude: Sequence[str]) -> List[_LocalFile]:
     """Every file to package under root, sorted by relative path."""
+    root = os.path.abspath(root)  # absolute paths key the hash cache
     if not os.path.isdir(root):
         raise LambdaEditorError(f"The folder {root} does not exist.")
     walker = _Walker(os.path.realpath(root), exclude)
@@ -124,7 +144,7 @@ def _list_files(root: str, exclude: Sequence[str]) -> List[_LocalFile]:
 class _Walker:
     def __init__(self, real_root: str, exclude: Sequence[str]) -> None:
         self.real_root = real_root
-        self.exclude = exclude
+        self.rules = ExcludeRules.compile(exclude)
         self.found: List[_LocalFile] = []
 
     def visit(
@@ -135,7 +155,7 @@ class _Walker:
             for entry in entries:
                 rel_path = f"{rel_folder}{entry.name}"
                 is_dir = entry.is_dir()
-                if is_excluded(rel_path, self.exclude, is_dir):
+                if self.rules.excludes(rel_path, is_dir):
                     continue
                 real_path = os.path.join(real_folder, entry.name)
                 if entry.is_symlink():
@@ -186,7 +206,7 @@ _RACY_WINDOW_NS = 2_000_000_000
 
 
 def _hash_key(path: str, st: os.stat_result) -> _HashKey:
-    return (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    return (path, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _remember_hash(path: str, st: os.stat_result, sha256: str) -> None:
@@ -235,6 +255,14 @@ def scan(
             )
             for local in _list_files(root, exclude)
         }
+    except OSError as exc:
+        raise _read_error(root, exc) from exc
+
+
+def unzipped_size(root: str, exclude: Sequence[str] = ()) -> int:
+    """The bytes of the files `build_package` would pack, without building."""
+    try:
+        return sum(local.stat.st_size for local in _list_files(root, exclude))
     except OSError as exc:
         raise _read_error(root, exc) from exc
 
