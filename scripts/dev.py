@@ -1,7 +1,8 @@
 """Set up the development environment and run a task: `python3 scripts/dev.py TASK`.
 
 Creates `.venv` beside the repository on first use and installs the package with its `dev` extra
-(again whenever pyproject.toml changes), then runs the task inside it. Needs only Python 3 and PyPI.
+(again whenever pyproject.toml changes), then runs the task inside it. Needs only Python 3 (3.10 or
+newer somewhere on PATH, for the tools) and PyPI.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".lambda-editor-installed"
+TOOLS_PYTHON = (3, 10)  # moto and the linters need it; the package itself runs on 3.8
+CANDIDATES = ("python3", "python3.14", "python3.13", "python3.12", "python3.11", "python3.10")
 
 TASKS = {
     "test": [[str(PYTHON), "-m", "pytest", "-q"]],
@@ -47,10 +50,35 @@ def ensure_environment() -> None:
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not PYTHON.exists():
-        run([sys.executable, "-m", "venv", str(VENV)])
+        run([tools_python(), "-m", "venv", str(VENV)])
     run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"])
     STAMP.write_text(wanted)
+
+
+def tools_python() -> str:
+    """A Python new enough for the tools, by its real path.
+
+    The repository's `.python-version` says 3.8 (for Sublime Text), which makes version managers
+    such as pyenv pick 3.8 for `python3` inside it: candidates are asked from the home folder.
+    """
+    if sys.version_info >= TOOLS_PYTHON:
+        return sys.executable
+    probe = f"import sys; print(sys.executable if sys.version_info >= {TOOLS_PYTHON} else '')"
+    for name in CANDIDATES:
+        try:
+            found = subprocess.run(
+                [name, "-c", probe],
+                cwd=Path.home(),
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+        except OSError:
+            continue
+        if found:
+            return found
+    sys.exit("The development tools need Python 3.10 or newer on PATH; none was found.")
 
 
 def run(command: list) -> None:
