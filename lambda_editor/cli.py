@@ -29,14 +29,12 @@ from .invoke import (
     InvokeResult,
     format_error,
     format_response,
-    handler_credentials,
     header_line,
-    invoke_local,
     invoke_remote,
+    invoke_workspace_locally,
     save_last_result,
 )
 from .invoke import to_json as invoke_json
-from .local_runner import FunctionSpec
 from .package import scan
 from .pull import pull_function
 from .units import format_size
@@ -164,13 +162,7 @@ def command_invoke(context: Context) -> int:
         raise UsageError(error.message, error.hint) from error
     if options.local:
         assert workspace is not None
-        result = invoke_local(
-            workspace.root,
-            FunctionSpec.from_binding(workspace.binding),
-            payload,
-            interpreter_setting=options.python,
-            credentials=handler_credentials(context.target),
-        )
+        result = invoke_workspace_locally(workspace, payload, options.python)
     else:
         result = invoke_remote(
             context.target,

@@ -21,6 +21,7 @@ from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .events import check_payload_size, write_json_file
 from .local_runner import FunctionSpec, choose_interpreter, run_locally
+from .workspace import Workspace
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 # Added to the function's timeout for the botocore read timeout: cold start, network, queueing.
@@ -267,6 +268,20 @@ def invoke_local(
         log_tail=run.log,
         local=True,
         warnings=(interpreter.warning,) if interpreter.warning else (),
+    )
+
+
+def invoke_workspace_locally(
+    workspace: Workspace, payload: bytes, interpreter_setting: Optional[str] = None
+) -> InvokeResult:
+    """Run a workspace's handler locally, with the credentials of the profile it came from."""
+    binding = workspace.binding
+    return invoke_local(
+        workspace.root,
+        FunctionSpec.from_binding(binding),
+        payload,
+        interpreter_setting=interpreter_setting,
+        credentials=handler_credentials(binding.target),
     )
 
 

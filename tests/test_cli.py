@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -17,24 +17,22 @@ from lambda_editor.package import scan
 REPO = Path(__file__).resolve().parent.parent
 
 
+def cli_command(sandbox: Any, *arguments: str) -> List[str]:
+    options = ["--endpoint-url", sandbox.url, "--region", sandbox.region]
+    return [sys.executable, "-m", "lambda_editor", *options, *arguments]
+
+
+def cli_env() -> Dict[str, str]:
+    """The test's environment (isolated AWS settings) with the repository importable."""
+    return dict(os.environ, PYTHONPATH=str(REPO))
+
+
 def run_cli(
     sandbox: Any, workspace_root: Path, *arguments: str, cwd: Any = None
 ) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-    command = [
-        sys.executable,
-        "-m",
-        "lambda_editor",
-        "--endpoint-url",
-        sandbox.url,
-        "--region",
-        sandbox.region,
-        "--workspace-root",
-        str(workspace_root),
-        *arguments,
-    ]
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = cli_command(sandbox, "--workspace-root", str(workspace_root), *arguments)
     return subprocess.run(
-        command, capture_output=True, text=True, cwd=cwd, env=env, timeout=60, check=False
+        command, capture_output=True, text=True, cwd=cwd, env=cli_env(), timeout=60, check=False
     )
 
 
@@ -162,19 +160,8 @@ def test_watch_deploys_the_last_of_several_quick_saves(
 ) -> None:
     name = functions.create()
     workspace = pull(sandbox, tmp_path, name)
-    command = [
-        sys.executable,
-        "-m",
-        "lambda_editor",
-        "--endpoint-url",
-        sandbox.url,
-        "--region",
-        sandbox.region,
-        "watch",
-        str(workspace),
-    ]
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    watcher = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    command = cli_command(sandbox, "watch", str(workspace))
+    watcher = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=cli_env())
     try:
         assert watcher.stderr is not None
         assert "watching" in watcher.stderr.readline()

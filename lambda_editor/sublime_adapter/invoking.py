@@ -15,13 +15,11 @@ from ..functions import FunctionSummary
 from ..invoke import (
     InvokeResult,
     format_result,
-    handler_credentials,
-    invoke_local,
     invoke_remote,
+    invoke_workspace_locally,
     load_last_result,
     save_last_result,
 )
-from ..local_runner import FunctionSpec
 from ..pull import workspace_for_arn
 from ..settings import Settings
 from ..workspace import MARKER_DIR, MARKER_FILE, Binding, Workspace
@@ -100,14 +98,8 @@ class Invocation:
         binding = self.binding
         if self.local:
             assert self.workspace is not None
-            settings = package_settings.load()
-            result = invoke_local(
-                self.workspace.root,
-                FunctionSpec.from_binding(binding),
-                payload,
-                interpreter_setting=settings.python_interpreter,
-                credentials=handler_credentials(binding.target),
-            )
+            interpreter = package_settings.load().python_interpreter
+            result = invoke_workspace_locally(self.workspace, payload, interpreter)
         else:
             result = invoke_remote(
                 binding.target,
