@@ -228,16 +228,8 @@ class Workspace:
         Raises LambdaEditorError when the nearest marker is corrupt: a save there must not be
         silently ignored.
         """
-        folder = os.path.abspath(path)
-        if not os.path.isdir(folder):
-            folder = os.path.dirname(folder)
-        while True:
-            if os.path.isfile(_marker_path(folder)):
-                return cls.load(folder)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return None
-            folder = parent
+        root = find_root(path)
+        return cls.load(root) if root else None
 
     def save(self) -> None:
         """Write the marker atomically (temporary file + rename), readable by the owner only."""
@@ -293,6 +285,23 @@ class Workspace:
             if path.startswith(self.root + os.sep) and os.path.isfile(path):
                 return path
         return None
+
+
+def find_root(path: str) -> Optional[str]:
+    """The folder of the nearest workspace holding `path`, without reading its marker.
+
+    Cheap enough for the UI thread (a few `stat` calls): menus ask it to enable commands.
+    """
+    folder = os.path.abspath(path)
+    if not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    while True:
+        if os.path.isfile(_marker_path(folder)):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def _marker_path(root: str) -> str:

@@ -2,7 +2,9 @@
 
 Starts the sandbox with sample functions, pulls one with the command line, changes it, deploys it,
 downloads it back from the endpoint to show the change is deployed, invokes it there and locally,
-then shows that a deploy over someone else's change is refused. Run it with `python3 scripts/dev.py demo`.
+then shows that a deploy over someone else's change is refused.
+
+Run it with `python3 scripts/dev.py demo`.
 """
 
 from __future__ import annotations

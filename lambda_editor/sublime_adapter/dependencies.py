@@ -26,7 +26,7 @@ from . import settings as package_settings
 from .deploying import show_error_no_workspace
 from .panels import OutputPanel
 from .runtime import on_ui, run_off_ui, show_error, status
-from .windows import workspace_of_window
+from .windows import workspace_of_window, workspace_root_of_window
 
 # One install at a time per workspace; the event cancels it.
 _installs: Dict[str, threading.Event] = {}
@@ -225,14 +225,14 @@ class LambdaCancelDependencyInstallCommand(sublime_plugin.WindowCommand):
     """Stop a running install; vendor/ stays as it was."""
 
     def is_enabled(self) -> bool:
-        workspace = workspace_of_window(self.window)
+        root = workspace_root_of_window(self.window)
         with _installs_lock:
-            return workspace is not None and workspace.root in _installs
+            return root in _installs
 
     def run(self) -> None:
-        workspace = workspace_of_window(self.window)
+        root = workspace_root_of_window(self.window)
         with _installs_lock:
-            cancel = _installs.get(workspace.root) if workspace else None
+            cancel = _installs.get(root) if root else None
         if cancel is not None:
             cancel.set()
             status("cancelling the install…")

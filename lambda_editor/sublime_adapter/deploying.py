@@ -14,7 +14,12 @@ from ..pull import pull_function
 from . import settings as package_settings
 from .boto import boto3_ready
 from .runtime import STATUS_KEY, on_ui, run_off_ui, show_error, status
-from .windows import windows_of, workspace_of_view, workspace_of_window
+from .windows import (
+    windows_of,
+    workspace_of_window,
+    workspace_root_of_view,
+    workspace_root_of_window,
+)
 
 DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
 
@@ -123,7 +128,7 @@ class LambdaDeployNowCommand(sublime_plugin.WindowCommand):
     """Deploy the window's workspace now (also retries a failed deploy)."""
 
     def is_enabled(self) -> bool:
-        return workspace_of_window(self.window) is not None
+        return workspace_root_of_window(self.window) is not None
 
     def run(self) -> None:
         if not boto3_ready(self.window):
@@ -139,7 +144,7 @@ class LambdaShowRemoteDiffCommand(sublime_plugin.WindowCommand):
     """Show what differs between the workspace and the code deployed in AWS."""
 
     def is_enabled(self) -> bool:
-        return workspace_of_window(self.window) is not None
+        return workspace_root_of_window(self.window) is not None
 
     def run(self) -> None:
         workspace = workspace_of_window(self.window)
@@ -149,11 +154,11 @@ class LambdaShowRemoteDiffCommand(sublime_plugin.WindowCommand):
 
 class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
     def on_post_save_async(self, view: sublime.View) -> None:
-        workspace = workspace_of_view(view)
-        if workspace is None or not package_settings.load().deploy_on_save:
+        root = workspace_root_of_view(view)
+        if root is None or not package_settings.load().deploy_on_save:
             return
         if boto3_ready(view.window() or sublime.active_window(), ask=False):
-            queue().submit(workspace.root)
+            queue().submit(root)
 
 
 def show_error_no_workspace() -> None:

@@ -29,7 +29,7 @@ from .deploying import show_error_no_workspace
 from .editing import pick_function
 from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
 from .runtime import run_off_ui, show_error, status
-from .windows import workspace_of_window
+from .windows import workspace_of_window, workspace_root_of_window
 
 INVOCATION_TYPES = ["RequestResponse", "Event", "DryRun"]
 
@@ -305,7 +305,11 @@ class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
 
     def is_enabled(self, local: bool = False) -> bool:
         view = self.window.active_view()
-        return view is not None and view.match_selector(0, "source.json")
+        return (
+            view is not None
+            and view.match_selector(0, "source.json")
+            and workspace_root_of_window(self.window) is not None
+        )
 
     def run(self, local: bool = False) -> None:
         view = self.window.active_view()

@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
-import os
 from typing import List, Optional
 
 import sublime
 
-from ..workspace import MARKER_DIR, MARKER_FILE, Workspace
+from ..errors import LambdaEditorError
+from ..workspace import MARKER_DIR, Workspace, find_root
+from .runtime import show_error
 
 
-def workspace_of_view(view: sublime.View) -> Optional[Workspace]:
+def workspace_root_of_view(view: sublime.View) -> Optional[str]:
     file_name = view.file_name()
-    return Workspace.find(file_name) if file_name else None
+    return find_root(file_name) if file_name else None
+
+
+def workspace_root_of_window(window: sublime.Window) -> Optional[str]:
+    """The workspace the window is bound to: its active file's, else its first bound folder's.
+
+    Only looks for the marker, so `is_enabled` may call it on the UI thread.
+    """
+    view = window.active_view()
+    root = workspace_root_of_view(view) if view else None
+    bound = (folder for folder in window.folders() if find_root(folder) == folder)
+    return root or next(bound, None)
+
+
+def load_workspace(root: Optional[str]) -> Optional[Workspace]:
+    """The workspace at `root`; a damaged marker is reported, not raised into Sublime."""
+    if root is None:
+        return None
+    try:
+        return Workspace.load(root)
+    except LambdaEditorError as error:
+        show_error(error)
+        return None
 
 
 def workspace_of_window(window: sublime.Window) -> Optional[Workspace]:
-    """The workspace the window is bound to: its active file's, else its first bound folder's."""
-    view = window.active_view()
-    workspace = workspace_of_view(view) if view else None
-    if workspace:
-        return workspace
-    for folder in window.folders():
-        if os.path.isfile(os.path.join(folder, MARKER_DIR, MARKER_FILE)):
-            return Workspace.load(folder)
-    return None
+    return load_workspace(workspace_root_of_window(window))
 
 
 def windows_of(root: str) -> List[sublime.Window]:
