@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 from . import aws
@@ -69,6 +69,9 @@ def deploy_workspace(
         _upload(lambda_client, workspace, package, force, sleep)
         report(f"waiting for {name} to finish updating…")
         configuration = wait_for_update(lambda_client, workspace.binding.function_arn, sleep)
+    except UpdateFailedError as failure:
+        _adopt_failed_revision(workspace, package, failure.configuration)
+        raise
     except LambdaEditorError:
         raise
     except Exception as exc:
@@ -155,7 +158,7 @@ def wait_for_update(
         if status == "Successful":
             return configuration
         if status == "Failed":
-            raise _update_failed(configuration)
+            raise UpdateFailedError(configuration)
         if time.monotonic() >= deadline:
             raise LambdaEditorError(
                 f"{configuration['FunctionName']} is still updating after {timeout:.0f} s.",
@@ -165,14 +168,27 @@ def wait_for_update(
         delay = min(delay * 2, _POLL_MAX)
 
 
-def _update_failed(configuration: Mapping[str, Any]) -> LambdaEditorError:
-    reason = configuration.get("LastUpdateStatusReason") or "no reason given"
-    code = configuration.get("LastUpdateStatusReasonCode")
-    return LambdaEditorError(
-        f"The update of {configuration['FunctionName']} failed: {reason}"
-        + (f" ({code})." if code else "."),
-        "Your local files are unchanged: fix the cause, then save again or run Deploy Now.",
-    )
+class UpdateFailedError(LambdaEditorError):
+    """Lambda accepted the upload, then reported the update `Failed`."""
+
+    def __init__(self, configuration: Mapping[str, Any]) -> None:
+        reason = configuration.get("LastUpdateStatusReason") or "no reason given"
+        code = configuration.get("LastUpdateStatusReasonCode")
+        super().__init__(
+            f"The update of {configuration['FunctionName']} failed: {reason}"
+            + (f" ({code})." if code else "."),
+            "Your local files are unchanged: fix the cause, then save again or run Deploy Now.",
+        )
+        self.configuration = dict(configuration)
+
+
+def _adopt_failed_revision(
+    workspace: Workspace, package: BuiltPackage, configuration: Mapping[str, Any]
+) -> None:
+    """A failed update of our own upload changes the RevisionId too: take it, so the retry is not
+    refused as a remote change. The manifest stays: the files are still to be deployed."""
+    if configuration.get("CodeSha256") == package.sha256_b64:
+        replace(workspace, binding=workspace.binding.with_configuration(configuration)).save()
 
 
 def _error_code(exc: BaseException) -> str:

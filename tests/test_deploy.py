@@ -171,6 +171,25 @@ def test_a_failed_update_reports_its_reason_and_keeps_local_state(
     assert Workspace.load(workspace.root).undeployed_changes()
 
 
+def test_a_failed_update_of_our_upload_takes_its_revision_so_the_retry_is_not_refused(
+    workspace: Workspace, stubbed: Any
+) -> None:
+    client, stubber = stubbed
+    sha = build_package(workspace.root).sha256_b64
+    expect_upload(stubber)
+    failed = configuration(
+        LastUpdateStatus="Failed", LastUpdateStatusReason="boom", RevisionId="rev-f", CodeSha256=sha
+    )
+    stubber.add_response("get_function_configuration", failed)
+
+    with pytest.raises(LambdaEditorError, match="boom"):
+        deploy_workspace(workspace.root, client=client, sleep=no_sleep)
+
+    saved = Workspace.load(workspace.root)
+    assert saved.binding.revision_id == "rev-f"
+    assert saved.undeployed_changes()
+
+
 @pytest.mark.parametrize(
     ("code", "status", "expected"),
     [
