@@ -241,6 +241,9 @@ def invoke_handler(handler: Handler, payload: bytes, context: LambdaContext) -> 
 
 
 def max_memory_used_mb() -> Optional[int]:
+    peak_kb = _linux_peak_kb()
+    if peak_kb is not None:
+        return math.ceil(peak_kb / 1024)
     try:
         import resource  # noqa: PLC0415 - not on Windows
     except ImportError:
@@ -249,6 +252,19 @@ def max_memory_used_mb() -> Optional[int]:
     # Kilobytes on Linux, bytes on macOS.
     peak_bytes = peak if sys.platform == "darwin" else peak * 1024
     return math.ceil(peak_bytes / (1024 * 1024))
+
+
+def _linux_peak_kb() -> Optional[int]:
+    """This process's own peak (VmHWM): on Linux `ru_maxrss` keeps the parent's peak across exec,
+    so a runner started by a large process would report that process's memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def write_json(path: str, value: Dict[str, Any]) -> None:

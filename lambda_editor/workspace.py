@@ -34,6 +34,7 @@ from .package import (
 
 MARKER_DIR = ".lambda-editor"
 MARKER_FILE = "function.json"
+BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only
 MARKER_VERSION = 1
 _OWNER_ONLY_DIR = 0o700
 
@@ -385,8 +386,8 @@ def _backup_stamp() -> str:
 def backup_workspace(root: str) -> str:
     """Move the folder aside to `<name>.backup-YYYYmmdd-HHMMSS` (same parent); that path.
 
-    The backup keeps its marker: deploying from it is refused by the RevisionId check once the
-    function has moved on, and `list_workspaces` does not offer it.
+    The backup is unbound (its marker renamed to `BACKUP_MARKER_FILE`): saving a file in it must not
+    deploy the old copy over the function.
     """
     root = os.path.abspath(root)
     if not os.path.isdir(root):
@@ -403,6 +404,9 @@ def backup_workspace(root: str) -> str:
             f"Could not back up {root}: {exc.strerror or exc}.",
             "Close programs using files in it and try again.",
         ) from exc
+    marker = _marker_path(backup)
+    if os.path.isfile(marker):
+        os.replace(marker, os.path.join(backup, MARKER_DIR, BACKUP_MARKER_FILE))
     return backup
 
 

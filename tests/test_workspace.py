@@ -275,7 +275,8 @@ def test_backup_keeps_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert first == str(tmp_path / "fn.backup-20240102-030405")
     assert not (tmp_path / "fn").exists()
     assert (Path(first) / "local-edit.py").read_text() == "mine"
-    assert Workspace.load(first).binding == created.binding
+    assert Workspace.find(str(Path(first) / "local-edit.py")) is None  # unbound: saves never deploy
+    assert (Path(first) / ".lambda-editor" / "function.backup.json").is_file()
     make_workspace(tmp_path / "fn")
     assert backup_workspace(created.root) == first + "-2"
 

@@ -23,10 +23,9 @@ from ..units import format_size
 from ..workspace import Workspace
 from . import deploying
 from . import settings as package_settings
-from .deploying import show_error_no_workspace
 from .panels import OutputPanel
 from .runtime import on_ui, run_off_ui, show_error, status
-from .windows import workspace_of_window, workspace_root_of_window
+from .windows import bound_workspace, workspace_root_of_window
 
 # One install at a time per workspace; the event cancels it.
 _installs: Dict[str, threading.Event] = {}
@@ -105,8 +104,6 @@ def _offer_source_build(
 def _installed(
     window: sublime.Window, workspace: Workspace, panel: OutputPanel, result: InstallResult
 ) -> None:
-    if result.size_report is not None:
-        panel.append(f"\n{result.size_report.summary()}\n")
     status(f"installed {', '.join(result.installed) or 'nothing new'}")
     _offer_bootstrap(window, workspace)
     deploying.queue().submit(workspace.root)
@@ -141,18 +138,11 @@ def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
     status(f"added the vendor/ lines to {os.path.basename(plan.path)}")
 
 
-def _bound_workspace(window: sublime.Window) -> Optional[Workspace]:
-    workspace = workspace_of_window(window)
-    if workspace is None:
-        show_error_no_workspace()
-    return workspace
-
-
 class LambdaInstallDependencyCommand(sublime_plugin.WindowCommand):
     """pip-install requirement specifiers into vendor/, for Lambda's platform."""
 
     def run(self) -> None:
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if workspace is None:
             return
 
@@ -170,7 +160,7 @@ class LambdaInstallRequirementsCommand(sublime_plugin.WindowCommand):
     """pip-install the workspace's requirements.txt into vendor/."""
 
     def run(self) -> None:
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if workspace is None:
             return
         requirements = os.path.join(workspace.root, "requirements.txt")
@@ -189,7 +179,7 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
     """Remove a package from vendor/ (with the files its RECORD lists), then deploy."""
 
     def run(self) -> None:
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if workspace is not None:
             run_off_ui(
                 lambda: list_installed(workspace.root), lambda dists: self._pick(workspace, dists)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, List, Optional
 
 import sublime
@@ -9,12 +10,14 @@ import sublime_plugin
 
 from ..compare import remote_diff
 from ..deploy import DeployEvent, DeployQueue, DeployResult, deploy_workspace
-from ..errors import LambdaEditorError, RemoteChangedError
+from ..errors import RemoteChangedError
 from ..pull import pull_function
+from ..workspace import MARKER_DIR
 from . import settings as package_settings
 from .boto import boto3_ready
-from .runtime import STATUS_KEY, on_ui, run_off_ui, show_error, status
+from .runtime import STATUS_KEY, on_ui, run_off_ui, status
 from .windows import (
+    bound_workspace,
     windows_of,
     workspace_of_window,
     workspace_root_of_view,
@@ -131,13 +134,9 @@ class LambdaDeployNowCommand(sublime_plugin.WindowCommand):
         return workspace_root_of_window(self.window) is not None
 
     def run(self) -> None:
-        if not boto3_ready(self.window):
-            return
-        workspace = workspace_of_window(self.window)
-        if workspace is None:
-            show_error_no_workspace()
-            return
-        queue().submit(workspace.root)
+        workspace = bound_workspace(self.window)
+        if workspace is not None and boto3_ready(self.window):
+            queue().submit(workspace.root)
 
 
 class LambdaShowRemoteDiffCommand(sublime_plugin.WindowCommand):
@@ -155,18 +154,19 @@ class LambdaShowRemoteDiffCommand(sublime_plugin.WindowCommand):
 class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
     def on_post_save_async(self, view: sublime.View) -> None:
         root = workspace_root_of_view(view)
-        if root is None or not package_settings.load().deploy_on_save:
+        if root is None or _is_metadata(root, view.file_name() or ""):
+            return
+        if not package_settings.load().deploy_on_save:
             return
         if boto3_ready(view.window() or sublime.active_window(), ask=False):
             queue().submit(root)
 
 
-def show_error_no_workspace() -> None:
-    show_error(
-        LambdaEditorError(
-            "This window is not bound to a Lambda function.",
-            'Open one with "Lambda: Edit Function…" or "Lambda: Open Workspace…".',
-        )
+def _is_metadata(root: str, file_name: str) -> bool:
+    """Test events and the marker live in the workspace but are never deployed."""
+    return (
+        os.path.commonpath([root, file_name]) == root
+        and os.path.relpath(file_name, root).split(os.sep)[0] == MARKER_DIR
     )
 
 

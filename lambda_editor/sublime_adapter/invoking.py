@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional
 
 import sublime
@@ -25,11 +26,10 @@ from ..settings import Settings
 from ..workspace import MARKER_DIR, MARKER_FILE, Binding, Workspace
 from . import settings as package_settings
 from .boto import boto3_ready
-from .deploying import show_error_no_workspace
 from .editing import pick_function
 from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
 from .runtime import run_off_ui, show_error, status
-from .windows import workspace_of_window, workspace_root_of_window
+from .windows import bound_workspace, load_workspace, workspace_root_of_window
 
 INVOCATION_TYPES = ["RequestResponse", "Event", "DryRun"]
 
@@ -86,11 +86,11 @@ class Invocation:
         except Exception as error:
             show_error(explain(error, f"invoke {self.name} with {source}"))
             return
-        where = "locally" if self.local else ""
+        where = " locally" if self.local else ""
         run_off_ui(
             lambda: self._invoke(payload),
             self._show,
-            status=f"invoking {self.name} {where}…".replace("  ", " "),
+            status=f"invoking {self.name}{where}…",
             long_running=True,
         )
 
@@ -109,6 +109,7 @@ class Invocation:
                 invocation_type=self.invocation_type,
                 qualifier=self.qualifier,
             )
+            result = replace(result, function_name=binding.function_name)
         if self.workspace is not None:
             save_last_result(self.workspace.metadata_dir, result)
         return result
@@ -123,13 +124,6 @@ def show_result(window: sublime.Window, result: InvokeResult) -> None:
     panel = OutputPanel(window).clear(JSON_SYNTAX if result.response_is_json else PLAIN_SYNTAX)
     panel.append(format_result(result))
     panel.show()
-
-
-def _bound_workspace(window: sublime.Window) -> Optional[Workspace]:
-    workspace = workspace_of_window(window)
-    if workspace is None:
-        show_error_no_workspace()
-    return workspace
 
 
 def pick_event(
@@ -220,12 +214,14 @@ class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):
             "invocation_type": invocation_type,
             "qualifier": qualifier or None,
         }
-        workspace = workspace_of_window(self.window)
-        if workspace is not None:
-            invocation = Invocation.of_workspace(self.window, workspace, **options)
-            pick_event(self.window, workspace, invocation.with_event)
+        root = workspace_root_of_window(self.window)
+        if root is not None:
+            workspace = load_workspace(root)
+            if workspace is not None:
+                invocation = Invocation.of_workspace(self.window, workspace, **options)
+                pick_event(self.window, workspace, invocation.with_event)
         elif local:
-            show_error_no_workspace()
+            bound_workspace(self.window)  # says that a local run needs the function's window
         else:
             settings = package_settings.load()
             pick_function(
@@ -265,7 +261,7 @@ class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
     """Choose the invocation type and the qualifier ($LATEST, a version, an alias), then invoke."""
 
     def run(self) -> None:
-        if _bound_workspace(self.window) is None:
+        if bound_workspace(self.window) is None:
             return
 
         def on_type(index: int) -> None:
@@ -289,7 +285,7 @@ class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
     """Invoke again with the event used last: one keystroke in the edit/invoke loop."""
 
     def run(self, local: bool = False) -> None:
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if workspace is None or (not local and not boto3_ready(self.window)):
             return
         try:
@@ -313,7 +309,7 @@ class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
 
     def run(self, local: bool = False) -> None:
         view = self.window.active_view()
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if view is None or workspace is None or (not local and not boto3_ready(self.window)):
             return
         text = view.substr(sublime.Region(0, view.size()))
@@ -325,7 +321,7 @@ class LambdaNewTestEventCommand(sublime_plugin.WindowCommand):
     """Create a test event of the window's function from a template."""
 
     def run(self) -> None:
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if workspace is not None:
             new_test_event(self.window, workspace)
 
@@ -334,7 +330,7 @@ class LambdaShowLastInvokeResultCommand(sublime_plugin.WindowCommand):
     """Reopen the last invoke result of the window's function."""
 
     def run(self) -> None:
-        workspace = _bound_workspace(self.window)
+        workspace = bound_workspace(self.window)
         if workspace is None:
             return
         result = load_last_result(workspace.metadata_dir)

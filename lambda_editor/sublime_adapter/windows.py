@@ -42,6 +42,19 @@ def workspace_of_window(window: sublime.Window) -> Optional[Workspace]:
     return load_workspace(workspace_root_of_window(window))
 
 
+def bound_workspace(window: sublime.Window) -> Optional[Workspace]:
+    """The window's workspace for a command that needs one: says why when there is none."""
+    root = workspace_root_of_window(window)
+    if root is None:
+        show_error(
+            LambdaEditorError(
+                "This window is not bound to a Lambda function.",
+                'Open one with "Lambda: Edit Function…" or "Lambda: Open Workspace…".',
+            )
+        )
+    return load_workspace(root)
+
+
 def windows_of(root: str) -> List[sublime.Window]:
     return [window for window in sublime.windows() if root in window.folders()]
 
@@ -51,6 +64,7 @@ def open_workspace_window(workspace: Workspace) -> sublime.Window:
     existing = windows_of(workspace.root)
     if existing:
         window = existing[0]
+        window.bring_to_front()
     else:
         sublime.run_command("new_window")
         window = sublime.active_window()

@@ -10,7 +10,7 @@ import os
 import re
 from typing import List, Optional, Tuple
 
-from . import _core, _resources
+from . import _core, _resources, _syntaxes
 from ._core import ViewState, WindowState
 
 OUTPUT_ELEMENT = "output:output"
@@ -118,6 +118,7 @@ def open_file(
         return existing
     text = _read_text(path)
     view_id = new_view(window_id, file_name=path, text=(contents or "") if text is None else text)
+    assign_syntax(view_id, _syntaxes.for_file(path))
     if row:
         point = text_point(view_id, row - 1, max(col - 1, 0))
         _core.state.views[view_id].selection = [(point, point)]
@@ -278,8 +279,6 @@ def settings_changed(settings_id: int) -> None:
 
 
 def assign_syntax(view_id: int, syntax: str) -> None:
-    from . import _syntaxes
-
     found = _syntaxes.resolve(syntax)
     if found is None:
         _core.misuse(f"assign_syntax: no such syntax {syntax!r}")

@@ -53,6 +53,34 @@ def all_syntaxes() -> List[SyntaxInfo]:
     return SHIPPED + found
 
 
+# What Sublime picks for a file it opens, by extension (the shipped syntaxes' file_extensions).
+_BY_EXTENSION = {
+    ".json": "Packages/JSON/JSON.sublime-syntax",
+    ".py": "Packages/Python/Python.sublime-syntax",
+    ".diff": "Packages/Diff/Diff.sublime-syntax",
+    ".md": "Packages/Markdown/Markdown.sublime-syntax",
+    ".js": "Packages/JavaScript/JavaScript.sublime-syntax",
+    ".sh": "Packages/ShellScript/Bash.sublime-syntax",
+    ".yaml": "Packages/YAML/YAML.sublime-syntax",
+    ".xml": "Packages/XML/XML.sublime-syntax",
+}
+
+
+def for_file(path: str) -> str:
+    """The syntax Sublime gives a file it opens: by its extension, else Plain Text."""
+    extension = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return _BY_EXTENSION.get(extension, SHIPPED[0].path)
+
+
+def matches(scope: str, selector: str) -> bool:
+    """Scope selector matching for the simple selectors plugins use: `a.b, c` (prefix match)."""
+    return any(
+        scope == part or scope.startswith(part + ".")
+        for part in (alternative.strip() for alternative in selector.split(","))
+        if part
+    )
+
+
 def resolve(syntax: str) -> Optional[SyntaxInfo]:
     """A syntax by its resource path, or by "scope:<scope>"."""
     if syntax.startswith("scope:"):

@@ -1307,6 +1307,11 @@ class View:
         path = self.settings().get("syntax")
         return syntax_from_path(path) if isinstance(path, str) else None
 
+    def match_selector(self, pt: Point, selector: str) -> bool:
+        """Matched against the syntax's base scope: the stand-in does not tokenise text."""
+        syntax = self.syntax()
+        return syntax is not None and _syntaxes.matches(syntax.scope, selector)
+
     def set_status(self, key: str, value: str) -> None:
         view = self._state()
         if view is None:
