@@ -66,6 +66,23 @@ def test_a_save_without_changes_uploads_nothing(plugin: Plugin) -> None:
     assert plugin.uploads(name) == uploads
 
 
+def test_saving_a_test_event_deploys_nothing(plugin: Plugin) -> None:
+    name = plugin.functions.create(prefix="deploy")
+    view = plugin.edit(name)
+    window = view.window()
+    assert window is not None
+    event = plugin.workspace(name) / ".lambda-editor" / "events" / "ping.json"
+    event.parent.mkdir(parents=True)
+    event.write_text("{}")
+    event_view = window.open_file(str(event))
+
+    harness.save(event_view, '{"ping": true}')
+    plugin.wait_for_deploys(name)
+    harness.drain()
+
+    assert deploy_status(event_view) == ""
+
+
 def test_several_quick_saves_end_with_the_last_one_deployed(plugin: Plugin) -> None:
     name = plugin.functions.create(prefix="deploy")
     view = plugin.edit(name)
