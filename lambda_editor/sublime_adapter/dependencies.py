@@ -24,7 +24,7 @@ from ..workspace import Workspace
 from . import deploying
 from . import settings as package_settings
 from .panels import OutputPanel
-from .runtime import on_ui, run_off_ui, show_error, status
+from .runtime import Progress, on_ui, run_off_ui, show_error, status
 from .windows import bound_workspace, workspace_root_of_window
 
 # One install at a time per workspace; the event cancels it.
@@ -50,9 +50,15 @@ def _start_install(
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
     settings = package_settings.load()
+    progress = Progress(f"installing {what}…")
 
     def show_line(line: str) -> None:
-        on_ui(lambda: panel.append(line + "\n"))
+        def show() -> None:
+            panel.append(line + "\n")
+            if line.strip():
+                progress.update(f"installing {what}: {line.strip()[:80]}")
+
+        on_ui(show)
 
     def work() -> InstallResult:
         try:
@@ -70,19 +76,18 @@ def _start_install(
             with _installs_lock:
                 _installs.pop(workspace.root, None)
 
+    def done(result: InstallResult) -> None:
+        progress.end()
+        _installed(window, workspace, result)
+
     def failed(error: LambdaEditorError) -> None:
+        progress.end()
         panel.append(f"\n{error}\n")
         status(f"installing {what} failed: vendor/ is unchanged")
         if isinstance(error, NoWheelError):
             _offer_source_build(window, workspace, specs, requirements_file, error)
 
-    run_off_ui(
-        work,
-        lambda result: _installed(window, workspace, panel, result),
-        status=f"installing {what}…",
-        on_error=failed,
-        long_running=True,
-    )
+    run_off_ui(work, done, on_error=failed, long_running=True)
 
 
 def _offer_source_build(
@@ -101,9 +106,7 @@ def _offer_source_build(
         _start_install(window, workspace, specs, requirements_file, error.packages)
 
 
-def _installed(
-    window: sublime.Window, workspace: Workspace, panel: OutputPanel, result: InstallResult
-) -> None:
+def _installed(window: sublime.Window, workspace: Workspace, result: InstallResult) -> None:
     status(f"installed {', '.join(result.installed) or 'nothing new'}")
     _offer_bootstrap(window, workspace)
     deploying.queue().submit(workspace.root)

@@ -16,7 +16,8 @@ from ..errors import LambdaEditorError, explain
 
 T = TypeVar("T")
 
-STATUS_KEY = "lambda_editor"
+STATUS_KEY = "lambda_editor"  # the last deploy's outcome, per view
+PROGRESS_KEY = "lambda_editor_progress"  # what runs now; gone when it ends
 
 
 def run_off_ui(
@@ -34,22 +35,47 @@ def run_off_ui(
     callbacks. Errors are explained, never shown as tracebacks; without `on_error` they go to an
     error dialog.
     """
-    if status:
-        sublime.status_message(f"Lambda: {status}")
+    progress = Progress(status) if status else None
+
+    def finish(callback: Callable[[], None]) -> None:
+        if progress:
+            progress.end()
+        callback()
 
     def in_background() -> None:
         try:
             result = work()
         except Exception as exc:  # every failure reaches the user as an actionable message
             error = explain(exc)
-            sublime.set_timeout(lambda: (on_error or show_error)(error))
+            sublime.set_timeout(lambda: finish(lambda: (on_error or show_error)(error)))
             return
-        sublime.set_timeout(lambda: on_done(result))
+        sublime.set_timeout(lambda: finish(lambda: on_done(result)))
 
     if long_running:
         threading.Thread(target=in_background, name="lambda-editor-work", daemon=True).start()
     else:
         sublime.set_timeout_async(in_background)
+
+
+class Progress:
+    """What runs now, in the status bar of the view that asked, until it ends.
+
+    `sublime.status_message` fades after a few seconds; an invoke or a pip install may take
+    minutes, so the view's status bar keeps saying it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.view = sublime.active_window().active_view()
+        sublime.status_message(f"Lambda: {text}")
+        self.update(text)
+
+    def update(self, text: str) -> None:
+        if self.view is not None:
+            self.view.set_status(PROGRESS_KEY, f"Lambda: {text}")
+
+    def end(self) -> None:
+        if self.view is not None:
+            self.view.erase_status(PROGRESS_KEY)
 
 
 def on_ui(callback: Callable[[], None]) -> None:
