@@ -15,7 +15,7 @@ from . import aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .package import DIRECT_UPLOAD_LIMIT, BuiltPackage
 from .units import format_size
-from .workspace import Workspace
+from .workspace import Workspace, workspace_lock
 
 ProgressCallback = Callable[[str], None]
 
@@ -56,6 +56,21 @@ def deploy_workspace(
     The upload carries the RevisionId recorded in the marker, so Lambda refuses it atomically when
     someone else deployed in between (`RemoteChangedError`); `force` drops that guard.
     """
+    with workspace_lock(root):
+        return _deploy_locked(
+            root, exclude=exclude, force=force, on_progress=on_progress, client=client, sleep=sleep
+        )
+
+
+def _deploy_locked(
+    root: str,
+    *,
+    exclude: Sequence[str],
+    force: bool,
+    on_progress: Optional[ProgressCallback],
+    client: Any,
+    sleep: Callable[[float], None],
+) -> DeployResult:
     report = on_progress or (lambda _text: None)
     workspace = Workspace.load(root)
     name = workspace.binding.function_name

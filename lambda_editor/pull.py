@@ -20,6 +20,9 @@ from .workspace import (
     Binding,
     Workspace,
     backup_workspace,
+    find_root,
+    region_and_account,
+    workspace_lock,
     workspace_path,
 )
 
@@ -43,19 +46,15 @@ class PullResult:
 
 
 def workspace_for_arn(workspace_root: str, function_arn: str) -> str:
-    """The workspace folder of a function, from its ARN.
-
-    ARNs read arn:aws:lambda:REGION:ACCOUNT:function:NAME.
-    """
-    parts = function_arn.split(":")
-    if len(parts) < 7 or parts[5] != "function":
-        raise LambdaEditorError(f"Not a Lambda function ARN: {function_arn}")
-    return workspace_path(workspace_root, account=parts[4], region=parts[3], function_name=parts[6])
+    """The workspace folder of a function, from its ARN."""
+    region, account = region_and_account(function_arn)
+    name = function_arn.split(":")[6]
+    return workspace_path(workspace_root, account=account, region=region, function_name=name)
 
 
 def undeployed_changes(root: str, exclude: Sequence[str] = ()) -> Optional[ManifestDiff]:
     """The changes a workspace holds that were never deployed; None when there is no workspace."""
-    if not os.path.isfile(os.path.join(root, MARKER_DIR, MARKER_FILE)):
+    if find_root(root) != root:
         return None
     return Workspace.load(root).undeployed_changes(exclude)
 
@@ -72,9 +71,11 @@ def pull_function(
 ) -> PullResult:
     """Download `name` into its workspace (or `destination`) and bind the folder to it.
 
-    An existing workspace without undeployed changes is replaced. One with undeployed changes is
-    refused (`UndeployedChangesError`) unless `keep_backup`, which moves it aside first. The new
-    copy is extracted beside the old one and swapped in only when complete.
+    A workspace with undeployed changes is refused (`UndeployedChangesError`) unless
+    `keep_backup`. The new copy is extracted beside the old one and swapped in only when
+    complete; the old copy is then deleted only if it held nothing but what is deployed, and
+    kept as a backup otherwise (edits made during the download, files never deployed: `.git`,
+    excluded notes).
     """
     report = on_progress or (lambda _text: None)
     try:
@@ -87,7 +88,7 @@ def pull_function(
         destination
         or workspace_path(workspace_root, binding.account, binding.region, binding.function_name)
     )
-    _check_replaceable(root, exclude, keep_backup)
+    _check_replaceable(root, binding, exclude, keep_backup)
     parent = os.path.dirname(root)
     os.makedirs(parent, mode=0o700, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".pull-", dir=parent)
@@ -95,21 +96,39 @@ def pull_function(
         incoming = os.path.join(staging, "code")
         manifest = _download_and_extract(code, staging, incoming, report)
         Workspace.create(incoming, binding, manifest)
-        backup = _swap_in(incoming, root, staging, keep_backup)
+        with workspace_lock(root):  # not while a deploy of the old copy runs
+            backup = _swap_in(incoming, root, os.path.join(staging, "previous"))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return PullResult(Workspace.load(root), backup)
 
 
-def _check_replaceable(root: str, exclude: Sequence[str], keep_backup: bool) -> None:
+def _check_replaceable(
+    root: str, binding: Binding, exclude: Sequence[str], keep_backup: bool
+) -> None:
+    """Refuse early what the swap would otherwise keep as a backup, unless the user agreed."""
     if not os.path.exists(root):
         return
-    changes = undeployed_changes(root, exclude)
-    if changes is None and os.listdir(root):
+    if find_root(root) != root:
+        if os.listdir(root):
+            raise LambdaEditorError(
+                f"{root} exists and is not a Lambda Editor workspace.",
+                "Choose an empty or new folder.",
+            )
+        return
+    try:
+        existing = Workspace.load(root)
+    except LambdaEditorError:
+        if keep_backup:  # a damaged marker: the swap keeps the folder as a backup
+            return
+        raise
+    if existing.binding.function_arn != binding.function_arn:
         raise LambdaEditorError(
-            f"{root} exists and is not a Lambda Editor workspace.",
-            "Choose an empty or new folder.",
+            f"{root} is the workspace of {existing.binding.function_name}, "
+            f"not of {binding.function_name}.",
+            "Choose another folder.",
         )
+    changes = existing.undeployed_changes(exclude)
     if changes and not keep_backup:
         raise UndeployedChangesError(root, changes)
 
@@ -127,20 +146,51 @@ def _download_and_extract(
     return manifest
 
 
-def _swap_in(incoming: str, root: str, staging: str, keep_backup: bool) -> Optional[str]:
-    """Move the complete new copy into place, carrying over our own files (test events…).
+def _swap_in(incoming: str, root: str, previous: str) -> Optional[str]:
+    """Move the complete new copy into place; the old copy is judged once nothing can write to it.
 
-    The old copy goes to a backup, or into the staging folder that the caller removes.
+    It is moved aside first (one rename), so an edit saved at the last moment is in what is
+    judged. It is returned to the caller's staging folder (deleted) when it held only what is
+    deployed; otherwise it becomes a backup, whose path is returned.
     """
     if not os.path.exists(root):
         os.replace(incoming, root)
         return None
-    _carry_over_metadata(root, incoming)
-    backup = backup_workspace(root) if keep_backup else None
-    if not keep_backup:
-        os.replace(root, os.path.join(staging, "previous"))
+    os.replace(root, previous)
+    _carry_over_metadata(previous, incoming)
     os.replace(incoming, root)
-    return backup
+    if _holds_only_deployed_files(previous):
+        return None
+    return backup_workspace(root, source=previous)
+
+
+# Files an interpreter or the OS writes by itself: never worth a backup.
+_REGENERATED_FOLDERS = ("__pycache__",)
+_REGENERATED_FILES = (".pyc", ".DS_Store")
+
+
+def _holds_only_deployed_files(folder: str) -> bool:
+    """True for an empty folder, or a workspace whose every file is deployed as it is."""
+    if not os.listdir(folder):
+        return True
+    try:
+        workspace = Workspace.load(folder)
+        if workspace.undeployed_changes():
+            return False
+    except LambdaEditorError:
+        return False
+    for parent, dirs, files in os.walk(folder):
+        rel_parent = os.path.relpath(parent, folder).replace(os.sep, "/")
+        prefix = "" if rel_parent == "." else f"{rel_parent}/"
+        dirs[:] = [
+            name
+            for name in dirs
+            if name not in _REGENERATED_FOLDERS and not (prefix == "" and name == MARKER_DIR)
+        ]
+        for name in files:
+            if not name.endswith(_REGENERATED_FILES) and prefix + name not in workspace.manifest:
+                return False  # a file never deployed: .git, an excluded file, a local note
+    return True
 
 
 def _carry_over_metadata(old_root: str, new_root: str) -> None:
@@ -152,5 +202,7 @@ def _carry_over_metadata(old_root: str, new_root: str) -> None:
     for name in os.listdir(old_metadata):
         if name != MARKER_FILE and not name.startswith("staging-"):
             source = os.path.join(old_metadata, name)
-            copy = shutil.copytree if os.path.isdir(source) else shutil.copy2
-            copy(source, os.path.join(new_metadata, name))
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(new_metadata, name))
+            else:
+                shutil.copy2(source, os.path.join(new_metadata, name))

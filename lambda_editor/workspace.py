@@ -14,6 +14,7 @@ import posixpath
 import re
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
@@ -141,7 +142,7 @@ class Binding:
         except (TypeError, ValueError, AttributeError) as exc:
             raise LambdaEditorError(f"The function's configuration is malformed: {exc}.") from exc
         if "function_arn" in changes:
-            changes["region"], changes["account"] = _region_and_account(changes["function_arn"])
+            changes["region"], changes["account"] = region_and_account(changes["function_arn"])
         return replace(self, **changes)
 
     def to_json(self) -> Dict[str, Any]:
@@ -169,7 +170,7 @@ class Binding:
         return cls(**values)
 
 
-def _region_and_account(arn: str) -> Tuple[str, str]:
+def region_and_account(arn: str) -> Tuple[str, str]:
     """`arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` -> (region, account)."""
     parts = arn.split(":")
     if len(parts) < 7 or parts[0] != "arn" or parts[2] != "lambda" or parts[5] != "function":
@@ -383,22 +384,40 @@ def _backup_stamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")  # local time: the name is read by people
 
 
-def backup_workspace(root: str) -> str:
-    """Move the folder aside to `<name>.backup-YYYYmmdd-HHMMSS` (same parent); that path.
+_locks: Dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def workspace_lock(root: str) -> threading.RLock:
+    """The lock a deploy holds for its whole run and a download for its swap.
+
+    So a deploy never records its upload in a marker that a re-download replaced meanwhile, and a
+    re-download judges the old copy only once its deploy ended. (Within this process: the Sublime
+    plugin, or one CLI command.)
+    """
+    key = os.path.normcase(os.path.abspath(root))
+    with _locks_guard:
+        return _locks.setdefault(key, threading.RLock())
+
+
+def backup_workspace(root: str, source: Optional[str] = None) -> str:
+    """Move the folder (or `source`, the copy of it moved aside) to
+    `<root>.backup-YYYYmmdd-HHMMSS`, beside it; that path.
 
     The backup is unbound (its marker renamed to `BACKUP_MARKER_FILE`): saving a file in it must not
     deploy the old copy over the function.
     """
     root = os.path.abspath(root)
-    if not os.path.isdir(root):
-        raise LambdaEditorError(f"Cannot back up {root}: it is not a folder.")
+    source = os.path.abspath(source or root)
+    if not os.path.isdir(source):
+        raise LambdaEditorError(f"Cannot back up {source}: it is not a folder.")
     base = f"{root}.backup-{_backup_stamp()}"
     backup, attempt = base, 1
     while os.path.lexists(backup):
         attempt += 1
         backup = f"{base}-{attempt}"
     try:
-        os.rename(root, backup)
+        os.rename(source, backup)
     except OSError as exc:
         raise LambdaEditorError(
             f"Could not back up {root}: {exc.strerror or exc}.",
