@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
 
 from . import aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
@@ -78,10 +78,13 @@ def _deploy_locked(
         return _unchanged(workspace)
     package = workspace.build_package(exclude)
     _check_upload_size(name, package)
+    # Uploads whose outcome we never saw: AWS holding one of them means its RevisionId is ours.
+    ours = {package.sha256_b64, workspace.binding.pending_code_sha256} - {None}
+    _with_pending(workspace, package.sha256_b64).save()
     lambda_client = client or aws.lambda_client(workspace.binding.target)
     try:
         report(f"deploying {name} ({format_size(len(package.data))})…")
-        _upload(lambda_client, workspace, package, force, sleep)
+        _upload(lambda_client, workspace, package, force=force, ours=ours, sleep=sleep)
         report(f"waiting for {name} to finish updating…")
         configuration = wait_for_update(lambda_client, workspace.binding.function_arn, sleep)
     except UpdateFailedError as failure:
@@ -94,7 +97,7 @@ def _deploy_locked(
     if configuration["CodeSha256"] != package.sha256_b64:
         # Someone deployed right after us: keep the old RevisionId so the next deploy is refused.
         raise _remote_changed(workspace)
-    workspace.with_deployment(configuration, package.manifest).save()
+    _with_pending(workspace.with_deployment(configuration, package.manifest), None).save()
     return DeployResult(
         function_name=name,
         deployed=True,
@@ -122,19 +125,24 @@ def _check_upload_size(name: str, package: BuiltPackage) -> None:
         )
 
 
+def _with_pending(workspace: Workspace, code_sha256: Optional[str]) -> Workspace:
+    return replace(workspace, binding=replace(workspace.binding, pending_code_sha256=code_sha256))
+
+
 def _upload(
     client: Any,
     workspace: Workspace,
     package: BuiltPackage,
+    *,
     force: bool,
+    ours: AbstractSet[str],
     sleep: Callable[[float], None],
 ) -> None:
-    arguments: Dict[str, Any] = {
-        "FunctionName": workspace.binding.function_arn,
-        "ZipFile": package.data,
-    }
+    arn = workspace.binding.function_arn
+    arguments: Dict[str, Any] = {"FunctionName": arn, "ZipFile": package.data}
     if not force:
         arguments["RevisionId"] = workspace.binding.revision_id
+    adopted = False
     for attempt in range(_CONFLICT_RETRIES + 1):
         try:
             client.update_function_code(**arguments)
@@ -142,11 +150,26 @@ def _upload(
         except Exception as exc:
             code = _error_code(exc)
             if code == "PreconditionFailedException":
-                raise _remote_changed(workspace) from exc
+                revision = None if adopted else _our_revision(client, arn, ours, sleep)
+                if revision is None:
+                    raise _remote_changed(workspace) from exc
+                arguments["RevisionId"], adopted = revision, True
+                continue
             if code != "ResourceConflictException" or attempt == _CONFLICT_RETRIES:
                 raise
             # Another update (ours or someone's) is still in progress: wait for it, then retry.
-            wait_for_update(client, workspace.binding.function_arn, sleep)
+            wait_for_update(client, arn, sleep)
+
+
+def _our_revision(
+    client: Any, arn: str, ours: AbstractSet[str], sleep: Callable[[float], None]
+) -> Optional[str]:
+    """After a RevisionId mismatch: the current RevisionId when AWS holds code we uploaded (an
+    upload whose outcome we never saw), else None: someone else changed the function."""
+    configuration = wait_for_update(client, arn, sleep)
+    if configuration.get("CodeSha256") in ours:
+        return str(configuration["RevisionId"])
+    return None
 
 
 def _remote_changed(workspace: Workspace) -> RemoteChangedError:

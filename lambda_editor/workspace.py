@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -94,6 +94,9 @@ class Binding:
     memory_size: int
     environment: Dict[str, str] = field(repr=False)  # for local invoke; values never shown
     downloaded_at: str  # ISO 8601 UTC
+    # The CodeSha256 of an upload whose outcome was never seen (a timeout while waiting, a crash):
+    # if AWS holds that code, the changed RevisionId is ours, not someone else's.
+    pending_code_sha256: Optional[str] = None
 
     @property
     def target(self) -> AwsTarget:
@@ -157,7 +160,12 @@ class Binding:
         values = {name: value for name, value in data.items() if name in known}
         values["architectures"] = tuple(str(arch) for arch in values.get("architectures") or ())
         values["environment"] = dict(values.get("environment") or {})
-        missing = known - values.keys()
+        required = {
+            item.name
+            for item in fields(cls)
+            if item.default is MISSING and item.default_factory is MISSING
+        }
+        missing = required - values.keys()
         if missing:
             raise KeyError(", ".join(sorted(missing)))
         for name in _REQUIRED_TEXT:

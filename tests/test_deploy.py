@@ -114,12 +114,45 @@ def test_a_remote_change_refuses_the_deploy_and_keeps_the_marker(
     stubber.add_client_error(
         "update_function_code", "PreconditionFailedException", "Revision Id mismatch", 412
     )
+    stubber.add_response(
+        "get_function_configuration", configuration(RevisionId="theirs", CodeSha256="their-sha")
+    )
 
     with pytest.raises(RemoteChangedError, match="changed in AWS"):
         deploy_workspace(workspace.root, client=client, sleep=no_sleep)
 
     assert Workspace.load(workspace.root).binding.revision_id == "rev-1"
     assert Workspace.load(workspace.root).undeployed_changes()
+
+
+def test_an_upload_whose_outcome_was_never_seen_is_recognised_as_ours(
+    workspace: Workspace, stubbed: Any
+) -> None:
+    client, stubber = stubbed
+    sha = build_package(workspace.root).sha256_b64
+    expect_upload(stubber)
+    stubber.add_client_error("get_function_configuration", "ServiceException", "lost", 500)
+
+    with pytest.raises(LambdaEditorError):  # the upload went through; its outcome was lost
+        deploy_workspace(workspace.root, client=client, sleep=no_sleep)
+
+    assert Workspace.load(workspace.root).binding.pending_code_sha256 == sha
+    (Path(workspace.root) / "app.py").write_text("def handler(event, context):\n    return 3\n")
+    newer = build_package(workspace.root).sha256_b64
+    stubber.add_client_error(
+        "update_function_code", "PreconditionFailedException", "Revision Id mismatch", 412
+    )
+    ours = configuration(RevisionId="r2", CodeSha256=sha)
+    stubber.add_response("get_function_configuration", ours)
+    expect_upload(stubber, revision="r2")
+    stubber.add_response(
+        "get_function_configuration", configuration(RevisionId="r3", CodeSha256=newer)
+    )
+
+    result = deploy_workspace(workspace.root, client=client, sleep=no_sleep)
+
+    assert result.revision_id == "r3"
+    assert Workspace.load(workspace.root).binding.pending_code_sha256 is None
 
 
 def test_force_deploys_without_the_revision_guard(workspace: Workspace, stubbed: Any) -> None:
