@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from dataclasses import dataclass, replace
 from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
 
@@ -79,7 +80,8 @@ def _deploy_locked(
     package = workspace.build_package(exclude)
     _check_upload_size(name, package)
     # Uploads whose outcome we never saw: AWS holding one of them means its RevisionId is ours.
-    ours = {package.sha256_b64, workspace.binding.pending_code_sha256} - {None}
+    pending = workspace.binding.pending_code_sha256
+    ours = {package.sha256_b64} | ({pending} if pending else set())
     _with_pending(workspace, package.sha256_b64).save()
     lambda_client = client or aws.lambda_client(workspace.binding.target)
     try:
@@ -250,8 +252,8 @@ class DeployQueue:
 
     A save while that workspace deploys marks it pending; when the running deploy ends, one more
     deploy runs and picks up the latest files. So what ends up deployed is the last saved state,
-    however many saves came in between. A refused deploy (remote change) drops the pending one:
-    the user must decide first.
+    however many saves came in between. A refused deploy (remote change) drops a pending save:
+    the user must decide first; a pending "deploy anyway" (force) is that decision, and runs.
     """
 
     def __init__(
@@ -263,55 +265,63 @@ class DeployQueue:
         self._on_event = on_event
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._running: Dict[str, bool] = {}  # root -> a further deploy is pending
-        self._force: Dict[str, bool] = {}
+        self._pending: Dict[str, bool] = {}  # a workspace being deployed -> another deploy is due
+        self._force: Dict[str, bool] = {}  # the next deploy of a workspace drops the guard
 
     def submit(self, root: str, force: bool = False) -> None:
         with self._lock:
             self._force[root] = self._force.get(root, False) or force
-            if root in self._running:
-                self._running[root] = True
+            if root in self._pending:
+                self._pending[root] = True
                 return
-            self._running[root] = False
+            self._pending[root] = False
         threading.Thread(target=self._run, args=(root,), name="lambda-deploy", daemon=True).start()
 
     def is_busy(self, root: str) -> bool:
         with self._lock:
-            return root in self._running
+            return root in self._pending
 
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Block until no deploy runs or is pending (tests, the CLI's exit)."""
         with self._idle:
-            return self._idle.wait_for(lambda: not self._running, timeout)
+            return self._idle.wait_for(lambda: not self._pending, timeout)
 
     def _run(self, root: str) -> None:
-        while True:
+        try:
             with self._lock:
                 force = self._force.pop(root, False)
-            refused = self._deploy_once(root, force)
+            while True:
+                refused = self._deploy_once(root, force)
+                with self._lock:
+                    if not self._pending[root] or (refused and not self._force.get(root)):
+                        return
+                    self._pending[root] = False
+                    force = self._force.pop(root, False)
+        finally:
             with self._lock:
-                if self._running.get(root) and not refused:
-                    self._running[root] = False
-                    continue
-                del self._running[root]
+                del self._pending[root]
                 self._force.pop(root, None)
                 self._idle.notify_all()
-                return
 
     def _deploy_once(self, root: str, force: bool) -> bool:
         """One deploy, reported through events; True when it was refused by a remote change."""
-
-        def progress(text: str) -> None:
-            self._on_event(DeployEvent(root, "progress", text))
-
         try:
-            result = self._deploy(root, force=force, on_progress=progress)
+            result = self._deploy(
+                root, force=force, on_progress=lambda text: self._emit(root, "progress", text)
+            )
         except LambdaEditorError as error:
-            self._on_event(DeployEvent(root, "failed", str(error), error=error))
+            self._emit(root, "failed", str(error), error=error)
             return isinstance(error, RemoteChangedError)
         except Exception as exc:  # never let a worker thread die silently
             explained = explain(exc, "deploy")
-            self._on_event(DeployEvent(root, "failed", str(explained), error=explained))
+            self._emit(root, "failed", str(explained), error=explained)
             return False
-        self._on_event(DeployEvent(root, "finished", result.describe(), result=result))
+        self._emit(root, "finished", result.describe(), result=result)
         return False
+
+    def _emit(self, root: str, kind: str, message: str, **details: Any) -> None:
+        """Tell the listener; a listener that fails must not stop the deploys."""
+        try:
+            self._on_event(DeployEvent(root, kind, message, **details))
+        except Exception:
+            traceback.print_exc()

@@ -324,3 +324,37 @@ def test_a_refused_deploy_drops_the_pending_one(tmp_path: Path) -> None:
     assert queue.wait_idle(10)
     assert calls == [False]
     assert isinstance(events[-1].error, RemoteChangedError)
+
+
+def test_a_pending_deploy_anyway_runs_after_a_refused_deploy(tmp_path: Path) -> None:
+    calls: List[bool] = []
+    gate = threading.Event()
+
+    def refused_unless_forced(root: str, force: bool = False, **_options: Any) -> Any:
+        calls.append(force)
+        gate.wait(10)
+        if not force:
+            raise RemoteChangedError("changed remotely")
+        return deploy.DeployResult("my-fn", True, 1, "sha", "rev", 0.0)
+
+    queue = DeployQueue(refused_unless_forced, lambda _event: None)
+    queue.submit(str(tmp_path))
+    queue.submit(str(tmp_path), force=True)
+    gate.set()
+
+    assert queue.wait_idle(10)
+    assert calls == [False, True]
+
+
+def test_a_failing_listener_does_not_stop_the_queue(tmp_path: Path) -> None:
+    def deployed(root: str, **_options: Any) -> Any:
+        return deploy.DeployResult("my-fn", True, 1, "sha", "rev", 0.0)
+
+    def broken_listener(_event: DeployEvent) -> None:
+        raise RuntimeError("listener bug")
+
+    queue = DeployQueue(deployed, broken_listener)
+    queue.submit(str(tmp_path))
+
+    assert queue.wait_idle(10)
+    assert not queue.is_busy(str(tmp_path))
