@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__, aws
 from .aws import AwsTarget
@@ -35,7 +35,7 @@ from .invoke import (
     save_last_result,
 )
 from .invoke import to_json as invoke_json
-from .package import scan
+from .package import Manifest, scan
 from .pull import pull_function
 from .units import format_size
 from .workspace import Workspace, default_workspace_root, list_workspaces
@@ -44,6 +44,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1
 
 WATCH_INTERVAL = 0.5  # seconds between two looks at the folder
 WATCH_SETTLE = 0.3  # a burst of writes is one change once the folder is quiet this long
+WATCH_SCAN_ATTEMPTS = 20  # looks at a folder that keeps changing before taking it as it is
 
 
 class UsageError(LambdaEditorError):
@@ -125,32 +126,48 @@ def command_watch(context: Context) -> int:
         lambda path, **kw: deploy_workspace(path, exclude=context.exclude, **kw), report
     )
     context.err(f"watching {root} for {name} (Ctrl-C to stop)")
+    # Seen before the first deploy starts: a change made while it builds is deployed next.
+    changes = _changes(root, context.exclude, scan(root, context.exclude))
     queue.submit(root)
     try:
-        for _change in _changes(root, context.exclude):
+        for _change in changes:
             queue.submit(root)
     except KeyboardInterrupt:
         context.err("stopping: waiting for the running deploy to end…")
-        queue.wait_idle()
+    finally:
+        queue.wait_idle()  # a deploy cut short would leave the marker behind AWS
     return EXIT_OK
 
 
-def _changes(root: str, exclude: Sequence[str], interval: float = WATCH_INTERVAL):  # type: ignore[no-untyped-def]
-    """Yield once per settled burst of changes under `root` (polling: no extra dependency)."""
-    seen = scan(root, exclude)
+def _changes(
+    root: str, exclude: Sequence[str], seen: Manifest, interval: float = WATCH_INTERVAL
+) -> Iterator[Manifest]:
+    """Yield once per settled burst of changes under `root` since `seen` (polling: no extra
+    dependency)."""
     while True:
         time.sleep(interval)
-        current = scan(root, exclude)
-        if current == seen:
-            continue
-        while True:  # let a burst of writes (a formatter, a git checkout) finish
-            time.sleep(WATCH_SETTLE)
-            settled = scan(root, exclude)
-            if settled == current:
-                break
-            current = settled
-        seen = current
-        yield current
+        current = _scan_settled(root, exclude)
+        if current != seen:
+            seen = current
+            yield current
+
+
+def _scan_settled(root: str, exclude: Sequence[str]) -> Manifest:
+    """The folder once a burst of writes (a formatter, a git checkout, an editor's temporary
+    files appearing and vanishing mid-scan) is over."""
+    previous: Optional[Manifest] = None
+    for attempt in range(WATCH_SCAN_ATTEMPTS):
+        try:
+            current: Optional[Manifest] = scan(root, exclude)
+        except LambdaEditorError:  # a file vanished between listing and reading it
+            if attempt == WATCH_SCAN_ATTEMPTS - 1:
+                raise  # not a passing write: a link out of the folder, a permission
+            current = None
+        if current is not None and current == previous:
+            return current
+        previous = current
+        time.sleep(WATCH_SETTLE)
+    return previous or scan(root, exclude)  # still changing: take it as it is now
 
 
 def command_invoke(context: Context) -> int:
