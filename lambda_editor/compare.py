@@ -47,10 +47,17 @@ def diff_trees(left_root: str, left: Manifest, right_root: str, right: Manifest)
         if old is None or new is None:
             yield f"Binary files deployed/{path} and local/{path} differ\n"
             continue
-        if old == new:
-            yield f"Mode of {path} changed: {left[path].mode:o} → {right[path].mode:o}\n"
+        if old == new:  # the same text: a mode change, or an empty file on one side only
+            yield _same_text(path, left, right)
             continue
         yield from difflib.unified_diff(old, new, f"deployed/{path}", f"local/{path}")
+
+
+def _same_text(path: str, left: Manifest, right: Manifest) -> str:
+    if path in left and path in right:
+        return f"Mode of {path} changed: {left[path].mode:o} → {right[path].mode:o}\n"
+    side = "local" if path in right else "deployed"
+    return f"Only in {side}: {path} (empty)\n"
 
 
 def _lines(root: str, path: str) -> Optional[List[str]]:
