@@ -29,6 +29,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -190,9 +191,19 @@ def error_from_exception(exc: Exception, request_id: str) -> Dict[str, Any]:
     )
 
 
+def error_summary(error_type: str, message: str) -> str:
+    """`[ERROR] Type: message`, leaving out an empty part and its colon, as awslambdaric does."""
+    summary = "[ERROR]"
+    if error_type:
+        summary += " " + error_type
+    if message:
+        summary += (":" if error_type else "") + " " + message
+    return summary
+
+
 def log_error(error: Dict[str, Any]) -> None:
     """`[ERROR] Type: message` then the traceback, as the runtime writes it to the log."""
-    lines = [f"[ERROR] {error['errorType']}: {error['errorMessage']}"]
+    lines = [error_summary(error["errorType"], error["errorMessage"])]
     lines.append("Traceback (most recent call last):")
     for frame in error["stackTrace"]:
         lines.extend(frame.rstrip("\n").splitlines())
@@ -212,13 +223,17 @@ def _json_default(value: Any) -> Any:
 def marshal_response(response: Any) -> bytes:
     if isinstance(response, bytes):
         return response
-    # The python3.12 runtime alone writes non-ASCII characters as they are.
-    ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12"
     try:
-        text = json.dumps(response, default=_json_default, ensure_ascii=ensure_ascii)
+        text = json.dumps(response, default=_json_default, ensure_ascii=_escapes_non_ascii())
     except Exception as exc:
         raise RuntimeFault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from exc
     return text.encode("utf-8")
+
+
+def _escapes_non_ascii() -> bool:
+    """True before python3.12: from 3.12 on, the runtime writes non-ASCII characters as they are."""
+    match = re.match(r"AWS_Lambda_python(\d+)\.(\d+)$", os.environ.get("AWS_EXECUTION_ENV", ""))
+    return match is None or (int(match.group(1)), int(match.group(2))) < (3, 12)
 
 
 def unmarshal_event(payload: bytes) -> Any:

@@ -127,6 +127,12 @@ def available_regions(target: AwsTarget) -> list[str]:
     return sorted(session(target).get_available_regions("lambda"))
 
 
+def ca_bundle(target: AwsTarget) -> Optional[str]:
+    """The CA bundle boto3 uses for the target (`AWS_CA_BUNDLE`, the profile's ca_bundle)."""
+    value = session(target)._session.get_config_variable("ca_bundle")
+    return str(value) if value else None
+
+
 def reset_sessions() -> None:
     """Forget cached sessions (after `aws sso login`, a profile edit or a settings change)."""
     with _sessions_lock:

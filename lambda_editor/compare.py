@@ -23,7 +23,12 @@ def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
         try:
             code = get_function(aws.lambda_client(binding.target), binding.function_arn)
             archive = os.path.join(scratch, "code.zip")
-            download_code(code.location, archive, code.configuration["CodeSha256"])
+            download_code(
+                code.location,
+                archive,
+                code.configuration["CodeSha256"],
+                ca_bundle=aws.ca_bundle(binding.target),
+            )
         except LambdaEditorError:
             raise
         except Exception as exc:

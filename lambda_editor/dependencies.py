@@ -17,7 +17,17 @@ A failure or cancellation before step 3 leaves `vendor/` untouched. POSIX cannot
 folders in one atomic call, so between the two renames `vendor/` is briefly absent; if the process
 dies exactly there, the next install or removal finds `vendor-old` and puts it back.
 
-One install or removal runs at a time per workspace within a process (a second one is refused).
+One install or removal runs at a time per workspace, across processes (the command line and Sublime
+Text): each holds the lock file `.lambda-editor/deps.lock`, holding its process id, and a second
+one is refused. Leftover staging folders are cleaned up only by the holder of the lock, so one
+process never deletes another's install in progress. A lock whose process is gone, or older than
+`STALE_LOCK_SECONDS`, was left by a process that died and is taken over.
+
+Known limitation: pip resolves in an empty staging folder and does not see what `vendor/` already
+holds. A new package may therefore bring a version of a shared dependency that replaces the one
+another vendored package pinned (installing `b` that needs `urllib3>=2` over a vendored `a` that
+needs `urllib3<2`), and nothing warns about it. Installing everything together, from one
+requirements file, lets pip resolve them as a whole.
 """
 
 from __future__ import annotations
@@ -31,8 +41,10 @@ import posixpath
 import re
 import shlex
 import shutil
+import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
@@ -48,6 +60,7 @@ from .pip_platform import (
     check_pip,
     check_requirement_specs,
     find_interpreter,
+    interpreter_warning,
     lambda_platform,
     packages_without_wheel,
     pip_base_command,
@@ -102,17 +115,22 @@ def install_dependencies(
 ) -> InstallResult:
     """pip-install `specs` and/or `requirements_file` into root/vendor for the function's platform.
 
-    `interpreter` is the python_interpreter setting (None: python3 on PATH). pip's output goes to
-    `on_output` line by line as it comes; setting `cancel` stops pip and leaves vendor/ as it was.
-    Raises NoWheelError when some package has no wheel for Lambda's platform: call again with
-    `allow_source_for=error.packages` to build those from source on this machine, which is
-    accepted only when the result is pure Python. `exclude` (the user's setting) is for the size
-    report.
+    `interpreter` is the python_interpreter setting (None: the runtime's pythonX.Y on PATH, else
+    python3; a note goes to `on_output` when its version is not the runtime's). pip's output goes
+    to `on_output` line by line as it comes; setting `cancel` stops pip and leaves vendor/ as it
+    was. Raises NoWheelError when some package has no wheel for Lambda's platform: call again with
+    `allow_source_for` holding those names (together with the ones allowed before: each retry may
+    reveal more) to build them from source on this machine, which is accepted only when the result
+    is pure Python. `exclude` (the user's setting) is for the size report.
     """
     platform = lambda_platform(runtime, architecture)
     check_requirement_specs(specs)
-    pip = _PipRunner(find_interpreter(interpreter), tuple(extra_pip_args), on_output, cancel)
-    check_pip(pip.python)
+    python = find_interpreter(interpreter, platform.runtime)
+    warning = interpreter_warning(python, platform.runtime)
+    if warning:
+        on_output(warning)
+    check_pip(python)
+    pip = _PipRunner(python, tuple(extra_pip_args), on_output, cancel)
     with _vendor_transaction(root) as staging:
         source_built = pip.build_pure_wheels(
             os.path.join(staging, "wheels"),
@@ -415,10 +433,6 @@ def remove_dependency(root: str, dist_name: str) -> InstalledDist:
     return removed
 
 
-_busy_roots: Set[str] = set()
-_busy_lock = threading.Lock()
-
-
 @contextlib.contextmanager
 def _vendor_transaction(root: str) -> Iterator[str]:
     """Hold the workspace's vendor/ for one change; yield a new staging folder, removed at the end.
@@ -426,30 +440,18 @@ def _vendor_transaction(root: str) -> Iterator[str]:
     Leftovers of an interrupted earlier change are cleaned up first (vendor/ put back if the
     process died between the two renames of a swap).
     """
-    key = os.path.realpath(root)
-    with _busy_lock:
-        if key in _busy_roots:
-            raise LambdaEditorError(
-                "Another dependency install or removal is running for this function.",
-                "Wait for it to finish, then try again.",
-            )
-        _busy_roots.add(key)
-    try:
-        metadata = os.path.join(root, MARKER_DIR)
+    metadata = os.path.join(root, MARKER_DIR)
+    with _install_lock(metadata):
         _recover_interrupted_swap(root, metadata)
         staging = _make_staging(metadata)
         try:
             yield staging
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    finally:
-        with _busy_lock:
-            _busy_roots.discard(key)
 
 
 def _make_staging(metadata: str) -> str:
     try:
-        os.makedirs(metadata, exist_ok=True)
         return tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=metadata)
     except OSError as exc:
         raise LambdaEditorError(
@@ -580,6 +582,99 @@ def _drop_bytecode(folder: str) -> None:
         for name in files:
             if name.endswith(".pyc"):
                 os.unlink(os.path.join(parent, name))
+
+
+# --- the lock that one install or removal holds, across processes -----------------------------
+
+LOCK_FILE = "deps.lock"
+STALE_LOCK_SECONDS = 6 * 3600  # far longer than any install; a lock this old is a reused pid's
+
+
+@contextlib.contextmanager
+def _install_lock(metadata: str) -> Iterator[None]:
+    lock = os.path.join(metadata, LOCK_FILE)
+    _acquire_lock(lock)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+
+
+def _acquire_lock(lock: str) -> None:
+    for _attempt in range(2):  # once more after taking over a stale lock
+        try:
+            os.makedirs(os.path.dirname(lock), exist_ok=True)
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if not _lock_is_stale(lock):
+                break
+            # Two processes taking over the same stale lock at the same instant could both go on;
+            # that needs a crashed holder and two simultaneous starts.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock)
+            continue
+        except OSError as exc:
+            raise LambdaEditorError(f"Could not create {lock}: {exc.strerror or exc}.") from exc
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(f"{os.getpid()}\n")
+        return
+    holder = _lock_holder(lock)
+    process = f" (process {holder})" if holder else ""
+    raise LambdaEditorError(
+        f"Another dependency install or removal is running for this function{process}.",
+        f"Wait for it to finish, then try again. If none is running, delete {lock}.",
+    )
+
+
+def _lock_holder(lock: str) -> Optional[int]:
+    """The process id a lock file holds; None when it holds none (yet, or any more)."""
+    text = _read_text(lock).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _lock_is_stale(lock: str) -> bool:
+    try:
+        age = time.time() - os.stat(lock).st_mtime
+    except FileNotFoundError:  # released meanwhile
+        return True
+    holder = _lock_holder(lock)
+    # No pid yet: its holder is between creating and writing it, so only age tells.
+    return age > STALE_LOCK_SECONDS or (holder is not None and not _process_alive(holder))
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a reused id counts: the lock's age settles that)."""
+    if sys.platform == "win32":
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)  # signal 0 only checks (on Windows, os.kill would end the process)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's process
+        return True
+    return True
+
+
+if sys.platform == "win32":
+    import ctypes
+    from ctypes import wintypes
+
+    _QUERY_LIMITED_INFORMATION = 0x1000
+    _ERROR_ACCESS_DENIED = 5
+    _STILL_ACTIVE = 259
+
+    def _windows_process_alive(pid: int) -> bool:
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+        if not handle:  # no such process, unless it is one we may not look at
+            return ctypes.get_last_error() == _ERROR_ACCESS_DENIED
+        try:
+            exit_code = wintypes.DWORD()
+            known = kernel32.GetExitCodeProcess(handle, ctypes.byref(exit_code))
+            return not known or exit_code.value == _STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
 
 
 # --- size -------------------------------------------------------------------------------------

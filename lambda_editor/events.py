@@ -8,10 +8,12 @@ first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pkgutil
 import re
+import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Union
 
@@ -34,6 +36,7 @@ TEMPLATES: Dict[str, str] = {
 }
 
 _RECENT_FILE = "recent-events.json"
+_BOM = "\ufeff"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
 
@@ -77,23 +80,42 @@ def check_payload_size(payload: bytes, invocation_type: str = "RequestResponse")
         )
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def load_strict_json(text: Union[str, bytes]) -> Any:
+    """`json.loads`, refusing NaN, Infinity and -Infinity as Lambda's JSON parser does."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def parse_payload(text: Union[str, bytes], invocation_type: str = "RequestResponse") -> bytes:
-    """The payload to send: valid JSON within the size limit, as the user wrote it."""
+    """The payload to send: valid JSON within the size limit, as the user wrote it.
+
+    A leading byte order mark (some Windows editors write one) is dropped.
+    """
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8")
+            text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise LambdaEditorError(
                 f"The payload is not UTF-8 text (byte {exc.start}). Nothing was sent.",
                 "Save the event as UTF-8.",
             ) from exc
+    elif text.startswith(_BOM):
+        text = text[len(_BOM) :]
     try:
-        json.loads(text)
+        load_strict_json(text)
     except json.JSONDecodeError as exc:
         raise LambdaEditorError(
             f"Invalid JSON payload at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
             "Nothing was sent.",
             "Fix the event and invoke again.",
+        ) from exc
+    except ValueError as exc:
+        raise LambdaEditorError(
+            f"Invalid JSON payload: {exc} (Lambda refuses it). Nothing was sent.",
+            "JSON has no NaN or Infinity: write a string or null instead.",
         ) from exc
     payload = text.encode("utf-8")
     check_payload_size(payload, invocation_type)
@@ -137,8 +159,9 @@ class EventStore:
         return names[0]
 
     def read(self, name: str) -> str:
+        """The event's text (without the byte order mark some editors write)."""
         try:
-            with open(self.path(name), encoding="utf-8") as stream:
+            with open(self.path(name), encoding="utf-8-sig") as stream:
                 return stream.read()
         except FileNotFoundError:
             raise LambdaEditorError(
@@ -188,8 +211,18 @@ def _checked_name(name: str) -> str:
 
 
 def write_json_file(path: str, value: Any) -> None:
-    """Written whole, then renamed over the old file: a crash never leaves half of it."""
-    partial = path + ".partial"
-    with open(partial, "w", encoding="utf-8") as stream:
-        json.dump(value, stream, indent=2)
-    os.replace(partial, path)
+    """Written whole, then renamed over the old file: a crash never leaves half of it.
+
+    Each writer has a scratch file of its own, so concurrent writes never trip over each other
+    (the last rename wins).
+    """
+    folder, name = os.path.split(path)
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(value, stream, indent=2)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise

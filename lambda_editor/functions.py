@@ -6,7 +6,9 @@ import base64
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Dict, List, Mapping, Optional
 
 from .errors import LambdaEditorError, NotFoundError
@@ -60,7 +62,7 @@ class FunctionCode:
     """GetFunction's answer: the configuration and where its zip can be downloaded (for 10 min)."""
 
     configuration: Dict[str, Any]
-    location: str  # a presigned URL: it grants access, never log it
+    location: str = field(repr=False)  # a presigned URL: it grants access, never log it
 
     @property
     def name(self) -> str:
@@ -89,22 +91,21 @@ def download_code(
     location: str,
     destination: str,
     expected_sha256_b64: str,
+    *,
+    ca_bundle: Optional[str] = None,
     on_progress: Optional[Callable[[int], None]] = None,
 ) -> None:
     """Stream the zip at `location` to `destination`, checked against Lambda's `CodeSha256`.
 
     The zip is written to a temporary file beside `destination` and moved into place only when its
-    digest matches, so a broken download never leaves a file behind.
+    digest matches, so a broken download never leaves a file behind. Proxies and the CA bundle are
+    the ones boto3 uses (`HTTPS_PROXY`, `NO_PROXY`, `AWS_CA_BUNDLE` or the profile's ca_bundle).
     """
-    import urllib3  # noqa: PLC0415 - comes with botocore, which the plugin may lack at import
-    from botocore.httpsession import get_cert_path  # noqa: PLC0415
-
-    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=get_cert_path(True))
     folder = os.path.dirname(os.path.abspath(destination))
     handle, partial = tempfile.mkstemp(prefix=".download-", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
-            digest = _stream_to(pool, location, out, on_progress)
+            digest = _stream_to(_pool_for(location, ca_bundle), location, out, on_progress)
         if base64.b64encode(digest).decode() != expected_sha256_b64:
             raise LambdaEditorError(
                 "The downloaded code does not match the function's CodeSha256.",
@@ -116,33 +117,49 @@ def download_code(
         raise
 
 
+def _pool_for(location: str, ca_bundle: Optional[str]) -> Any:
+    import urllib3  # noqa: PLC0415 - comes with botocore, which the plugin may lack at import
+    from botocore.httpsession import get_cert_path  # noqa: PLC0415
+
+    certificates = ca_bundle or get_cert_path(True)
+    url = urllib.parse.urlsplit(location)
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
+        return urllib3.ProxyManager(proxy, cert_reqs="CERT_REQUIRED", ca_certs=certificates)
+    return urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=certificates)
+
+
 def _stream_to(
     pool: Any, location: str, out: BinaryIO, on_progress: Optional[Callable[[int], None]]
 ) -> bytes:
+    """The download's SHA-256. Failures never show the URL: it is presigned, it grants access."""
     digest = hashlib.sha256()
     received = 0
     try:
         response = pool.request(
             "GET", location, preload_content=False, timeout=_DOWNLOAD_TIMEOUT, retries=2
         )
+        try:
+            if response.status != 200:
+                raise LambdaEditorError(
+                    f"Could not download the function's code (HTTP {response.status}).",
+                    "Try again: the download link expires after 10 minutes.",
+                )
+            for chunk in response.stream(_DOWNLOAD_CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+                if on_progress:
+                    on_progress(received)
+        finally:
+            response.release_conn()
+    except LambdaEditorError:
+        raise
+    except OSError as exc:  # writing to disk
+        raise LambdaEditorError(f"Could not save the function's code: {exc.strerror}.") from None
     except Exception as exc:
-        # The exception text holds the presigned URL: keep it out of the message.
         raise LambdaEditorError(
             f"Could not download the function's code ({type(exc).__name__}).",
             "Check your connection and try again.",
         ) from None
-    try:
-        if response.status != 200:
-            raise LambdaEditorError(
-                f"Could not download the function's code (HTTP {response.status}).",
-                "Try again: the download link expires after 10 minutes.",
-            )
-        for chunk in response.stream(_DOWNLOAD_CHUNK):
-            out.write(chunk)
-            digest.update(chunk)
-            received += len(chunk)
-            if on_progress:
-                on_progress(received)
-    finally:
-        response.release_conn()
     return digest.digest()

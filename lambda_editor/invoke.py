@@ -1,9 +1,9 @@
 """Invoking a function and presenting what came back.
 
 Remote: Invoke with `LogType=Tail`, through a client whose read timeout follows the function's
-timeout and which never retries (a retried Invoke runs the function again). Local: the handler
-runs through `local_runner`, and its outcome becomes the same `InvokeResult`, so the panel, the
-CLI and the saved last result do not care where the code ran.
+current timeout and which never retries (a retried Invoke runs the function again). Local: the
+handler runs through `local_runner`, and its outcome becomes the same `InvokeResult`, so the
+panel, the CLI and the saved last result do not care where the code ran.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import binascii
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
 from . import aws
@@ -23,7 +23,11 @@ from .events import check_payload_size, write_json_file
 from .local_runner import FunctionSpec, choose_interpreter, run_locally
 from .workspace import Workspace
 
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+REQUEST_RESPONSE = "RequestResponse"
+EVENT = "Event"
+DRY_RUN = "DryRun"
+# Invoke's InvocationType values, in the order a picker offers them.
+INVOCATION_TYPES = (REQUEST_RESPONSE, EVENT, DRY_RUN)
 # Added to the function's timeout for the botocore read timeout: cold start, network, queueing.
 READ_TIMEOUT_MARGIN_S = 30.0
 LAST_RESULT_FILE = "last-invoke.json"
@@ -74,7 +78,7 @@ class InvokeResult:
     function_name: str
     status_code: int
     payload: bytes = b""
-    invocation_type: str = "RequestResponse"
+    invocation_type: str = REQUEST_RESPONSE
     executed_version: Optional[str] = None
     function_error: Optional[str] = None
     log_tail: str = ""
@@ -138,15 +142,21 @@ def invoke_remote(
     function_name: str,
     payload: bytes,
     *,
-    function_timeout: float,
-    invocation_type: str = "RequestResponse",
+    function_timeout: Optional[float] = None,
+    invocation_type: str = REQUEST_RESPONSE,
     qualifier: Optional[str] = None,
     margin: float = READ_TIMEOUT_MARGIN_S,
 ) -> InvokeResult:
-    """Invoke the deployed function once (never retried) and return what AWS answered."""
+    """Invoke the deployed function once (never retried) and return what AWS answered.
+
+    `function_timeout` (seconds) sizes the read timeout; when None, the function's current
+    timeout is read first (one saved earlier may be stale: someone may have raised it since).
+    """
     _check_request(payload, invocation_type)
+    if function_timeout is None:
+        function_timeout = current_timeout(target, function_name, qualifier)
     client = invoke_client(target, function_timeout, margin)
-    return invoke_with_client(
+    return _send_invoke(
         client,
         function_name,
         payload,
@@ -156,23 +166,54 @@ def invoke_remote(
     )
 
 
+def current_timeout(target: AwsTarget, function_name: str, qualifier: Optional[str] = None) -> int:
+    """The function's timeout in seconds, as configured now (GetFunctionConfiguration)."""
+    request = {"FunctionName": function_name}
+    if qualifier:
+        request["Qualifier"] = qualifier
+    try:
+        configuration = aws.lambda_client(target).get_function_configuration(**request)
+    except Exception as exc:
+        raise explain(exc, f"read the timeout of {function_name}", target.profile) from exc
+    return int(configuration["Timeout"])
+
+
 def invoke_with_client(
     client: Any,
     function_name: str,
     payload: bytes,
     *,
-    invocation_type: str = "RequestResponse",
+    invocation_type: str = REQUEST_RESPONSE,
     qualifier: Optional[str] = None,
     profile: Optional[str] = None,
 ) -> InvokeResult:
     """Invoke through `client` (see `invoke_client`); `profile` only words error messages."""
     _check_request(payload, invocation_type)
+    return _send_invoke(
+        client,
+        function_name,
+        payload,
+        invocation_type=invocation_type,
+        qualifier=qualifier,
+        profile=profile,
+    )
+
+
+def _send_invoke(
+    client: Any,
+    function_name: str,
+    payload: bytes,
+    *,
+    invocation_type: str,
+    qualifier: Optional[str],
+    profile: Optional[str],
+) -> InvokeResult:
     request: Dict[str, Any] = {
         "FunctionName": function_name,
         "InvocationType": invocation_type,
         "Payload": payload,
     }
-    if invocation_type == "RequestResponse":
+    if invocation_type == REQUEST_RESPONSE:
         request["LogType"] = "Tail"  # Lambda accepts Tail for synchronous calls only
     if qualifier:
         request["Qualifier"] = qualifier
@@ -223,25 +264,39 @@ def _explain_invoke_failure(
     return explain(exc, f"invoke {function_name}", profile)
 
 
-def handler_credentials(target: AwsTarget) -> Dict[str, str]:
+@dataclass(frozen=True)
+class HandlerCredentials:
+    """What a local handler gets for its own AWS calls: variables, or why there are none."""
+
+    # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...: secrets, kept out of repr.
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Why `variables` is empty, for the user (never a secret); "" when they are there.
+    missing_reason: str = ""
+
+
+def handler_credentials(target: AwsTarget) -> HandlerCredentials:
     """The target's credentials as the variables a local handler's boto3 reads.
 
-    Empty when no credentials are configured (a handler that never calls AWS still runs). The
-    values are secrets: pass them to `invoke_local`, never to a log.
+    Never raises: without boto3 or working credentials the variables are empty (a handler that
+    never calls AWS still runs) and `missing_reason` says why. The values are secrets: pass them
+    to `invoke_local`, never to a log.
     """
     try:
         credentials = aws.session(target).get_credentials()
         frozen = credentials.get_frozen_credentials() if credentials else None
     except Exception as exc:
-        raise explain(exc, "read the AWS credentials for a local run", target.profile) from exc
+        return HandlerCredentials(
+            missing_reason=str(explain(exc, "read the AWS credentials", target.profile))
+        )
     if frozen is None or not frozen.access_key or not frozen.secret_key:
-        return {}
+        profile = target.profile or "default"
+        return HandlerCredentials(missing_reason=f"none are configured for profile {profile}.")
     env = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
     if frozen.token:
         env["AWS_SESSION_TOKEN"] = frozen.token
     if target.endpoint_url:
         env["AWS_ENDPOINT_URL"] = target.endpoint_url
-    return env
+    return HandlerCredentials(env)
 
 
 # ---- local -----------------------------------------------------------------------------------
@@ -253,12 +308,24 @@ def invoke_local(
     payload: bytes,
     *,
     interpreter_setting: Optional[str] = None,
-    credentials: Optional[Mapping[str, str]] = None,
+    credentials: Optional[HandlerCredentials] = None,
 ) -> InvokeResult:
-    """Run the workspace's handler in a local Python (see `local_runner`); the whole log is kept."""
-    check_payload_size(payload, "RequestResponse")
+    """Run the workspace's handler in a local Python (see `local_runner`); the whole log is kept.
+
+    Without `credentials` the handler gets none, silently; with ones that are missing, the result
+    carries a warning saying why.
+    """
+    check_payload_size(payload, REQUEST_RESPONSE)
     interpreter = choose_interpreter(interpreter_setting, spec.runtime)
-    run = run_locally(root, spec, payload, interpreter=interpreter.path, credentials=credentials)
+    credentials = credentials or HandlerCredentials()
+    run = run_locally(
+        root, spec, payload, interpreter=interpreter.path, credentials=credentials.variables
+    )
+    warnings = [interpreter.warning]
+    if credentials.missing_reason:
+        warnings.append(
+            f"No AWS credentials were passed to the handler: {credentials.missing_reason}"
+        )
     return InvokeResult(
         function_name=spec.name,
         status_code=200,
@@ -267,7 +334,7 @@ def invoke_local(
         function_error=run.function_error,
         log_tail=run.log,
         local=True,
-        warnings=(interpreter.warning,) if interpreter.warning else (),
+        warnings=tuple(warning for warning in warnings if warning),
     )
 
 
@@ -294,9 +361,9 @@ def header_line(result: InvokeResult) -> str:
     if result.executed_version:
         parts.append(result.executed_version)
     parts.append(str(result.status_code))
-    if result.invocation_type == "Event":
+    if result.invocation_type == EVENT:
         parts.append("queued for asynchronous invocation")
-    elif result.invocation_type == "DryRun":
+    elif result.invocation_type == DRY_RUN:
         parts.append("dry run: the call would be allowed")
     report = result.report
     if report is not None:
@@ -389,7 +456,7 @@ def from_json(data: Mapping[str, Any]) -> InvokeResult:
         function_name=str(data["function_name"]),
         status_code=int(data["status_code"]),
         payload=payload,
-        invocation_type=str(data.get("invocation_type", "RequestResponse")),
+        invocation_type=str(data.get("invocation_type", REQUEST_RESPONSE)),
         executed_version=data.get("executed_version"),
         function_error=data.get("function_error"),
         log_tail=str(data.get("log_tail", "")),
@@ -398,9 +465,18 @@ def from_json(data: Mapping[str, Any]) -> InvokeResult:
     )
 
 
-def save_last_result(metadata_dir: str, result: InvokeResult) -> None:
-    os.makedirs(metadata_dir, mode=0o700, exist_ok=True)
-    write_json_file(os.path.join(metadata_dir, LAST_RESULT_FILE), to_json(result))
+def save_last_result(metadata_dir: str, result: InvokeResult) -> bool:
+    """Keep the result for the workspace; False when it could not be written.
+
+    Never raises: the invocation already happened, and failing to keep its result must not turn
+    it into an error (callers may ignore the answer).
+    """
+    try:
+        os.makedirs(metadata_dir, mode=0o700, exist_ok=True)
+        write_json_file(os.path.join(metadata_dir, LAST_RESULT_FILE), to_json(result))
+    except OSError:
+        return False
+    return True
 
 
 def load_last_result(metadata_dir: str) -> Optional[InvokeResult]:

@@ -36,6 +36,9 @@ from .python_finder import find_python
 INIT_TIMEOUT_S = 10.0
 # `LogType=Tail` returns the last 4 KB of the log.
 LOG_TAIL_BYTES = 4096
+# The largest synchronous response Lambda returns: 6 MiB plus 100 bytes, the number its error
+# message quotes (the runtime interface emulator's `interop.MaxPayloadSize`).
+RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024 + 100
 # A runaway print loop must not fill the caller's memory: older output is dropped.
 LOG_KEEP_BYTES = 1024 * 1024
 _POLL_S = 0.02
@@ -65,7 +68,8 @@ class FunctionSpec:
     runtime: Optional[str] = None
     timeout: int = 3
     memory_size: int = 128
-    environment: Mapping[str, str] = field(default_factory=dict)
+    # Values may be secrets: kept out of repr, so a logged spec does not show them.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
     region: str = "us-east-1"
     account: str = "000000000000"
     function_arn: Optional[str] = None
@@ -172,11 +176,13 @@ def runtime_environment(
     task_root: str,
     runtime_dir: str,
     credentials: Optional[Mapping[str, str]] = None,
+    log_stream_name: Optional[str] = None,
 ) -> Dict[str, str]:
     """Function variables, then Lambda's reserved ones (they win, as on AWS), then credentials.
 
     `credentials` are variables like AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
     (and AWS_ENDPOINT_URL for a local endpoint): the handler's boto3 picks them up.
+    `log_stream_name` is the context's; a new one (as a cold start gets) when not given.
     """
     env = {name: os.environ[name] for name in _INHERITED_VARIABLES if name in os.environ}
     env.update(spec.environment)
@@ -191,7 +197,7 @@ def runtime_environment(
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(spec.version),
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name or new_log_stream_name(spec.version),
             "LAMBDA_TASK_ROOT": task_root,
             "LAMBDA_RUNTIME_DIR": runtime_dir,
         }
@@ -203,7 +209,8 @@ def runtime_environment(
     return env
 
 
-def _log_stream_name(version: str) -> str:
+def new_log_stream_name(version: str) -> str:
+    """A stream name as Lambda makes one for a new environment: `2024/05/01/[$LATEST]<hex>`."""
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
     return f"{today}/[{version}]{uuid.uuid4().hex}"
 
@@ -216,12 +223,15 @@ def run_locally(
     interpreter: str,
     credentials: Optional[Mapping[str, str]] = None,
     request_id: Optional[str] = None,
+    log_stream_name: Optional[str] = None,
 ) -> LocalRunResult:
     """Invoke the handler of the code in `root` once, in `interpreter`, and wait for the outcome.
 
     Blocks for at most the function's timeout (plus Lambda's init allowance); safe to call from
     several threads at once. Raises `LambdaEditorError` only when the process cannot be started:
     everything the function does, including crashing and timing out, is in the result.
+    `log_stream_name` is the context's (the stream the caller writes the log to); generated when
+    not given.
     """
     if not os.path.isdir(root):
         raise LambdaEditorError(f"The workspace folder {root} does not exist.")
@@ -229,7 +239,7 @@ def run_locally(
     with tempfile.TemporaryDirectory(prefix="lambda-editor-run-") as scratch:
         run = _Run(os.path.abspath(root), spec, request_id, scratch)
         run.write_inputs(payload)
-        process = run.start(interpreter, credentials)
+        process = run.start(interpreter, credentials, log_stream_name)
         output = _OutputCollector(process.stdout)
         try:
             timed_out = run.wait(process)
@@ -277,9 +287,12 @@ class _Run:
             json.dump(control, stream)
 
     def start(
-        self, interpreter: str, credentials: Optional[Mapping[str, str]]
+        self,
+        interpreter: str,
+        credentials: Optional[Mapping[str, str]],
+        log_stream_name: Optional[str],
     ) -> subprocess.Popen[bytes]:
-        env = runtime_environment(self.spec, self.root, self.scratch, credentials)
+        env = runtime_environment(self.spec, self.root, self.scratch, credentials, log_stream_name)
         # -u: the log keeps the order of prints; -B: no __pycache__ in the workspace.
         command = [interpreter, "-u", "-B", self.bootstrap_path, self.control_path]
         self.spawned = time.monotonic()
@@ -337,10 +350,13 @@ class _Run:
             log.append(failure_line)
             result = self._platform_result(payload)
         duration_ms = float(result["duration_ms"])
+        payload, function_error = _within_response_limit(
+            base64.b64decode(result["payload"]), result["function_error"]
+        )
         run = LocalRunResult(
             request_id=self.request_id,
-            payload=base64.b64decode(result["payload"]),
-            function_error=result["function_error"],
+            payload=payload,
+            function_error=function_error,
             log="",
             executed_version=self.spec.version,
             duration_ms=duration_ms,
@@ -385,6 +401,20 @@ class _Run:
             return f"Runtime exited with error: exit status {self.exit_code}"
         name = signal.strsignal(-self.exit_code) or str(-self.exit_code)
         return f"Runtime exited with error: signal: {name.lower()}"
+
+
+def _within_response_limit(
+    payload: bytes, function_error: Optional[str]
+) -> Tuple[bytes, Optional[str]]:
+    """The response, or the error Lambda returns in its place when it is over the limit."""
+    if len(payload) <= RESPONSE_PAYLOAD_LIMIT:
+        return payload, function_error
+    error = {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+        f"({RESPONSE_PAYLOAD_LIMIT} bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+    return json.dumps(error).encode("utf-8"), "Unhandled"
 
 
 def _ending_with_newline(text: str) -> str:

@@ -43,7 +43,7 @@ _RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
 # pip accepts several --platform flags and manylinux_x_y tags since 20.3.
 MINIMUM_PIP = (20, 3)
 _PIP_VERSION = re.compile(r"^pip (\d+)\.(\d+)")
-_PIP_CHECK_TIMEOUT = 60
+_PROBE_TIMEOUT = 60
 
 OutputCallback = Callable[[str], None]
 
@@ -179,11 +179,18 @@ def check_requirement_specs(specs: Sequence[str]) -> None:
 # Windows installs often have no `python3` command.
 _DEFAULT_INTERPRETERS = ("python3", "python") if os.name == "nt" else ("python3",)
 _pip_checked: Dict[str, Tuple[int, int]] = {}
+_python_versions: Dict[str, Optional[Tuple[int, int]]] = {}
+_PRINT_VERSION = "import sys; print('%d.%d' % sys.version_info[:2])"
+_VERSION_LINE = re.compile(r"^(\d+)\.(\d+)\s*$")
 
 
-def find_interpreter(configured: Optional[str] = None) -> str:
-    """The Python that runs pip: the `python_interpreter` setting, else `python3` on PATH.
+def find_interpreter(configured: Optional[str] = None, runtime: Optional[str] = None) -> str:
+    """The Python that runs pip: the `python_interpreter` setting, else the function's runtime
+    (`python3.12`) on PATH, else `python3`.
 
+    The runtime's own version is preferred because pip evaluates environment markers
+    (`x; python_version < "3.11"`) with the Python that runs it, whatever `--python-version` says
+    (pip issues #11010, #13296); `interpreter_warning` tells when the one found differs.
     Never the editor's embedded Python: it has no pip, and is not the one the user manages.
     """
     if configured:
@@ -196,7 +203,8 @@ def find_interpreter(configured: Optional[str] = None) -> str:
                 "or clear it to use python3 from PATH.",
             )
         return found
-    for name in _DEFAULT_INTERPRETERS:
+    runtime_command = (runtime,) if runtime and _RUNTIME.match(runtime) else ()
+    for name in (*runtime_command, *_DEFAULT_INTERPRETERS):
         found = find_python(name)
         if found:
             return found
@@ -206,21 +214,43 @@ def find_interpreter(configured: Optional[str] = None) -> str:
     )
 
 
+def interpreter_warning(interpreter: str, runtime: str) -> Optional[str]:
+    """A note for the output when the Python that runs pip is not the runtime's version, else
+    None (also when its version cannot be told: `check_pip` reports a Python that does not run).
+    """
+    wanted = _RUNTIME.match(runtime)
+    if wanted is None:
+        return None
+    version = python_version(interpreter)
+    if version is None or version == (int(wanted[1]), int(wanted[2])):
+        return None
+    return (
+        f"Note: pip runs with Python {version[0]}.{version[1]} but the function runs {runtime}: "
+        "packages that depend on the Python version may be chosen wrongly. "
+        f"Set python_interpreter (--python on the command line) to a {runtime}."
+    )
+
+
+def python_version(interpreter: str) -> Optional[Tuple[int, int]]:
+    """The interpreter's (major, minor), asked once per interpreter; None when it does not say."""
+    if interpreter not in _python_versions:
+        try:
+            completed = _run_quietly([interpreter, "-c", _PRINT_VERSION])
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        match = _VERSION_LINE.match(completed.stdout.decode("ascii", "replace"))
+        _python_versions[interpreter] = (
+            (int(match[1]), int(match[2])) if completed.returncode == 0 and match else None
+        )
+    return _python_versions[interpreter]
+
+
 def check_pip(interpreter: str) -> Tuple[int, int]:
     """pip's (major, minor) for the interpreter; a clear error when it is missing or too old."""
     if interpreter in _pip_checked:
         return _pip_checked[interpreter]
     try:
-        completed = subprocess.run(
-            [interpreter, "-m", "pip", "--version"],
-            check=False,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=pip_environment(),
-            timeout=_PIP_CHECK_TIMEOUT,
-            creationflags=_NO_WINDOW,
-        )
+        completed = _run_quietly([interpreter, "-m", "pip", "--version"])
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LambdaEditorError(
             f"Could not run {interpreter}: {exc}.",
@@ -242,6 +272,20 @@ def check_pip(interpreter: str) -> Tuple[int, int]:
         )
     _pip_checked[interpreter] = version
     return version
+
+
+def _run_quietly(argv: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
+    """A short probe of an interpreter: its output (stdout and stderr) captured, no console."""
+    return subprocess.run(
+        list(argv),
+        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=pip_environment(),
+        timeout=_PROBE_TIMEOUT,
+        creationflags=_NO_WINDOW,
+    )
 
 
 # --- running pip ------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def pull_function(
     staging = tempfile.mkdtemp(prefix=".pull-", dir=parent)
     try:
         incoming = os.path.join(staging, "code")
-        manifest = _download_and_extract(code, staging, incoming, report)
+        manifest = _download_and_extract(code, staging, incoming, aws.ca_bundle(target), report)
         Workspace.create(incoming, binding, manifest)
         with workspace_lock(root):  # not while a deploy of the old copy runs
             backup = _swap_in(incoming, root, os.path.join(staging, "previous"))
@@ -134,12 +134,16 @@ def _check_replaceable(
 
 
 def _download_and_extract(
-    code: FunctionCode, staging: str, incoming: str, report: Callable[[str], None]
+    code: FunctionCode,
+    staging: str,
+    incoming: str,
+    ca_bundle: Optional[str],
+    report: Callable[[str], None],
 ) -> Manifest:
     archive = os.path.join(staging, "code.zip")
     size = int(code.configuration.get("CodeSize", 0))
     report(f"downloading {code.name} ({format_size(size)})…")
-    download_code(code.location, archive, code.configuration["CodeSha256"])
+    download_code(code.location, archive, code.configuration["CodeSha256"], ca_bundle=ca_bundle)
     report(f"extracting {code.name}…")
     manifest = extract_package(archive, incoming)
     os.unlink(archive)

@@ -108,3 +108,22 @@ def test_the_workspace_of_another_function_is_never_replaced(
 
     with pytest.raises(LambdaEditorError, match=f"workspace of {first}"):
         pull_function(target(sandbox), second, str(tmp_path), destination=str(folder))
+
+
+def test_a_broken_download_says_so_without_the_presigned_url(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    from lambda_editor.functions import download_code
+
+    location = functions.client.get_function(FunctionName=functions.create())["Code"]["Location"]
+    secret = location.split("?", 1)[1]
+
+    with pytest.raises(LambdaEditorError) as wrong_sha:
+        download_code(location, str(tmp_path / "code.zip"), "not-the-sha")
+    with pytest.raises(LambdaEditorError) as unreachable:
+        download_code("http://127.0.0.1:9/x?" + secret, str(tmp_path / "code.zip"), "x")
+
+    assert "does not match the function's CodeSha256" in str(wrong_sha.value)
+    assert "Could not download" in str(unreachable.value)
+    assert secret not in str(unreachable.value) and secret not in repr(unreachable.value)
+    assert list(tmp_path.iterdir()) == []

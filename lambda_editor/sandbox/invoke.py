@@ -12,12 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
-from ..events import payload_limit
-
-REQUEST_RESPONSE = "RequestResponse"
-EVENT = "Event"
-DRY_RUN = "DryRun"
-INVOCATION_TYPES = (REQUEST_RESPONSE, EVENT, DRY_RUN)
+from ..events import load_strict_json, payload_limit
+from ..invoke import DRY_RUN, INVOCATION_TYPES, REQUEST_RESPONSE
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,7 @@ def answer_without_running(request: InvokeRequest) -> Optional[InvokeResponse]:
         )
     try:
         if request.payload.strip():
-            json.loads(request.payload)
+            load_strict_json(request.payload)
     except ValueError as exc:
         return service_error(
             400,

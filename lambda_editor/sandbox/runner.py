@@ -19,12 +19,18 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ..local_runner import FunctionSpec, LocalRunResult, log_result_header, run_locally
+from ..invoke import EVENT
+from ..local_runner import (
+    FunctionSpec,
+    LocalRunResult,
+    log_result_header,
+    new_log_stream_name,
+    run_locally,
+)
 from ..package import extract_package
-from .invoke import EVENT, FunctionLog, InvokeRequest, InvokeResponse, service_error
+from .invoke import FunctionLog, InvokeRequest, InvokeResponse, service_error
 from .state import LATEST
 
 _log = logging.getLogger(__name__)
@@ -86,16 +92,22 @@ class LocalInvoker:
     ) -> LocalRunResult:
         self._on_run(request.function_name)
         started_ms = _now_ms()
+        # Each run is a new execution environment, hence a new stream, as a cold start gets.
+        stream = new_log_stream_name(spec.version)
         result = run_locally(
             root,
             spec,
             request.payload,
             interpreter=self._interpreter,
-            credentials=handler_credentials(request),
+            credentials=endpoint_credentials(request),
             request_id=request_id,
+            log_stream_name=stream,
         )
         try:
-            self._on_log(function_log(request, spec, result.log, started_ms, _now_ms()))
+            log = function_log(
+                request, spec, result.log, stream=stream, started_ms=started_ms, ended_ms=_now_ms()
+            )
+            self._on_log(log)
         except Exception:
             # The function ran: its answer must reach the caller, or the SDK would run it again.
             _log.exception("Could not write the log of %s to CloudWatch Logs", spec.name)
@@ -173,8 +185,8 @@ def function_spec(request: InvokeRequest) -> FunctionSpec:
     )
 
 
-def handler_credentials(request: InvokeRequest) -> Dict[str, str]:
-    """Credentials and endpoint for the handler's own boto3 calls: they reach this endpoint."""
+def endpoint_credentials(request: InvokeRequest) -> Dict[str, str]:
+    """Dummy credentials and this endpoint's URL, so the handler's own boto3 calls reach it."""
     credentials = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
     host = request.header("Host")
     if host:
@@ -195,15 +207,19 @@ def synchronous_response(request: InvokeRequest, result: LocalRunResult) -> Invo
 
 
 def function_log(
-    request: InvokeRequest, spec: FunctionSpec, log: str, started_ms: int, ended_ms: int
+    request: InvokeRequest,
+    spec: FunctionSpec,
+    log: str,
+    *,
+    stream: str,
+    started_ms: int,
+    ended_ms: int,
 ) -> FunctionLog:
-    """One CloudWatch event per log line, in `/aws/lambda/NAME`, in a stream of its own.
+    """One CloudWatch event per log line, in `/aws/lambda/NAME`, in `stream`.
 
-    Each run is a new execution environment, hence a new stream, as a cold start gets on Lambda.
     The runner hands over the log whole at the end: lines up to START carry the time the run
     began, the later ones the time it ended.
     """
-    day = datetime.fromtimestamp(started_ms / 1000, timezone.utc).strftime("%Y/%m/%d")
     events: List[Dict[str, Any]] = []
     timestamp = started_ms
     for line in log.rstrip("\n").split("\n"):
@@ -214,7 +230,7 @@ def function_log(
         account_id=request.account_id,
         region=request.region,
         group=f"/aws/lambda/{spec.name}",
-        stream=f"{day}/[{spec.version}]{uuid.uuid4().hex}",
+        stream=stream,
         events=events,
     )
 
