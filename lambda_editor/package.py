@@ -42,7 +42,8 @@ from .units import format_size
 
 UNZIPPED_LIMIT = 262_144_000
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
-ALWAYS_EXCLUDED: Tuple[str, ...] = (".lambda-editor", ".git", "__pycache__", "*.pyc", ".DS_Store")
+METADATA_DIR = ".lambda-editor"  # the workspace's own files: marker, test events
+ALWAYS_EXCLUDED: Tuple[str, ...] = (METADATA_DIR, ".git", "__pycache__", "*.pyc", ".DS_Store")
 
 EXECUTABLE_MODE = 0o755
 REGULAR_MODE = 0o644
@@ -163,10 +164,19 @@ class _Walker:
                     if not os.path.exists(real_path):
                         continue  # a dangling link holds nothing to package
                     _check_link_target(rel_path, real_path, self.real_root, ancestors)
+                    if self._leads_into_excluded(real_path):
+                        continue  # a link into .lambda-editor must not upload the marker
                 if is_dir:
                     self.visit(entry.path, f"{rel_path}/", real_path, ancestors | {real_path})
                 elif entry.is_file():
                     self.found.append(_LocalFile(rel_path, entry.path, entry.stat()))
+
+    def _leads_into_excluded(self, real_path: str) -> bool:
+        parts = os.path.relpath(real_path, self.real_root).split(os.sep)
+        return any(
+            self.rules.excludes("/".join(parts[: depth + 1]), is_dir=depth < len(parts) - 1)
+            for depth in range(len(parts))
+        )
 
 
 def _check_link_target(
@@ -633,9 +643,12 @@ def _create_link(entry: _ArchiveEntry, staging: str) -> None:
 def _refuse_links_resolving_outside(links: Sequence[_ArchiveEntry], staging: str) -> None:
     """Each target was checked on its own, but a link through other links can still lead out."""
     real_staging = os.path.realpath(staging)
+    metadata = os.path.join(real_staging, METADATA_DIR)
     for entry in links:
-        link = os.path.join(staging, *entry.path.split("/"))
-        if not _within(os.path.realpath(link), real_staging):
+        resolved = os.path.realpath(os.path.join(staging, *entry.path.split("/")))
+        if not _within(resolved, real_staging):
             raise _unsafe_entry(
                 entry.info.orig_filename, "is a link that resolves outside the folder"
             )
+        if _within(resolved, metadata):
+            raise _unsafe_entry(entry.info.orig_filename, f"is a link into {METADATA_DIR}")

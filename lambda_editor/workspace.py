@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from .aws import AwsTarget
 from .errors import LambdaEditorError
 from .package import (
+    METADATA_DIR,
     BuiltPackage,
     Manifest,
     ManifestDiff,
@@ -33,7 +34,7 @@ from .package import (
     scan,
 )
 
-MARKER_DIR = ".lambda-editor"
+MARKER_DIR = METADATA_DIR
 MARKER_FILE = "function.json"
 BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only
 MARKER_VERSION = 1

@@ -209,6 +209,31 @@ def test_scan_refuses_links_pointing_outside_unless_excluded(tmp_path: Path) -> 
 
 
 @needs_symlinks
+def test_links_into_our_metadata_or_git_are_never_packaged(tmp_path: Path) -> None:
+    (tmp_path / ".lambda-editor").mkdir()
+    (tmp_path / ".lambda-editor" / "function.json").write_text("{}")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]")
+    (tmp_path / "app.py").write_text("x = 1\n")
+    (tmp_path / "m").symlink_to(".lambda-editor/function.json")
+    (tmp_path / "meta").symlink_to(".lambda-editor", target_is_directory=True)
+    (tmp_path / "g").symlink_to(".git/config")
+
+    assert sorted(scan(str(tmp_path))) == ["app.py"]
+
+
+@needs_symlinks
+def test_extract_refuses_a_link_into_the_metadata_folder(tmp_path: Path) -> None:
+    archive = crafted_zip(
+        tmp_path, [("app.py", b"x"), link_entry("m", ".lambda-editor/function.json")]
+    )
+
+    with pytest.raises(UnsafeArchiveError, match=r"link into \.lambda-editor"):
+        extract_package(archive, str(tmp_path / "fn"))
+    assert not (tmp_path / "fn").exists()
+
+
+@needs_symlinks
 def test_scan_refuses_link_loops(tmp_path: Path) -> None:
     write(tmp_path, "sub/a.txt")
     (tmp_path / "sub" / "up").symlink_to("..", target_is_directory=True)
