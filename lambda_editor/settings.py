@@ -6,6 +6,7 @@ flags. Both hand it to `Settings.from_mapping`, so defaults and validation live 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
@@ -33,10 +34,10 @@ class Settings:
             profile=_optional_text(values, "profile"),
             region=_optional_text(values, "region"),
             endpoint_url=_optional_text(values, "endpoint_url"),
-            workspace_root=_optional_text(values, "workspace_root"),
+            workspace_root=_optional_path(values, "workspace_root"),
             exclude=_patterns(values.get("exclude")),
-            deploy_on_save=bool(values.get("deploy_on_save", True)),
-            python_interpreter=_optional_text(values, "python_interpreter"),
+            deploy_on_save=_flag(values, "deploy_on_save", default=True),
+            python_interpreter=_optional_path(values, "python_interpreter"),
         )
 
 
@@ -51,6 +52,24 @@ def _optional_text(values: Mapping[str, Any], key: str) -> Optional[str]:
             "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
         )
     return value.strip() or None
+
+
+def _optional_path(values: Mapping[str, Any], key: str) -> Optional[str]:
+    """A path as people write it in settings: `~` is their home folder."""
+    text = _optional_text(values, key)
+    return os.path.expanduser(text) if text else None
+
+
+def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = values.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise LambdaEditorError(
+            f'The setting "{key}" must be true or false, not {value!r}.',
+            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        )
+    return value
 
 
 def _patterns(value: Any) -> Tuple[str, ...]:

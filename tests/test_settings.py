@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from lambda_editor.aws import AwsTarget
@@ -29,7 +31,17 @@ def test_empty_strings_mean_not_set_and_values_are_kept() -> None:
     assert settings.exclude == ("*.md",)
 
 
-@pytest.mark.parametrize(("key", "value"), [("region", 3), ("exclude", "*.md"), ("exclude", [1])])
+def test_paths_may_start_with_the_home_folder() -> None:
+    settings = Settings.from_mapping({"workspace_root": "~/lambda", "python_interpreter": "~/py"})
+
+    assert settings.workspace_root == os.path.join(os.path.expanduser("~"), "lambda")
+    assert settings.python_interpreter == os.path.join(os.path.expanduser("~"), "py")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("region", 3), ("exclude", "*.md"), ("exclude", [1]), ("deploy_on_save", "false")],
+)
 def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
     with pytest.raises(LambdaEditorError, match=key):
         Settings.from_mapping({key: value})
