@@ -19,7 +19,7 @@ LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "
 # botocore requires `urllib3<1.27` on Python < 3.10, behind an environment marker that pip
 # evaluates with the Python running it, not with `--python-version`: so the pin is explicit.
 _URLLIB3_FOR_OLD_PYTHON = "urllib3<1.27"
-_FIRST_PYTHON_WITH_URLLIB3_2 = (3, 10)
+_URLLIB3_2_FROM_PYTHON = (3, 10)
 
 _LIBRARY_FOLDER = re.compile(r"[\\/]Lib[\\/]python(\d)(\d+)$")
 
@@ -90,7 +90,7 @@ def pip_command(interpreter: str, target: str, version: Tuple[int, int]) -> List
 
 def requirements(version: Tuple[int, int]) -> List[str]:
     """The requirement specifiers of LIBRARIES for a host of this Python version."""
-    old_python = version < _FIRST_PYTHON_WITH_URLLIB3_2
+    old_python = version < _URLLIB3_2_FROM_PYTHON
     return [
         _URLLIB3_FOR_OLD_PYTHON if name == "urllib3" and old_python else name for name in LIBRARIES
     ]

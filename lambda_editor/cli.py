@@ -172,6 +172,8 @@ def _scan_settled(root: str, exclude: Sequence[str]) -> Manifest:
 
 def command_invoke(context: Context) -> int:
     options = context.options
+    if options.local and (options.type != "RequestResponse" or options.qualifier):
+        raise UsageError("--local runs the code synchronously: no --type or --qualifier")
     workspace = _workspace_of(context, options.name, required=options.local)
     try:
         payload = parse_payload(_payload_text(options, workspace), options.type)

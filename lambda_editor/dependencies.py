@@ -597,8 +597,9 @@ def _install_lock(metadata: str) -> Iterator[None]:
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock)
+        if _lock_holder(lock) == os.getpid():  # not taken over meanwhile as stale
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
 
 
 def _acquire_lock(lock: str) -> None:
@@ -630,7 +631,7 @@ def _acquire_lock(lock: str) -> None:
 def _lock_holder(lock: str) -> Optional[int]:
     """The process id a lock file holds; None when it holds none (yet, or any more)."""
     text = _read_text(lock).strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def _lock_is_stale(lock: str) -> bool:
@@ -649,7 +650,7 @@ def _process_alive(pid: int) -> bool:
         return _windows_process_alive(pid)
     try:
         os.kill(pid, 0)  # signal 0 only checks (on Windows, os.kill would end the process)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # gone, or no process id at all
         return False
     except OSError:  # PermissionError: another user's process
         return True
@@ -663,18 +664,22 @@ if sys.platform == "win32":
     _QUERY_LIMITED_INFORMATION = 0x1000
     _ERROR_ACCESS_DENIED = 5
     _STILL_ACTIVE = 259
+    _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # this module's own instance
+    _kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+    _kernel32.OpenProcess.restype = wintypes.HANDLE
+    _kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+    _kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
 
     def _windows_process_alive(pid: int) -> bool:
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+        handle = _kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
         if not handle:  # no such process, unless it is one we may not look at
             return ctypes.get_last_error() == _ERROR_ACCESS_DENIED
         try:
             exit_code = wintypes.DWORD()
-            known = kernel32.GetExitCodeProcess(handle, ctypes.byref(exit_code))
+            known = _kernel32.GetExitCodeProcess(handle, ctypes.byref(exit_code))
             return not known or exit_code.value == _STILL_ACTIVE
         finally:
-            kernel32.CloseHandle(handle)
+            _kernel32.CloseHandle(handle)
 
 
 # --- size -------------------------------------------------------------------------------------

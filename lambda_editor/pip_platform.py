@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -357,7 +358,7 @@ def _terminate_on_cancel(process: subprocess.Popen[bytes], cancel: threading.Eve
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         process.terminate()
         return
     with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
@@ -381,7 +382,9 @@ class NoWheelError(LambdaEditorError):
     """pip found no wheel of these packages for the function's platform.
 
     `packages` are the names pip reported: the caller may offer a retry that builds them from
-    source, which `install_dependencies(allow_source_for=...)` allows for pure-Python ones.
+    source, which `install_dependencies(allow_source_for=...)` allows for pure-Python ones. The
+    retry passes them together with the names allowed before (`[*previous, *error.packages]`):
+    once a package builds, pip may stop at another one.
     """
 
     def __init__(self, packages: Sequence[str], platform: LambdaPlatform) -> None:

@@ -12,12 +12,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import venv
 
 import pytest
 import wheels
 
 from lambda_editor import dependencies as deps
+from lambda_editor import pip_platform
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.package import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, build_package
 from lambda_editor.pip_platform import (
@@ -25,6 +27,7 @@ from lambda_editor.pip_platform import (
     build_pip_command,
     check_pip,
     find_interpreter,
+    interpreter_warning,
     lambda_platform,
     packages_without_wheel,
     pip_platform_args,
@@ -218,6 +221,42 @@ def test_missing_python3_on_path_is_explained(monkeypatch):
         find_interpreter(None)
 
 
+def test_the_runtimes_python_on_path_is_preferred_to_python3(monkeypatch):
+    on_path = {"python3.12": "/opt/bin/python3.12", "python3": "/usr/bin/python3", "mine": "/m"}
+    monkeypatch.setattr(pip_platform, "find_python", on_path.get)
+
+    assert find_interpreter(None, "python3.12") == "/opt/bin/python3.12"
+    assert find_interpreter(None, "python3.13") == "/usr/bin/python3"
+    assert find_interpreter(None) == "/usr/bin/python3"
+    assert find_interpreter("mine", "python3.12") == "/m"
+
+
+THIS_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def other_runtime():
+    """A Lambda runtime whose Python version is not this one's."""
+    return "python3.12" if THIS_PYTHON == "3.11" else "python3.11"
+
+
+def test_a_python_of_another_version_than_the_runtime_gets_a_warning():
+    assert interpreter_warning(sys.executable, f"python{THIS_PYTHON}") is None
+
+    warning = interpreter_warning(sys.executable, other_runtime())
+    assert warning is not None
+    assert f"pip runs with Python {THIS_PYTHON} but the function runs {other_runtime()}" in warning
+    assert f"Set python_interpreter (--python on the command line) to a {other_runtime()}" in (
+        warning
+    )
+
+
+def test_a_python_that_does_not_tell_its_version_gets_no_warning(tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho 'not a version'\n")
+    fake.chmod(0o755)
+    assert interpreter_warning(str(fake), "python3.12") is None
+
+
 def test_missing_pip_says_how_to_get_it(tmp_path):
     venv.create(str(tmp_path / "nopip"), with_pip=False)
     python = str(tmp_path / "nopip" / "bin" / "python")
@@ -290,6 +329,16 @@ def test_arm64_function_gets_the_aarch64_wheel(root, offline_pip):
     assert result.size_report is not None
     assert result.size_report.summary() in lines
     assert staging_leftovers(root) == []
+
+
+def test_the_version_warning_is_shown_before_pip_runs(root, offline_pip):
+    lines = []
+    install(root, other_runtime(), "x86_64", ["tinypure"], offline_pip, on_output=lines.append)
+    notes = [i for i, line in enumerate(lines) if line.startswith("Note: pip runs with Python")]
+    commands = [i for i, line in enumerate(lines) if line.startswith("$ ")]
+    assert len(notes) == 1
+    assert commands
+    assert notes[0] < commands[0]
 
 
 def test_al2023_x86_64_function_may_get_a_manylinux_2_28_wheel(root, offline_pip):
@@ -464,6 +513,79 @@ def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(root, tmp_p
         deps.remove_dependency(root, "absent")
     assert tree_digest(os.path.join(root, "vendor")) == before
     assert staging_leftovers(root) == []
+
+
+# --- the lock between processes -----------------------------------------------------------------
+
+
+def write_lock(root, pid, age_seconds=0):
+    lock = os.path.join(root, ".lambda-editor", deps.LOCK_FILE)
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    with open(lock, "w") as stream:
+        stream.write(f"{pid}\n")
+    then = time.time() - age_seconds
+    os.utime(lock, (then, then))
+    return lock
+
+
+def dead_pid():
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait()
+    return process.pid
+
+
+def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(root, tmp_path):
+    deps.merge_into_vendor(
+        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    )
+    in_progress = os.path.join(root, ".lambda-editor", "staging-other")
+    os.makedirs(os.path.join(in_progress, "site"))
+    lock = write_lock(root, os.getpid())
+
+    with pytest.raises(LambdaEditorError, match="Another dependency install") as raised:
+        deps.remove_dependency(root, "tinypure")
+    assert f"process {os.getpid()}" in str(raised.value)
+    with pytest.raises(LambdaEditorError, match="running for this function"):
+        deps.merge_into_vendor(root, stage(tmp_path))
+    assert os.path.isdir(os.path.join(in_progress, "site"))
+    assert os.path.exists(lock)
+    assert [dist.name for dist in deps.list_installed(root)] == ["tinypure"]
+
+
+@pytest.mark.parametrize(
+    ("pid", "age_seconds"),
+    [(dead_pid, 0), (os.getpid, deps.STALE_LOCK_SECONDS + 60)],
+    ids=["process gone", "too old"],
+)
+def test_a_stale_lock_is_taken_over_and_released(root, tmp_path, pid, age_seconds):
+    deps.merge_into_vendor(
+        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    )
+    os.makedirs(os.path.join(root, ".lambda-editor", "staging-dead"))
+    lock = write_lock(root, pid(), age_seconds)
+
+    deps.remove_dependency(root, "tinypure")
+    assert deps.list_installed(root) == []
+    assert not os.path.exists(lock)
+    assert staging_leftovers(root) == []
+
+
+def test_the_lock_holds_this_process_id_while_vendor_changes(root, tmp_path, monkeypatch):
+    lock = os.path.join(root, ".lambda-editor", deps.LOCK_FILE)
+    seen = []
+    real_merge = deps._merge
+
+    def merge_and_look(staged, vendor):
+        with open(lock) as stream:
+            seen.append(stream.read().strip())
+        real_merge(staged, vendor)
+
+    monkeypatch.setattr(deps, "_merge", merge_and_look)
+    deps.merge_into_vendor(
+        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
+    )
+    assert seen == [str(os.getpid())]
+    assert not os.path.exists(lock)
 
 
 # --- size report ------------------------------------------------------------------------------

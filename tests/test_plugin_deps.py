@@ -11,6 +11,7 @@ import pytest
 from sublime_standin import harness
 from test_deps_cli import HANDLER, offline_pip  # noqa: F401 - the fixture
 from test_plugin_support import (
+    PIP_PANEL,
     Plugin,
     panel_text,
     plugin_fixture,  # noqa: F401 - the fixture
@@ -48,7 +49,7 @@ def test_an_installed_dependency_is_vendored_bootstrapped_and_deployed(plugin: P
     name, window = install_tinypure(plugin, add_lines=True)
 
     root = plugin.workspace(name)
-    text = panel_text(window)
+    text = panel_text(window, PIP_PANEL)
     assert text.startswith(f"Installing tinypure into vendor/ of {name}…\n")
     assert "tinypure" in text.split("\n", 1)[1]  # pip's own lines follow
     assert "Installed into vendor/: tinypure==1.0." in text
@@ -84,7 +85,7 @@ def test_an_installed_dependency_is_vendored_bootstrapped_and_deployed(plugin: P
 def test_the_size_report_is_shown_once(plugin: Plugin) -> None:
     _name, window = install_tinypure(plugin, add_lines=False)
 
-    assert panel_text(window).count("Package size:") == 1
+    assert panel_text(window, PIP_PANEL).count("Package size:") == 1
 
 
 @pytest.mark.usefixtures("offline_pip")
@@ -140,7 +141,7 @@ def test_a_package_without_a_wheel_leaves_vendor_unchanged(plugin: Plugin) -> No
     plugin.wait_for_status("vendor/ is unchanged")
     harness.drain()
 
-    assert "no-such-package" in panel_text(window)
+    assert "no-such-package" in panel_text(window, PIP_PANEL)
     assert "Retry With a Source Build" in harness.dialogs("ok_cancel")[-1].buttons
     assert not (plugin.workspace(name) / "vendor").exists()
     assert plugin.uploads(name) == uploads
@@ -159,7 +160,7 @@ def test_install_requirements_installs_what_requirements_txt_lists(plugin: Plugi
     plugin.wait_for_status("installed tinypure")
     plugin.wait_for_deploys(name)
 
-    assert panel_text(window).startswith(f"Installing requirements.txt into vendor/ of {name}…")
+    assert panel_text(window, PIP_PANEL).startswith(f"Installing requirements.txt into vendor/ of {name}…")
     assert (root / "vendor" / "tinypure" / "__init__.py").is_file()
     assert "vendor/tinypure/__init__.py" in plugin.deployed(name)
 
@@ -187,14 +188,14 @@ def test_cancel_stops_pip_and_leaves_vendor_as_it_was(plugin: Plugin, tmp_path: 
     assert harness.commands("lambda_cancel_dependency_install")[-1].outcome == "disabled"
     harness.answer_input_panel("slowpkg")
     window.run_command("lambda_install_dependency")
-    plugin.wait_for_panel(window, "Collecting slowpkg")
+    plugin.wait_for_panel(window, "Collecting slowpkg", PIP_PANEL)
 
     window.run_command("lambda_cancel_dependency_install")
     plugin.wait_for_status("installing slowpkg failed")
     harness.drain()
 
     assert harness.commands("lambda_cancel_dependency_install")[-1].outcome == "ran"
-    assert "Dependency install cancelled: vendor/ is unchanged." in panel_text(window)
+    assert "Dependency install cancelled: vendor/ is unchanged." in panel_text(window, PIP_PANEL)
     assert not (plugin.workspace(name) / "vendor").exists()
     window.run_command("lambda_cancel_dependency_install")
     assert harness.commands("lambda_cancel_dependency_install")[-1].outcome == "disabled"

@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 from sublime_standin import harness
 from test_plugin_support import (
+    PIP_PANEL,
     PLUGIN_MODULE,
     SETTINGS_FILE,
     Plugin,
@@ -71,7 +72,7 @@ def test_install_boto3_streams_pip_into_the_panel_then_asks_for_a_restart(
     window = sublime.active_window()
 
     window.run_command("lambda_install_boto3")
-    text = plugin.wait_for_panel(window, "Restart Sublime Text")
+    text = plugin.wait_for_panel(window, "Restart Sublime Text", PIP_PANEL)
 
     version = f"{sys.version_info[0]}{sys.version_info[1]}"
     library = os.path.join(os.path.dirname(sublime.packages_path()), "Lib", f"python{version}")
@@ -91,7 +92,7 @@ def test_a_failed_boto3_install_says_so(
     window = sublime.active_window()
 
     window.run_command("lambda_install_boto3")
-    text = plugin.wait_for_panel(window, "pip failed")
+    text = plugin.wait_for_panel(window, "pip failed", PIP_PANEL)
 
     assert "pip failed: boto3 was not installed" in text
     assert harness.dialogs("message") == []
@@ -130,7 +131,7 @@ def test_accepting_the_offer_runs_install_boto3(
     harness.answer_dialog(True)
 
     window.run_command("lambda_edit_function")
-    plugin.wait_for_panel(window, "Restart Sublime Text")
+    plugin.wait_for_panel(window, "Restart Sublime Text", PIP_PANEL)
 
     assert [c.outcome for c in harness.commands("lambda_install_boto3")] == ["ran"]
 

@@ -22,7 +22,8 @@ import sublime
 SETTINGS_FILE = "LambdaEditor.sublime-settings"
 PLUGIN_MODULE = "LambdaEditor.LambdaEditor"
 ADAPTER = "LambdaEditor.lambda_editor.sublime_adapter"
-PANEL = "lambda_editor"
+PANEL = "lambda_editor"  # invoke results
+PIP_PANEL = "lambda_editor_pip"  # pip and Install boto3
 STATUS_KEY = "lambda_editor"
 
 
@@ -42,11 +43,11 @@ def wait_for_quick_panel(what: str = "a quick panel") -> harness.QuickPanelRecor
     return panel
 
 
-def panel_text(window: sublime.Window) -> str:
-    """The output panel's text; empty while the plugin has not made the panel."""
-    if window.find_output_panel(PANEL) is None:
+def panel_text(window: sublime.Window, panel: str = PANEL) -> str:
+    """An output panel's text; empty while the plugin has not made the panel."""
+    if window.find_output_panel(panel) is None:
         return ""
-    return harness.output_panel_text(window, PANEL)
+    return harness.output_panel_text(window, panel)
 
 
 def view_text(view: sublime.View) -> str:
@@ -128,11 +129,13 @@ class Plugin:
         harness.run_ui_until(lambda: not queue.is_busy(root), timeout=30, what="the deploys")
         harness.drain()
 
-    def wait_for_panel(self, window: sublime.Window, text: str) -> str:
+    def wait_for_panel(self, window: sublime.Window, text: str, panel: str = PANEL) -> str:
         harness.run_ui_until(
-            lambda: text in panel_text(window), timeout=30, what=f"{text!r} in the output panel"
+            lambda: text in panel_text(window, panel),
+            timeout=30,
+            what=f"{text!r} in the output panel {panel}",
         )
-        return panel_text(window)
+        return panel_text(window, panel)
 
     def wait_for_status(self, text: str) -> List[str]:
         harness.run_ui_until(

@@ -12,10 +12,10 @@ import sublime_plugin
 
 from .. import boto_install
 from ..aws import boto3_import_error
-from ..errors import explain
+from ..errors import LambdaEditorError, explain
 from ..pip_platform import find_interpreter, pip_environment, run_streaming
 from . import settings as package_settings
-from .panels import OutputPanel
+from .panels import PIP_PANEL, OutputPanel
 from .runtime import on_ui, status
 
 
@@ -36,18 +36,27 @@ def boto3_ready(window: sublime.Window, ask: bool = True) -> bool:
     return False
 
 
+_installing = threading.Event()  # one pip run into the library folder at a time
+
+
 class LambdaInstallBoto3Command(sublime_plugin.WindowCommand):
     """pip-installs boto3 and its libraries into the plugin host's library folder."""
 
     def run(self) -> None:
+        if _installing.is_set():
+            status("boto3 is being installed: see the panel")
+            return
+        _installing.set()
         version = (sys.version_info[0], sys.version_info[1])
-        target = boto_install.library_folder(sys.path, sublime.packages_path(), version)
-        panel = OutputPanel(self.window).clear()
+        folder = boto_install.library_folder(sys.path, sublime.packages_path(), version)
+        panel = OutputPanel(self.window, PIP_PANEL).clear()
         panel.show()
+        if folder.warning:
+            panel.append(folder.warning + "\n")
         status("installing boto3…")
         configured = package_settings.load().python_interpreter
         threading.Thread(
-            target=_install, args=(configured, target, version, panel), daemon=True
+            target=_install, args=(configured, folder.path, version, panel), daemon=True
         ).start()
 
 
@@ -59,23 +68,29 @@ def _install(
 
     try:
         boto_install.require_writable(target)
-        command = boto_install.pip_command(find_interpreter(configured), target, version)
+        # pip decides version-dependent requirements with its own Python: prefer the host's.
+        interpreter = find_interpreter(configured, f"python{version[0]}.{version[1]}")
+        command = boto_install.pip_command(interpreter, target, version)
         show(f"Installing boto3 into {target}\n$ {' '.join(command)}\n")
         returncode = run_streaming(command, show, env=pip_environment())
     except Exception as exc:  # every failure ends in the panel, as a message
         error = explain(exc, "install boto3")
-        on_ui(lambda: panel.append(f"\n{error}\n"))
+        on_ui(lambda: _finish(panel, None, error))
         return
     on_ui(lambda: _finish(panel, returncode))
 
 
-def _finish(panel: OutputPanel, returncode: int) -> None:
-    if returncode != 0:
-        panel.append("\npip failed: boto3 was not installed. See its output above.\n")
+def _finish(
+    panel: OutputPanel, returncode: Optional[int], error: Optional[LambdaEditorError] = None
+) -> None:
+    _installing.clear()
+    if error is not None or returncode != 0:
+        panel.append(f"\n{error or 'pip failed: boto3 was not installed. See its output above.'}\n")
         status("installing boto3 failed")
         return
+    already_loaded = "boto3" in sys.modules  # an upgrade: the old one stays until a restart
     importlib.invalidate_caches()
-    if boto3_import_error() is None:
+    if not already_loaded and boto3_import_error() is None:
         panel.append("\nboto3 is installed and ready.\n")
         status("boto3 is installed")
         return

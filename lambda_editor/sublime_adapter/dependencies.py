@@ -23,7 +23,7 @@ from ..units import format_size
 from ..workspace import Workspace
 from . import deploying
 from . import settings as package_settings
-from .panels import OutputPanel
+from .panels import PIP_PANEL, OutputPanel
 from .runtime import Progress, on_ui, run_off_ui, show_error, status
 from .windows import bound_workspace, workspace_root_of_window
 
@@ -45,7 +45,7 @@ def _start_install(
             status("an install is already running for this function")
             return
         _installs[workspace.root] = cancel
-    panel = OutputPanel(window).clear()
+    panel = OutputPanel(window, PIP_PANEL).clear()
     panel.show()
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
@@ -85,7 +85,15 @@ def _start_install(
         panel.append(f"\n{error}\n")
         status(f"installing {what} failed: vendor/ is unchanged")
         if isinstance(error, NoWheelError):
-            _offer_source_build(window, workspace, specs, requirements_file, error)
+            allowed = [*allow_source_for, *error.packages]
+            _offer_source_build(
+                window,
+                workspace,
+                specs=specs,
+                requirements_file=requirements_file,
+                error=error,
+                allowed=allowed,
+            )
 
     run_off_ui(work, done, on_error=failed, long_running=True)
 
@@ -93,17 +101,20 @@ def _start_install(
 def _offer_source_build(
     window: sublime.Window,
     workspace: Workspace,
+    *,
     specs: Sequence[str],
     requirements_file: Optional[str],
     error: NoWheelError,
+    allowed: Sequence[str],
 ) -> None:
+    """pip names one missing package at a time: each retry allows the ones named so far."""
     names = ", ".join(error.packages)
     if sublime.ok_cancel_dialog(
         f"{error.message}\n\nIf {names} is pure Python, it can be built from source on this "
         "machine. A package with native code is refused: it could not run on Lambda.",
         "Retry With a Source Build",
     ):
-        _start_install(window, workspace, specs, requirements_file, error.packages)
+        _start_install(window, workspace, specs, requirements_file, allowed)
 
 
 def _installed(window: sublime.Window, workspace: Workspace, result: InstallResult) -> None:

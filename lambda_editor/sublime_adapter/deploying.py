@@ -10,7 +10,7 @@ import sublime_plugin
 
 from ..compare import remote_diff
 from ..deploy import DeployEvent, DeployQueue, DeployResult, deploy_workspace
-from ..errors import RemoteChangedError
+from ..errors import LambdaEditorError, RemoteChangedError
 from ..pull import pull_function
 from ..workspace import MARKER_DIR
 from . import settings as package_settings
@@ -18,6 +18,7 @@ from .boto import boto3_ready
 from .runtime import STATUS_KEY, on_ui, run_off_ui, status
 from .windows import (
     bound_workspace,
+    load_workspace,
     windows_of,
     workspace_of_window,
     workspace_root_of_view,
@@ -47,7 +48,7 @@ def queue() -> DeployQueue:
 
 
 def _deploy(root: str, **options: Any) -> DeployResult:
-    return deploy_workspace(root, exclude=package_settings.load().exclude, **options)
+    return deploy_workspace(root, exclude=package_settings.load_strict().exclude, **options)
 
 
 def _on_deploy_event(event: DeployEvent) -> None:
@@ -100,13 +101,18 @@ def show_remote_diff(window: sublime.Window, root: str) -> None:
         view.run_command("append", {"characters": diff})
         view.set_read_only(True)
 
-    run_off_ui(lambda: remote_diff(root, exclude), show, status="downloading the deployed code…")
+    run_off_ui(
+        lambda: remote_diff(root, exclude),
+        show,
+        status="downloading the deployed code…",
+        long_running=True,
+    )
 
 
 def redownload(window: sublime.Window, root: str) -> None:
     settings = package_settings.load()
-    workspace = workspace_of_window(window)
-    if workspace is None or workspace.root != root:
+    workspace = load_workspace(root)
+    if workspace is None:
         return
     name = workspace.binding.function_arn
 
@@ -124,7 +130,9 @@ def redownload(window: sublime.Window, root: str) -> None:
     def done(backup: Optional[str]) -> None:
         status(f"re-downloaded {workspace.binding.function_name}; your copy is in {backup}")
 
-    run_off_ui(work, done, status=f"re-downloading {workspace.binding.function_name}…")
+    run_off_ui(
+        work, done, status=f"re-downloading {workspace.binding.function_name}…", long_running=True
+    )
 
 
 class LambdaDeployNowCommand(sublime_plugin.WindowCommand):
@@ -156,7 +164,11 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
         root = workspace_root_of_view(view)
         if root is None or _is_metadata(root, view.file_name() or ""):
             return
-        if not package_settings.load().deploy_on_save:
+        try:
+            if not package_settings.load_strict().deploy_on_save:
+                return
+        except LambdaEditorError as error:
+            status(f"not deployed: {error}")
             return
         if boto3_ready(view.window() or sublime.active_window(), ask=False):
             queue().submit(root)

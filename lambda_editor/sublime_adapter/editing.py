@@ -164,7 +164,7 @@ def _pull(window: sublime.Window, settings: Settings, name: str, keep_backup: bo
         note = f"; your previous copy is in {result.backup}" if result.backup else ""
         status(f"{result.workspace.binding.function_name} downloaded{note}")
 
-    run_off_ui(work, done, status=f"downloading {name}…")
+    run_off_ui(work, done, status=f"downloading {name}…", long_running=True)
 
 
 class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):

@@ -129,10 +129,14 @@ def show_result(window: sublime.Window, result: InvokeResult) -> None:
 def pick_event(
     window: sublime.Window, workspace: Workspace, on_pick: Callable[[str], None]
 ) -> None:
-    """The workspace's test events, last used first; or a new one when there are none yet."""
+    """The workspace's test events, last used first.
+
+    With none yet, a new one is made and opened, and nothing runs: a template's sample payload
+    is for the user to edit, not to send.
+    """
     names = EventStore.for_workspace(workspace).names()
     if not names:
-        new_test_event(window, workspace, then=on_pick)
+        new_test_event(window, workspace)
         return
     items = [
         sublime.QuickPanelItem(name, "last used" if index == 0 else "", "", sublime.KIND_VARIABLE)
@@ -144,7 +148,7 @@ def pick_event(
 
     def on_select(index: int) -> None:
         if index == len(names):
-            new_test_event(window, workspace, then=on_pick)
+            new_test_event(window, workspace)
         elif index >= 0:
             on_pick(names[index])
 
@@ -153,18 +157,14 @@ def pick_event(
     )
 
 
-def new_test_event(
-    window: sublime.Window,
-    workspace: Workspace,
-    then: Optional[Callable[[str], None]] = None,
-) -> None:
-    """Pick a template, name the event, and open it; `then(name)` runs once it exists."""
+def new_test_event(window: sublime.Window, workspace: Workspace) -> None:
+    """Pick a template, name the event, and open it to be edited."""
 
     def on_template(template: str) -> None:
         window.show_input_panel(
             "Test event name:",
             template,
-            lambda name: _create_event(window, workspace, name, template, then),
+            lambda name: _create_event(window, workspace, name, template),
             None,
             None,
         )
@@ -184,21 +184,14 @@ def pick_template(window: sublime.Window, on_pick: Callable[[str], None]) -> Non
     )
 
 
-def _create_event(
-    window: sublime.Window,
-    workspace: Workspace,
-    name: str,
-    template: str,
-    then: Optional[Callable[[str], None]],
-) -> None:
+def _create_event(window: sublime.Window, workspace: Workspace, name: str, template: str) -> None:
     try:
         path = EventStore.for_workspace(workspace).create(name.strip(), template)
     except Exception as error:
         show_error(explain(error))
         return
     window.open_file(path)
-    if then is not None:
-        then(name.strip())
+    status(f"edit the event {name.strip()}, then invoke with it")
 
 
 class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):

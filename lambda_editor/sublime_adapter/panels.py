@@ -1,10 +1,11 @@
-"""The one output panel of the package, wrapped once."""
+"""The package's output panels, wrapped once."""
 
 from __future__ import annotations
 
 import sublime
 
-PANEL_NAME = "lambda_editor"
+PANEL_NAME = "lambda_editor"  # invoke results
+PIP_PANEL = "lambda_editor_pip"  # pip's output: an install must not lose it to an invoke
 JSON_SYNTAX = "Packages/JSON/JSON.sublime-syntax"
 PLAIN_SYNTAX = "Packages/Text/Plain text.tmLanguage"
 

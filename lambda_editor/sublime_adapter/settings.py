@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import sublime
 
+from ..errors import LambdaEditorError
 from ..settings import Settings
 from ..workspace import default_workspace_root
+from .runtime import show_error, status
 
 SETTINGS_FILE = "LambdaEditor.sublime-settings"
 _KEYS = (
@@ -22,9 +24,47 @@ _KEYS = (
 
 
 def load() -> Settings:
+    """The settings; a wrong value is reported and its default used instead.
+
+    Deploys use `load_strict`: a broken `exclude` must never upload what it meant to leave out.
+    """
+    values = _stored_values()
+    try:
+        return Settings.from_mapping(values)
+    except LambdaEditorError as error:
+        _report(error)
+        return Settings.from_mapping(_valid_only(values))
+
+
+def load_strict() -> Settings:
+    """The settings, or the `LambdaEditorError` that says which one is wrong."""
+    return Settings.from_mapping(_stored_values())
+
+
+def _stored_values() -> Dict[str, Any]:
     stored = sublime.load_settings(SETTINGS_FILE)
-    values: Dict[str, Any] = {key: stored.get(key) for key in _KEYS if stored.has(key)}
-    return Settings.from_mapping(values)
+    return {key: stored.get(key) for key in _KEYS if stored.has(key)}
+
+
+def _valid_only(values: Dict[str, Any]) -> Dict[str, Any]:
+    valid = {}
+    for key, value in values.items():
+        try:
+            Settings.from_mapping({key: value})
+        except LambdaEditorError:
+            continue
+        valid[key] = value
+    return valid
+
+
+_reported: List[str] = []  # each wrong setting gets one dialog, then status messages
+
+
+def _report(error: LambdaEditorError) -> None:
+    status(str(error))
+    if str(error) not in _reported:
+        _reported.append(str(error))
+        show_error(error)
 
 
 def workspace_root(settings: Settings) -> str:
