@@ -26,6 +26,8 @@ from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
 from .functions import list_functions
 from .invoke import (
+    INVOCATION_TYPES,
+    REQUEST_RESPONSE,
     InvokeResult,
     format_error,
     format_response,
@@ -172,7 +174,7 @@ def _scan_settled(root: str, exclude: Sequence[str]) -> Manifest:
 
 def command_invoke(context: Context) -> int:
     options = context.options
-    if options.local and (options.type != "RequestResponse" or options.qualifier):
+    if options.local and (options.type != REQUEST_RESPONSE or options.qualifier):
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
     workspace = _workspace_of(context, options.name, required=options.local)
     try:
@@ -187,7 +189,6 @@ def command_invoke(context: Context) -> int:
             context.target,
             options.name,
             payload,
-            function_timeout=_function_timeout(context, options.name, workspace),
             invocation_type=options.type,
             qualifier=options.qualifier,
         )
@@ -232,19 +233,6 @@ def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -
                 f"Cannot read the event file {options.event}: {exc.strerror}."
             ) from exc
     return EventStore.for_workspace(workspace).read(options.event)
-
-
-def _function_timeout(context: Context, name: str, workspace: Optional[Workspace]) -> float:
-    """The function's timeout, so that our read timeout never cuts a slow function short."""
-    if workspace is not None:
-        return float(workspace.binding.timeout)
-    try:
-        configuration = aws.lambda_client(context.target).get_function_configuration(
-            FunctionName=name
-        )
-    except Exception as exc:
-        raise explain(exc, f"read the configuration of {name}", context.target.profile) from exc
-    return float(configuration.get("Timeout", 3))
 
 
 def _print_invoke_result(context: Context, result: InvokeResult) -> None:
@@ -399,9 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--local", action="store_true", help="run the workspace's handler locally")
     invoke.add_argument("--qualifier", help="a version or alias (default: $LATEST)")
-    invoke.add_argument(
-        "--type", default="RequestResponse", choices=["RequestResponse", "Event", "DryRun"]
-    )
+    invoke.add_argument("--type", default=REQUEST_RESPONSE, choices=INVOCATION_TYPES)
     invoke.add_argument("--python", help="the Python that runs a local invocation")
     invoke.add_argument("--json", action="store_true", help="print everything as one JSON object")
 

@@ -48,7 +48,9 @@ def _probe(command: str) -> Optional[str]:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    executable = os.fsdecode(completed.stdout).strip()
+    # The last line: a sitecustomize may print before the probe runs.
+    lines = os.fsdecode(completed.stdout).splitlines()
+    executable = lines[-1].strip() if lines else ""
     if completed.returncode != 0 or not os.path.isfile(executable):
         return None
     return executable

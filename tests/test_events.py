@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, List
 from urllib.parse import parse_qs
 
 import pytest
@@ -20,6 +21,7 @@ from lambda_editor.events import (
     parse_payload,
     template_names,
     template_text,
+    write_json_file,
 )
 
 
@@ -41,6 +43,19 @@ def test_invalid_json_names_line_and_column() -> None:
     message = str(caught.value)
     assert message.startswith("Invalid JSON payload at line 3, column 9: Expecting ':' delimiter.")
     assert "Nothing was sent" in message
+
+
+@pytest.mark.parametrize("text", ["NaN", '{"ratio": Infinity}', "[1, -Infinity]"])
+def test_nan_and_infinity_are_refused_as_lambda_refuses_them(text: str) -> None:
+    with pytest.raises(LambdaEditorError) as caught:
+        parse_payload(text)
+    assert "is not a JSON value" in str(caught.value)
+    assert "Nothing was sent" in str(caught.value)
+
+
+def test_a_byte_order_mark_is_dropped() -> None:
+    assert parse_payload(b'\xef\xbb\xbf{"a": 1}') == b'{"a": 1}'
+    assert parse_payload('\ufeff{"a": 1}') == b'{"a": 1}'
 
 
 def test_payload_that_is_not_utf8_is_refused() -> None:
@@ -159,6 +174,47 @@ def test_events_are_listed_last_used_first(store: EventStore) -> None:
 
     os.remove(store.path("beta"))
     assert store.names() == ["gamma", "Alpha"]
+
+
+def test_an_event_saved_with_a_byte_order_mark_reads_without_it(store: EventStore) -> None:
+    store.create("windows")
+    Path(store.path("windows")).write_bytes(b'\xef\xbb\xbf{"from": "notepad"}')
+
+    assert store.read("windows") == '{"from": "notepad"}'
+    assert parse_payload(store.read("windows")) == b'{"from": "notepad"}'
+
+
+def test_writers_of_the_same_file_never_trip_over_each_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second save starts and ends while the first is writing: both succeed, the last wins."""
+    path = str(tmp_path / "last-invoke.json")
+    real_dump = json.dump
+    interrupted: List[bool] = []
+
+    def dump_with_a_save_in_between(value: Any, stream: Any, **options: Any) -> None:
+        if not interrupted:
+            interrupted.append(True)
+            write_json_file(path, {"saved": "second"})
+        real_dump(value, stream, **options)
+
+    monkeypatch.setattr(json, "dump", dump_with_a_save_in_between)
+    write_json_file(path, {"saved": "first"})
+    monkeypatch.undo()
+
+    with open(path, encoding="utf-8") as stream:
+        assert json.load(stream) == {"saved": "first"}
+    assert os.listdir(tmp_path) == ["last-invoke.json"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_scratch_file(tmp_path: Path) -> None:
+    path = tmp_path / "recent-events.json"
+    write_json_file(str(path), {"recent": ["a"]})
+    with pytest.raises(TypeError):
+        write_json_file(str(path), {"recent": object()})
+
+    assert json.loads(path.read_text(encoding="utf-8")) == {"recent": ["a"]}
+    assert os.listdir(tmp_path) == ["recent-events.json"]
 
 
 def test_damaged_recent_list_only_loses_the_order(store: EventStore) -> None:

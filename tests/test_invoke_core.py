@@ -10,18 +10,20 @@ import textwrap
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from lambda_editor import aws
+from lambda_editor import aws, invoke
 from lambda_editor.aws import AwsTarget
-from lambda_editor.errors import LambdaEditorError
-from lambda_editor.events import SYNC_PAYLOAD_LIMIT
+from lambda_editor.errors import BotoMissingError, LambdaEditorError
+from lambda_editor.events import SYNC_PAYLOAD_LIMIT, check_payload_size
 from lambda_editor.invoke import (
+    INVOCATION_TYPES,
     READ_TIMEOUT_MARGIN_S,
+    HandlerCredentials,
     InvokeResult,
     ReportFigures,
     format_result,
@@ -36,6 +38,7 @@ from lambda_editor.invoke import (
     to_json,
 )
 from lambda_editor.local_runner import FunctionSpec
+from lambda_editor.sandbox import invoke as sandbox_invoke
 
 REPORT = (
     "REPORT RequestId: 8f5b2c1e-0000-4000-8000-000000000001\tDuration: 15.74 ms\t"
@@ -173,6 +176,20 @@ def test_json_form_round_trips_and_the_last_result_is_kept(tmp_path: Path) -> No
     assert from_json(to_json(text_result)) == text_result
 
 
+def test_a_last_result_that_cannot_be_saved_is_not_an_error(tmp_path: Path) -> None:
+    result = InvokeResult(function_name="my-fn", status_code=200, payload=b"{}")
+    blocked = tmp_path / "a-file-where-the-folder-should-be"
+    blocked.write_text("")
+
+    assert save_last_result(str(blocked), result) is False
+    assert save_last_result(str(tmp_path / ".lambda-editor"), result) is True
+
+
+def test_the_sandbox_refuses_the_same_invocation_types() -> None:
+    # One definition: the sandbox refuses exactly what the editor offers.
+    assert vars(sandbox_invoke)["INVOCATION_TYPES"] is INVOCATION_TYPES
+
+
 # ---- remote, against botocore's Stubber --------------------------------------------------------
 
 
@@ -254,12 +271,29 @@ def test_unknown_invocation_type_is_refused() -> None:
 class CountingEndpoint:
     """A Lambda endpoint stand-in: counts Invoke requests and answers after `delay` seconds."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, configuration: Optional[Dict[str, Any]] = None) -> None:
         self.requests: List[str] = []
+        self.configuration_reads: List[str] = []
         self.release = threading.Event()
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                """GetFunctionConfiguration: `configuration`, or not found when there is none."""
+                endpoint.configuration_reads.append(self.path)
+                found = configuration is not None
+                body = json.dumps(
+                    configuration
+                    if found
+                    else {"Type": "User", "message": "Function not found: my-fn"}
+                ).encode()
+                self.send_response(200 if found else 404)
+                if not found:
+                    self.send_header("x-amzn-ErrorType", "ResourceNotFoundException")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 endpoint.requests.append(self.path)
@@ -340,13 +374,104 @@ def test_an_oversized_payload_is_never_sent() -> None:
     assert endpoint.requests == []
 
 
+def test_without_a_timeout_the_current_one_is_read_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read_timeouts: List[Optional[float]] = []
+    real_client = aws.lambda_client
+
+    def spying_client(target: AwsTarget, **options: Any) -> Any:
+        read_timeouts.append(options.get("read_timeout"))
+        return real_client(target, **options)
+
+    monkeypatch.setattr(aws, "lambda_client", spying_client)
+    endpoint = CountingEndpoint(delay=0, configuration={"FunctionName": "my-fn", "Timeout": 600})
+    try:
+        result = invoke_remote(endpoint.target, "my-fn", b"{}", qualifier="live")
+    finally:
+        endpoint.close()
+
+    assert result.payload == b'{"ok": true}'
+    assert endpoint.configuration_reads == [
+        "/2015-03-31/functions/my-fn/configuration?Qualifier=live"
+    ]
+    # The configuration is read with botocore's default; Invoke waits past the current timeout.
+    assert read_timeouts == [None, 600 + READ_TIMEOUT_MARGIN_S]
+
+
+def test_a_timeout_that_cannot_be_read_is_explained_and_nothing_is_invoked() -> None:
+    endpoint = CountingEndpoint(delay=0, configuration=None)
+    try:
+        with pytest.raises(LambdaEditorError, match="Could not read the timeout of my-fn"):
+            invoke_remote(endpoint.target, "my-fn", b"{}")
+    finally:
+        endpoint.close()
+    assert len(endpoint.configuration_reads) == 1
+    assert endpoint.requests == []
+
+
+def test_the_request_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: List[bytes] = []
+    real_check = check_payload_size
+
+    def counting_check(payload: bytes, invocation_type: str = "RequestResponse") -> None:
+        checked.append(payload)
+        real_check(payload, invocation_type)
+
+    monkeypatch.setattr(invoke, "check_payload_size", counting_check)
+    endpoint = CountingEndpoint(delay=0)
+    try:
+        invoke_remote(endpoint.target, "my-fn", b'{"n": 1}', function_timeout=3)
+    finally:
+        endpoint.close()
+    assert checked == [b'{"n": 1}']
+
+
 def test_handler_credentials_come_from_the_target() -> None:
-    assert handler_credentials(TARGET) == {
+    credentials = handler_credentials(TARGET)
+    assert credentials.variables == {
         "AWS_ACCESS_KEY_ID": "AKIDTEST",
         "AWS_SECRET_ACCESS_KEY": "secret-for-tests",
     }
+    assert credentials.missing_reason == ""
+    assert "secret-for-tests" not in repr(credentials)
     local = AwsTarget(region="us-east-1", endpoint_url="http://127.0.0.1:9999")
-    assert handler_credentials(local)["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9999"
+    assert handler_credentials(local).variables["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9999"
+
+
+def test_handler_credentials_without_boto3_are_empty_and_say_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_boto3(target: AwsTarget) -> Any:
+        raise BotoMissingError("No module named 'boto3'")
+
+    monkeypatch.setattr(aws, "session", no_boto3)
+    credentials = handler_credentials(TARGET)
+
+    assert credentials.variables == {}
+    assert "boto3 is not installed" in credentials.missing_reason
+
+
+def test_handler_credentials_of_a_broken_profile_are_empty_and_say_why() -> None:
+    credentials = handler_credentials(AwsTarget(profile="no-such-profile", region="us-east-1"))
+
+    assert credentials.variables == {}
+    assert "no-such-profile" in credentials.missing_reason
+
+
+def test_handler_credentials_that_are_not_configured_say_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    # No instance metadata service to wait for.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    aws.reset_sessions()
+
+    credentials = handler_credentials(TARGET)
+
+    assert credentials.variables == {}
+    assert credentials.missing_reason == "none are configured for profile default."
 
 
 # ---- local, with real code ---------------------------------------------------------------------
@@ -407,6 +532,50 @@ def test_local_unhandled_exception_points_at_the_users_line(tmp_path: Path) -> N
         f'  File "{path}", line 4, in lambda_handler\n'
         "    return items[3]\n"
     ) in text
+
+
+def test_local_invoke_without_credentials_runs_and_says_why(tmp_path: Path) -> None:
+    write_handler(
+        tmp_path,
+        """
+        import os
+
+        def lambda_handler(event, context):
+            return os.environ.get("AWS_ACCESS_KEY_ID")
+        """,
+    )
+    credentials = handler_credentials(AwsTarget(profile="no-such-profile", region="us-east-1"))
+    result = invoke_local(
+        str(tmp_path), spec(), b"{}", interpreter_setting=sys.executable, credentials=credentials
+    )
+
+    assert result.succeeded and result.payload == b"null"
+    (warning,) = result.warnings
+    assert warning.startswith("No AWS credentials were passed to the handler: ")
+    assert "no-such-profile" in warning
+    assert "secret-for-tests" not in format_result(result)
+    assert f"Note: {warning}" in format_result(result)
+
+
+def test_local_invoke_passes_the_credentials(tmp_path: Path) -> None:
+    write_handler(
+        tmp_path,
+        """
+        import os
+
+        def lambda_handler(event, context):
+            return os.environ.get("AWS_SECRET_ACCESS_KEY")
+        """,
+    )
+    result = invoke_local(
+        str(tmp_path),
+        spec(),
+        b"{}",
+        interpreter_setting=sys.executable,
+        credentials=HandlerCredentials({"AWS_SECRET_ACCESS_KEY": "from-the-profile"}),
+    )
+    assert result.payload == b'"from-the-profile"'
+    assert result.warnings == ()
 
 
 def test_local_timeout_reads_like_lambda(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import sys
 import textwrap
 import threading
@@ -15,9 +16,11 @@ from typing import Any, Dict, Optional
 
 import pytest
 
+from lambda_editor import _runtime_bootstrap
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.local_runner import (
     LOG_TAIL_BYTES,
+    RESPONSE_PAYLOAD_LIMIT,
     FunctionSpec,
     LocalRunResult,
     choose_interpreter,
@@ -115,6 +118,26 @@ def test_context_has_the_runtime_attributes(tmp_path: Path) -> None:
     assert "[$LATEST]" in context["log_stream_name"]
     assert 0 < context["remaining"] <= 5000
     assert context["identity"] is None
+
+
+def test_the_context_names_the_log_stream_it_is_given(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "lambda_function.py",
+        """
+        def lambda_handler(event, context):
+            return context.log_stream_name
+        """,
+    )
+    spec = FunctionSpec(name="my-fn", handler="lambda_function.lambda_handler")
+    stream = "2024/05/01/[$LATEST]0123456789abcdef0123456789abcdef"
+    given = run_locally(
+        str(tmp_path), spec, b"{}", interpreter=sys.executable, log_stream_name=stream
+    )
+    generated = run_locally(str(tmp_path), spec, b"{}", interpreter=sys.executable)
+
+    assert response(given) == stream
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", response(generated))
 
 
 def test_environment_holds_function_runtime_and_credential_variables(
@@ -304,6 +327,78 @@ def test_bytes_response_is_passed_through_raw(tmp_path: Path) -> None:
 
     assert result.function_error is None
     assert result.payload == b"plain text, not JSON \xff"
+
+
+def test_a_response_over_lambdas_limit_is_replaced_by_lambdas_error(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "lambda_function.py",
+        """
+        def lambda_handler(event, context):
+            return b"x" * event["size"]
+        """,
+    )
+    at_limit = run(tmp_path, json.dumps({"size": RESPONSE_PAYLOAD_LIMIT}).encode())
+    over = run(tmp_path, json.dumps({"size": RESPONSE_PAYLOAD_LIMIT + 1}).encode())
+
+    assert at_limit.function_error is None
+    assert len(at_limit.payload) == RESPONSE_PAYLOAD_LIMIT == 6291556
+    assert over.function_error == "Unhandled"
+    assert response(over) == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+        "(6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+
+
+@pytest.mark.parametrize(
+    ("execution_env", "escaped"),
+    [
+        ("AWS_Lambda_python3.9", True),
+        ("AWS_Lambda_python3.11", True),
+        ("AWS_Lambda_python3.12", False),
+        ("AWS_Lambda_python3.13", False),
+        ("AWS_Lambda_python3.14", False),
+        ("AWS_Lambda_python4.0", False),
+        ("AWS_Lambda_python", True),
+    ],
+)
+def test_non_ascii_responses_are_raw_from_python3_12_on(
+    monkeypatch: pytest.MonkeyPatch, execution_env: str, escaped: bool
+) -> None:
+    monkeypatch.setenv("AWS_EXECUTION_ENV", execution_env)
+    expected = b'"\\u00e9t\\u00e9"' if escaped else '"été"'.encode()
+    assert _runtime_bootstrap.marshal_response("été") == expected
+
+
+@pytest.mark.parametrize(
+    ("error_type", "message", "line"),
+    [
+        ("ValueError", "bad input", "[ERROR] ValueError: bad input"),
+        ("ValueError", "", "[ERROR] ValueError"),
+        ("", "bad input", "[ERROR] bad input"),
+        ("", "", "[ERROR]"),
+    ],
+)
+def test_error_line_leaves_out_empty_parts_as_awslambdaric_does(
+    error_type: str, message: str, line: str
+) -> None:
+    assert _runtime_bootstrap.error_summary(error_type, message) == line
+
+
+def test_an_exception_without_a_message_logs_its_type_alone(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "lambda_function.py",
+        """
+        def lambda_handler(event, context):
+            raise ValueError()
+        """,
+    )
+    result = run(tmp_path)
+
+    assert response(result)["errorMessage"] == ""
+    assert "\n[ERROR] ValueError\nTraceback (most recent call last):\n" in result.log
 
 
 def test_decimals_serialise_and_strings_are_json_strings(tmp_path: Path) -> None:
@@ -516,6 +611,12 @@ def test_spec_from_a_binding() -> None:
     )
     with pytest.raises(LambdaEditorError, match="no handler"):
         FunctionSpec.from_binding(SimpleNamespace(function_name="image-fn", handler=None))
+
+
+def test_the_spec_keeps_environment_values_out_of_its_repr() -> None:
+    spec = FunctionSpec(name="my-fn", handler="app.main", environment={"DB_PASSWORD": "hunter2"})
+    assert "hunter2" not in repr(spec)
+    assert "my-fn" in repr(spec)
 
 
 def test_spec_from_the_workspace_binding() -> None:

@@ -23,7 +23,7 @@ import sublime
 
 SLOW_PIP = """#!/bin/sh
 # A Python whose pip starts an install and then takes its time.
-if [ "$1" = "-c" ]; then exit 0; fi
+if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
 if [ "$3" = "--version" ]; then echo "pip 24.0 from /fake (python 3.12)"; exit 0; fi
 echo "Collecting slowpkg"
 exec sleep 60
@@ -54,7 +54,7 @@ def test_an_installed_dependency_is_vendored_bootstrapped_and_deployed(plugin: P
     assert "tinypure" in text.split("\n", 1)[1]  # pip's own lines follow
     assert "Installed into vendor/: tinypure==1.0." in text
     assert "Package size:" in text
-    assert window.active_panel() == "output.lambda_editor"
+    assert window.active_panel() == f"output.{PIP_PANEL}"
     assert (root / "vendor" / "tinypure" / "__init__.py").is_file()
     question = harness.dialogs("ok_cancel")[-1]
     assert "vendor/" in question.message
@@ -160,7 +160,8 @@ def test_install_requirements_installs_what_requirements_txt_lists(plugin: Plugi
     plugin.wait_for_status("installed tinypure")
     plugin.wait_for_deploys(name)
 
-    assert panel_text(window, PIP_PANEL).startswith(f"Installing requirements.txt into vendor/ of {name}…")
+    text = panel_text(window, PIP_PANEL)
+    assert text.startswith(f"Installing requirements.txt into vendor/ of {name}…")
     assert (root / "vendor" / "tinypure" / "__init__.py").is_file()
     assert "vendor/tinypure/__init__.py" in plugin.deployed(name)
 

@@ -34,7 +34,7 @@ BUILT_IN = {"edit_settings"}
 
 FAKE_PIP = """#!/bin/sh
 # Answers like a Python: the probe (-c) succeeds; "pip install" prints a few lines.
-if [ "$1" = "-c" ]; then exit 0; fi
+if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
 echo "Collecting boto3"
 echo "Successfully installed boto3-0.0"
 exit {status}
@@ -81,7 +81,7 @@ def test_install_boto3_streams_pip_into_the_panel_then_asks_for_a_restart(
     assert f"--target {library} " in text
     assert f"--python-version {sys.version_info[0]}.{sys.version_info[1]} " in text
     assert "Collecting boto3\nSuccessfully installed boto3-0.0\n" in text
-    assert window.active_panel() == "output.lambda_editor"
+    assert window.active_panel() == f"output.{PIP_PANEL}"
     assert "Restart Sublime Text" in harness.dialogs("message")[-1].message
 
 

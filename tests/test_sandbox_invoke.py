@@ -18,7 +18,8 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from lambda_editor import aws
 from lambda_editor.aws import AwsTarget
 from lambda_editor.events import template_text
-from lambda_editor.sandbox import Sandbox, ensure_role, seed
+from lambda_editor.sandbox import InvokeRequest, Sandbox, ensure_role, seed
+from lambda_editor.sandbox.runner import endpoint_credentials
 
 # moto 5.2 needs Python 3.10+: where it cannot be installed, the endpoint cannot run.
 pytest.importorskip("moto.server")
@@ -261,6 +262,51 @@ def test_the_handlers_boto3_calls_reach_the_endpoint(lam: Any, deploy: Any) -> N
     assert read_json(lam.invoke(FunctionName=name, Payload=b"{}")) == 7
 
 
+def test_a_response_over_six_megabytes_fails_as_on_lambda(lam: Any, deploy: Any) -> None:
+    name = deploy("too-big", handler_code("return 'x' * event['size']"))
+    fits = lam.invoke(FunctionName=name, Payload=b'{"size": 6000000}')
+    too_big = lam.invoke(FunctionName=name, Payload=b'{"size": 6300000}')
+
+    assert "FunctionError" not in fits
+    assert len(fits["Payload"].read()) == 6_000_002
+    assert too_big["FunctionError"] == "Unhandled"
+    assert read_json(too_big) == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+        "(6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+
+
+def test_the_context_names_the_stream_the_log_goes_to(endpoint: Sandbox, deploy: Any) -> None:
+    name = deploy(
+        "stream-namer", handler_code("print('in my stream')", "return context.log_stream_name")
+    )
+    stream = read_json(endpoint.client("lambda").invoke(FunctionName=name, Payload=b"{}"))
+
+    events = endpoint.client("logs").get_log_events(
+        logGroupName=f"/aws/lambda/{name}", logStreamName=stream
+    )["events"]
+    assert "in my stream\n" in [event["message"] for event in events]
+
+
+def test_the_handlers_credentials_point_at_the_endpoint() -> None:
+    request = InvokeRequest(
+        account_id=ACCOUNT,
+        region="us-east-1",
+        function_name="fn",
+        qualifier=None,
+        payload=b"{}",
+        headers={"host": "127.0.0.1:4567"},
+        configuration={},
+        code=b"",
+    )
+    assert endpoint_credentials(request) == {
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:4567",
+    }
+
+
 def test_a_slow_function_times_out_as_on_lambda(lam: Any, deploy: Any) -> None:
     name = deploy("too-slow", handler_code("time.sleep(30)", imports="import time"), Timeout=1)
     answer = lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
@@ -329,6 +375,9 @@ def test_refused_invocations_answer_as_lambda_and_run_nothing(
             "RequestEntityTooLargeException",
         ),
         ({"FunctionName": name, "Payload": b"{not json"}, 400, "InvalidRequestContentException"),
+        # Lambda's JSON parser has no NaN or Infinity (Python's json module accepts them).
+        ({"FunctionName": name, "Payload": b'{"r": NaN}'}, 400, "InvalidRequestContentException"),
+        ({"FunctionName": name, "Payload": b"-Infinity"}, 400, "InvalidRequestContentException"),
     ]
     for request, status, code in refusals:
         with pytest.raises(ClientError) as refused:

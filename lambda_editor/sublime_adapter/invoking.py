@@ -14,6 +14,7 @@ from ..errors import explain
 from ..events import TEMPLATES, EventStore, parse_payload, template_text
 from ..functions import FunctionSummary
 from ..invoke import (
+    INVOCATION_TYPES,
     InvokeResult,
     format_result,
     invoke_remote,
@@ -30,8 +31,6 @@ from .editing import pick_function
 from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
 from .runtime import run_off_ui, show_error, status
 from .windows import bound_workspace, load_workspace, workspace_root_of_window
-
-INVOCATION_TYPES = ["RequestResponse", "Event", "DryRun"]
 
 
 class Invocation:
@@ -105,7 +104,6 @@ class Invocation:
                 binding.target,
                 binding.function_arn,
                 payload,
-                function_timeout=binding.timeout,
                 invocation_type=self.invocation_type,
                 qualifier=self.qualifier,
             )
@@ -271,7 +269,7 @@ class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
                 None,
             )
 
-        self.window.show_quick_panel(INVOCATION_TYPES, on_type, placeholder="Invocation type")
+        self.window.show_quick_panel(list(INVOCATION_TYPES), on_type, placeholder="Invocation type")
 
 
 class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
