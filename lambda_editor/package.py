@@ -366,10 +366,9 @@ class PackageBuilder:
     """Builds one folder's deterministic zip: entries sorted, fixed timestamps, unix modes kept.
 
     Each file is read once, hashed and compressed in the same pass, so the manifest describes
-    exactly the bytes in the zip. `_add_file` is the single place a file becomes a zip entry: an
-    incremental builder keeps each file's compressed bytes here, keyed by its hash, and copies
-    them into the next build instead of compressing again (and compresses a cold build's files in
-    parallel before writing them in order).
+    exactly the bytes in the zip. `_add_file` is the single place a file becomes a zip entry:
+    where incremental packaging will keep each file's compressed bytes, keyed by its hash, to copy
+    them into the next build instead of compressing again.
     """
 
     def __init__(self, root: str) -> None:
@@ -383,15 +382,15 @@ class PackageBuilder:
             _check_unzipped_size(files)
             buffer = io.BytesIO()
             manifest: Manifest = {}
-            unzipped_size = 0
+            total = 0
             with zipfile.ZipFile(buffer, "w") as archive:
                 for local in files:
                     entry, size = self._add_file(archive, local, _mode_of(local, known_modes))
                     manifest[local.rel_path] = entry
-                    unzipped_size += size
+                    total += size
         except OSError as exc:
             raise _read_error(self.root, exc) from exc
-        return BuiltPackage(buffer.getvalue(), manifest, unzipped_size)
+        return BuiltPackage(buffer.getvalue(), manifest, total)
 
     def _add_file(
         self, archive: zipfile.ZipFile, local: _LocalFile, mode: int

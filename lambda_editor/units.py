@@ -1,4 +1,4 @@
-"""Sizes and times as people read them."""
+"""Sizes as people read them."""
 
 from __future__ import annotations
 
