@@ -34,6 +34,7 @@ def isolated_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[object]:
     """One local Lambda endpoint for the whole run (fast updates, so waits stay short)."""
+    pytest.importorskip("moto", reason="the local endpoint needs moto (Python 3.10 and newer)")
     from lambda_editor.sandbox import Sandbox
 
     with Sandbox(update_delay=0.2) as running:
