@@ -342,3 +342,23 @@ def test_a_damaged_marker_is_reported_once(plugin: Plugin, command: str) -> None
 
     [error] = harness.error_messages()
     assert "is corrupt" in error
+
+
+def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
+    plugin: Plugin,
+) -> None:
+    name = plugin.functions.create(prefix="misc")
+    plugin.edit(name)
+    root = plugin.workspace(name)
+    (root / ".lambda-editor" / "function.json").write_text("{")
+    (root / "notes.txt").write_text("mine\n")
+
+    harness.answer_dialog(True)
+    plugin.start_edit(name)
+    plugin.wait_for_status(f"{name} downloaded; your previous copy is in")
+
+    [dialog] = [d for d in harness.dialogs("ok_cancel") if "Re-download" in str(d)]
+    assert "is corrupt" in str(dialog)
+    [backup] = root.parent.glob(f"{name}.backup-*")
+    assert (backup / "notes.txt").read_text() == "mine\n"
+    assert (root / ".lambda-editor" / "function.json").read_text().startswith("{\n")

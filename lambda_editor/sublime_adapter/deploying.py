@@ -128,7 +128,8 @@ def redownload(window: sublime.Window, root: str) -> None:
         return result.backup
 
     def done(backup: Optional[str]) -> None:
-        status(f"re-downloaded {workspace.binding.function_name}; your copy is in {backup}")
+        kept = f"; your copy is in {backup}" if backup else ""
+        status(f"re-downloaded {workspace.binding.function_name}{kept}")
 
     run_off_ui(
         work, done, status=f"re-downloading {workspace.binding.function_name}…", long_running=True
@@ -176,10 +177,7 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
 
 def _is_metadata(root: str, file_name: str) -> bool:
     """Test events and the marker live in the workspace but are never deployed."""
-    return (
-        os.path.commonpath([root, file_name]) == root
-        and os.path.relpath(file_name, root).split(os.sep)[0] == MARKER_DIR
-    )
+    return os.path.relpath(file_name, root).split(os.sep)[0] == MARKER_DIR
 
 
 __all__: List[str] = [

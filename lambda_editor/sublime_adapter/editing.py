@@ -9,7 +9,7 @@ import sublime
 import sublime_plugin
 
 from .. import aws
-from ..errors import explain
+from ..errors import LambdaEditorError, explain
 from ..functions import FunctionSummary, list_functions
 from ..package import ManifestDiff
 from ..pull import PullResult, pull_function, undeployed_changes, workspace_for_arn
@@ -122,7 +122,18 @@ class LambdaEditFunctionCommand(sublime_plugin.WindowCommand):
         run_off_ui(
             lambda: undeployed_changes(root, settings.exclude),
             lambda changes: self._decide(settings, function, changes),
+            on_error=lambda error: self._damaged(settings, function, error),
         )
+
+    def _damaged(
+        self, settings: Settings, function: FunctionSummary, error: LambdaEditorError
+    ) -> None:
+        """A workspace that cannot be read (a damaged marker) can still be replaced, kept aside."""
+        if sublime.ok_cancel_dialog(
+            f"{error.message}\n\nRe-download {function.name}? The folder is kept as a backup.",
+            "Re-download",
+        ):
+            _pull(self.window, settings, function.name, keep_backup=True)
 
     def _decide(
         self, settings: Settings, function: FunctionSummary, changes: Optional[ManifestDiff]
