@@ -6,6 +6,7 @@ the plugin host has no boto3.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
@@ -39,11 +40,14 @@ class AwsTarget:
 
 
 def boto3_import_error() -> Optional[str]:
-    """None when boto3 imports; otherwise why it does not."""
-    try:
-        import boto3  # noqa: F401, PLC0415
-    except ImportError as exc:
-        return str(exc)
+    """None when boto3 and botocore are installed; otherwise which one is missing.
+
+    Only looks them up: importing boto3 takes a noticeable moment, and commands ask this on
+    the UI thread. An installation broken otherwise is reported when a client is made.
+    """
+    for name in ("boto3", "botocore"):
+        if importlib.util.find_spec(name) is None:
+            return f"No module named {name!r}"
     return None
 
 
