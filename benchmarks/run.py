@@ -31,7 +31,8 @@ from lambda_editor.units import format_size
 DEFAULT_RUNS = 7
 CASES: Sequence[Callable[[cases.Setup, int], List[Comparison]]] = (
     cases.no_op_save_check,
-    cases.package_build,
+    cases.cold_build,
+    cases.warm_build,
     cases.extraction,
     cases.save_to_deployed,
 )

@@ -23,19 +23,32 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
-import io
 import os
 import posixpath
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import threading
 import time
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    IO,
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 from .errors import LambdaEditorError
 from .units import format_size
@@ -228,9 +241,13 @@ def _remember_hash(path: str, st: os.stat_result, sha256: str) -> None:
         _hash_cache[_hash_key(path, st)] = sha256
 
 
-def _file_sha256(path: str, st: os.stat_result) -> str:
+def _cached_sha256(path: str, st: os.stat_result) -> Optional[str]:
     with _hash_cache_lock:
-        cached = _hash_cache.get(_hash_key(path, st))
+        return _hash_cache.get(_hash_key(path, st))
+
+
+def _file_sha256(path: str, st: os.stat_result) -> str:
+    cached = _cached_sha256(path, st)
     if cached is not None:
         return cached
     digest = hashlib.sha256()
@@ -362,17 +379,49 @@ class BuiltPackage:
         return len(self.data)
 
 
+# What zipfile uses for ZIP_DEFLATED: changing it would change every package's CodeSha256.
+_COMPRESS_LEVEL = zlib.Z_DEFAULT_COMPRESSION
+_WORKERS = min(8, os.cpu_count() or 1)
+# Files up to this size are read whole, hashed, and compressed only when the hash is new; bigger
+# ones are compressed as they are read, so a worker never holds more than this of a file.
+_HELD_LIMIT = 8 * 1024 * 1024
+# Work handed to a worker at once: enough small files to outweigh the hand-over.
+_BATCH_BYTES = 1024 * 1024
+_FILE_WEIGHT = 4096  # opening a file costs about as much as compressing a few KB
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """A file's content as its zip entry stores it."""
+
+    crc32: int
+    data: bytes  # raw deflate stream
+    size: int  # uncompressed bytes
+
+
+@dataclass(frozen=True)
+class _PackedFile:
+    sha256: str
+    deflated: _Deflated
+
+
 class PackageBuilder:
     """Builds one folder's deterministic zip: entries sorted, fixed timestamps, unix modes kept.
 
-    Each file is read once, hashed and compressed in the same pass, so the manifest describes
-    exactly the bytes in the zip. `_add_file` is the single place a file becomes a zip entry:
-    where incremental packaging will keep each file's compressed bytes, keyed by its hash, to copy
-    them into the next build instead of compressing again.
+    The builder keeps each file's compressed bytes from its last build, keyed by content hash:
+    an unchanged file (known by its stat, see `scan`) is copied into the next zip without being
+    read, and a changed one is read once, hashed, then compressed only if that content is new.
+    Files to read are spread over worker threads (zlib and hashlib release the GIL). Whatever
+    was reused, compressed or in which order, the zip is the same bytes for the same tree:
+    the bytes zipfile writes for these entries.
     """
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, workers: int = _WORKERS) -> None:
         self.root = os.path.abspath(root)
+        self._workers = workers
+        self._lock = threading.Lock()
+        self._deflated: Dict[str, _Deflated] = {}  # by sha256: what the last build used
+        self.kept_bytes = 0  # compressed bytes held for the next build
 
     def build(
         self, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
@@ -380,50 +429,226 @@ class PackageBuilder:
         try:
             files = _list_files(self.root, exclude)
             _check_unzipped_size(files)
-            buffer = io.BytesIO()
-            manifest: Manifest = {}
-            total = 0
-            with zipfile.ZipFile(buffer, "w") as archive:
-                for local in files:
-                    entry, size = self._add_file(archive, local, _mode_of(local, known_modes))
-                    manifest[local.rel_path] = entry
-                    total += size
+            packed = self._pack(files)
         except OSError as exc:
             raise _read_error(self.root, exc) from exc
-        return BuiltPackage(buffer.getvalue(), manifest, total)
+        self._keep(packed)
+        entries = [
+            (local.rel_path, _mode_of(local, known_modes), item)
+            for local, item in zip(files, packed)
+        ]
+        return BuiltPackage(
+            _zip_archive([(path, mode, item.deflated) for path, mode, item in entries]),
+            {path: FileEntry(item.sha256, mode) for path, mode, item in entries},
+            sum(item.deflated.size for item in packed),
+        )
 
-    def _add_file(
-        self, archive: zipfile.ZipFile, local: _LocalFile, mode: int
-    ) -> Tuple[FileEntry, int]:
-        info = zip_entry_info(local.rel_path, mode)
-        info.file_size = local.stat.st_size
-        digest = hashlib.sha256()
-        size = 0
-        with open(local.abs_path, "rb") as source, archive.open(info, "w") as sink:
-            while chunk := source.read(_CHUNK):
-                digest.update(chunk)
-                sink.write(chunk)
-                size += len(chunk)
-            unchanged_while_read = os.fstat(source.fileno()).st_mtime_ns == local.stat.st_mtime_ns
-        if unchanged_while_read and size == local.stat.st_size:
-            _remember_hash(local.abs_path, local.stat, digest.hexdigest())
-        return FileEntry(digest.hexdigest(), mode), size
+    def _pack(self, files: Sequence[_LocalFile]) -> List[_PackedFile]:
+        """Each file's hash and compressed bytes, in the order of `files`."""
+        with self._lock:
+            known = dict(self._deflated)  # a snapshot: another build may replace it meanwhile
+        packed: Dict[str, _PackedFile] = {}
+        to_read: List[_LocalFile] = []
+        for local in files:
+            reused = _reuse_unread(local, known)
+            if reused is None:
+                to_read.append(local)
+            else:
+                packed[local.rel_path] = reused
+        packed.update(self._read_all(to_read, known))
+        return [packed[local.rel_path] for local in files]
+
+    def _read_all(
+        self, files: Sequence[_LocalFile], known: Mapping[str, _Deflated]
+    ) -> List[Tuple[str, _PackedFile]]:
+        def read_batch(batch: Sequence[_LocalFile]) -> List[Tuple[str, _PackedFile]]:
+            return [(local.rel_path, _read_and_pack(local, known)) for local in batch]
+
+        batches = _batches(files)
+        if self._workers <= 1 or len(batches) <= 1:
+            return [pair for batch in batches for pair in read_batch(batch)]
+        with ThreadPoolExecutor(min(self._workers, len(batches))) as pool:
+            return [pair for done in pool.map(read_batch, batches) for pair in done]
+
+    def _keep(self, packed: Sequence[_PackedFile]) -> None:
+        """Keep only what this build used: deleted or changed files' bytes are dropped."""
+        used = {item.sha256: item.deflated for item in packed}
+        with self._lock:
+            self._deflated = used
+            self.kept_bytes = sum(len(deflated.data) for deflated in used.values())
 
 
-def zip_entry_info(rel_path: str, mode: int) -> zipfile.ZipInfo:
-    """The ZipInfo of a regular file entry as every build writes it."""
-    info = zipfile.ZipInfo(rel_path, date_time=ZIP_TIMESTAMP)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3  # unix: Lambda restores modes from external_attr
-    info.external_attr = (stat.S_IFREG | mode) << 16
-    return info
+def _reuse_unread(local: _LocalFile, known: Mapping[str, _Deflated]) -> Optional[_PackedFile]:
+    """The file's entry from the last build when its stat vouches for its content."""
+    sha256 = _cached_sha256(local.abs_path, local.stat)
+    if sha256 is None or sha256 not in known:
+        return None
+    return _PackedFile(sha256, known[sha256])
+
+
+def _read_and_pack(local: _LocalFile, known: Mapping[str, _Deflated]) -> _PackedFile:
+    """Read the file once; the hash and the compressed bytes both describe what was read."""
+    with open(local.abs_path, "rb") as source:
+        if local.stat.st_size > _HELD_LIMIT:
+            packed = _pack_streamed(source)
+        else:
+            packed = _pack_held(source, known)
+        unchanged_while_read = os.fstat(source.fileno()).st_mtime_ns == local.stat.st_mtime_ns
+    if unchanged_while_read and packed.deflated.size == local.stat.st_size:
+        _remember_hash(local.abs_path, local.stat, packed.sha256)
+    return packed
+
+
+def _pack_held(source: IO[bytes], known: Mapping[str, _Deflated]) -> _PackedFile:
+    chunks: List[bytes] = []
+    digest = hashlib.sha256()
+    while chunk := source.read(_CHUNK):
+        digest.update(chunk)
+        chunks.append(chunk)
+    sha256 = digest.hexdigest()
+    return _PackedFile(sha256, known.get(sha256) or _deflate(chunks))
+
+
+def _pack_streamed(source: IO[bytes]) -> _PackedFile:
+    digest = hashlib.sha256()
+
+    def hashed_chunks() -> Iterator[bytes]:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            yield chunk
+
+    deflated = _deflate(hashed_chunks())
+    return _PackedFile(digest.hexdigest(), deflated)
+
+
+def _deflate(chunks: Iterable[bytes]) -> _Deflated:
+    """Compress as zipfile does, fed the same chunks, so the stream is the same bytes."""
+    compressor = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    crc32 = 0
+    size = 0
+    parts: List[bytes] = []
+    for chunk in chunks:
+        crc32 = zlib.crc32(chunk, crc32)
+        size += len(chunk)
+        parts.append(compressor.compress(chunk))
+    parts.append(compressor.flush())
+    return _Deflated(crc32, b"".join(parts), size)
+
+
+def _batches(files: Sequence[_LocalFile]) -> List[List[_LocalFile]]:
+    """Files grouped into batches of about _BATCH_BYTES, biggest first so workers end together."""
+    batches: List[List[_LocalFile]] = []
+    weight = _BATCH_BYTES
+    for local in sorted(files, key=lambda local: local.stat.st_size, reverse=True):
+        if weight >= _BATCH_BYTES:
+            batches.append([])
+            weight = 0
+        batches[-1].append(local)
+        weight += local.stat.st_size + _FILE_WEIGHT
+    return batches
+
+
+# --- writing the zip --------------------------------------------------------------------------
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL_HEADER = struct.Struct("<4s4B4HL2L5H2L")
+_END_RECORD = struct.Struct("<4s4H2LH")
+_ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
+_ZIP64_END_LOCATOR = struct.Struct("<4sLQL")
+_VERSION = 20  # 2.0, deflate: what zipfile writes
+_ZIP64_VERSION = 45
+_UNIX = 3  # create_system: Lambda restores modes from external_attr
+_UTF8_NAME = 0x800  # flag bit for a name that is not ASCII
+_MAX_ENTRIES = 0xFFFF  # beyond, the entry count needs the zip64 end records
+_DOS_DATE = (ZIP_TIMESTAMP[0] - 1980) << 9 | ZIP_TIMESTAMP[1] << 5 | ZIP_TIMESTAMP[2]
+_DOS_TIME = ZIP_TIMESTAMP[3] << 11 | ZIP_TIMESTAMP[4] << 5 | ZIP_TIMESTAMP[5] // 2
+# Leading fields: signature, versions (made by, on which system, needed to extract), reserved.
+_LOCAL_START = (b"PK\x03\x04", _VERSION, 0)
+_CENTRAL_START = (b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0)
+_NO_EXTRA_COMMENT_DISK_OR_TEXT_FLAG = (0, 0, 0, 0)
+# Signature, size of the rest (44 bytes), versions made by and needed, disk numbers.
+_ZIP64_END_START = (b"PK\x06\x06", 44, _ZIP64_VERSION, _ZIP64_VERSION, 0, 0)
+
+
+def _zip_archive(entries: Sequence[Tuple[str, int, _Deflated]]) -> bytes:
+    """The zip of (path, mode, content) entries, in order: the bytes zipfile writes for them.
+
+    Written here rather than by zipfile so compressed bytes can be copied in as they are. Sizes
+    stay far below zip64's 2 GB thresholds: the unzipped limit is checked first.
+    """
+    parts: List[bytes] = []
+    directory: List[bytes] = []
+    offset = 0
+    for rel_path, mode, deflated in entries:
+        name, flags = _encoded_name(rel_path)
+        shared = (flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, deflated.crc32)
+        sizes = (len(deflated.data), deflated.size, len(name))
+        header = _LOCAL_HEADER.pack(*_LOCAL_START, *shared, *sizes, 0) + name
+        attributes = (*_NO_EXTRA_COMMENT_DISK_OR_TEXT_FLAG, (stat.S_IFREG | mode) << 16)
+        central = _CENTRAL_HEADER.pack(*_CENTRAL_START, *shared, *sizes, *attributes, offset)
+        directory.append(central + name)
+        parts += (header, deflated.data)
+        offset += len(header) + len(deflated.data)
+    parts += directory
+    parts.append(_end_records(len(entries), sum(map(len, directory)), offset))
+    return b"".join(parts)
+
+
+def _encoded_name(rel_path: str) -> Tuple[bytes, int]:
+    try:
+        return rel_path.encode("ascii"), 0
+    except UnicodeEncodeError:
+        return rel_path.encode("utf-8"), _UTF8_NAME
+
+
+def _end_records(count: int, directory_size: int, directory_offset: int) -> bytes:
+    """The end of central directory record, after zip64's when zipfile would write them."""
+    zip64 = b""
+    if count > _MAX_ENTRIES:
+        zip64 = _ZIP64_END_RECORD.pack(
+            *_ZIP64_END_START, count, count, directory_size, directory_offset
+        ) + _ZIP64_END_LOCATOR.pack(b"PK\x06\x07", 0, directory_offset + directory_size, 1)
+    entries = min(count, 0xFFFF)  # the 16-bit fields saturate, as zipfile writes them
+    return zip64 + _END_RECORD.pack(
+        b"PK\x05\x06", 0, 0, entries, entries, directory_size, directory_offset, 0
+    )
+
+
+# --- one builder per folder -------------------------------------------------------------------
+
+# Builders of recent folders, least recently used first: saves reuse their compressed bytes.
+_builders: Dict[str, PackageBuilder] = {}
+_builders_lock = threading.Lock()
+_KEPT_FOLDERS = 8
+# Compressed bytes kept across folders; the latest folder's are kept whatever their size (no
+# more than the zip it just built).
+_KEPT_BYTES = 256 * 1024 * 1024
 
 
 def build_package(
     root: str, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
 ) -> BuiltPackage:
-    """The zip Lambda would run for the folder. Same tree, same bytes."""
-    return PackageBuilder(root).build(exclude, known_modes)
+    """The zip Lambda would run for the folder. Same tree, same bytes, however it was built."""
+    builder = _builder_for(root)
+    built = builder.build(exclude, known_modes)
+    _forget_old_builders()
+    return built
+
+
+def _builder_for(root: str) -> PackageBuilder:
+    with _builders_lock:
+        builder = _builders.pop(os.path.abspath(root), None) or PackageBuilder(root)
+        _builders[builder.root] = builder  # now the most recent
+    return builder
+
+
+def _forget_old_builders() -> None:
+    with _builders_lock:
+        while len(_builders) > 1 and (
+            len(_builders) > _KEPT_FOLDERS
+            or sum(builder.kept_bytes for builder in _builders.values()) > _KEPT_BYTES
+        ):
+            del _builders[next(iter(_builders))]
 
 
 def _check_unzipped_size(files: Sequence[_LocalFile]) -> None:

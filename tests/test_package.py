@@ -2,12 +2,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
+import random
+import shutil
 import stat
 import struct
+import subprocess
+import sys
+import threading
 import zipfile
 from pathlib import Path
-from typing import List, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Sequence, Tuple, Union
 
 import pytest
 
@@ -305,6 +311,232 @@ def test_build_refuses_packages_over_the_unzipped_limit(
 def test_build_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LambdaEditorError, match="does not exist"):
         build_package(str(tmp_path / "nope"))
+
+
+# --- incremental, parallel building -----------------------------------------------------------
+
+
+def zipped_by_zipfile(root: Path) -> bytes:
+    """The package as zipfile writes it, each file copied in the chunks the builder reads."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for rel_path, entry in sorted(scan(str(root)).items()):
+            info = zipfile.ZipInfo(rel_path, date_time=package.ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (stat.S_IFREG | entry.mode) << 16
+            path = root / rel_path
+            with path.open("rb") as source, archive.open(info, "w") as sink:
+                shutil.copyfileobj(source, sink, package._CHUNK)
+    return buffer.getvalue()
+
+
+def code_like_text() -> bytes:
+    """Text whose deflate stream differs from one compression level to the next."""
+    rng = random.Random(7)
+    words = ["def", "class", "return", "import", "self", "value", "event", "context", "data"]
+    lines = (" ".join(rng.choices(words, k=rng.randint(2, 9))) for _ in range(800))
+    return "\n".join(lines).encode()
+
+
+def varied_tree(root: Path) -> Path:
+    """Names zipfile encodes differently, an empty file, files over several read chunks."""
+    sample_tree(root)
+    write(root, "données/été.txt", "café\n")
+    write(root, "empty", b"")
+    write(root, "text.txt", code_like_text())
+    write(root, "random.bin", os.urandom(50_000))
+    return root
+
+
+class CountedCompressions:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        compress = package._deflate
+
+        def counted(chunks: Iterable[bytes]) -> Any:
+            self.count += 1
+            return compress(chunks)
+
+        monkeypatch.setattr(package, "_deflate", counted)
+
+    def since_last(self) -> int:
+        count, self.count = self.count, 0
+        return count
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several chunks per file, files read whole or streamed, one batch per file."""
+    monkeypatch.setattr(package, "_CHUNK", 4096)
+    monkeypatch.setattr(package, "_HELD_LIMIT", 20_000)
+    monkeypatch.setattr(package, "_BATCH_BYTES", 1)
+
+
+def make_old(*paths: Path) -> None:
+    """Older than the racy window: the stat cache trusts these files' hashes."""
+    for path in paths:
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_build_writes_the_bytes_zipfile_writes(tmp_path: Path) -> None:
+    root = varied_tree(tmp_path)
+    built = build_package(str(root))
+    assert built.data == zipped_by_zipfile(root)
+    archive = zipfile.ZipFile(io.BytesIO(built.data))
+    assert archive.testzip() is None
+    assert archive.read("données/été.txt") == "café\n".encode()
+    assert archive.getinfo("données/été.txt").flag_bits & 0x800
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_cold_warm_serial_and_parallel_builds_are_the_same_bytes(tmp_path: Path) -> None:
+    root = varied_tree(tmp_path)
+    serial = package.PackageBuilder(str(root), workers=1).build()
+    parallel = package.PackageBuilder(str(root), workers=4)
+    assert parallel.build().data == serial.data
+    assert parallel.build() == serial  # warm: reused, not compressed again
+    make_old(*root.rglob("*"))
+    parallel.build()
+    assert parallel.build() == serial  # warm without reading a file
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_files_are_read_on_worker_threads_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = varied_tree(tmp_path)
+    on_main_thread: List[bool] = []
+    read_and_pack = package._read_and_pack
+
+    def recorded(local: Any, known: Any) -> Any:
+        on_main_thread.append(threading.current_thread() is threading.main_thread())
+        return read_and_pack(local, known)
+
+    monkeypatch.setattr(package, "_read_and_pack", recorded)
+    package.PackageBuilder(str(root), workers=2).build()
+    assert on_main_thread == [False] * 7
+    on_main_thread.clear()
+    package.PackageBuilder(str(root), workers=1).build()
+    assert on_main_thread == [True] * 7
+
+
+def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(package, "_MAX_ENTRIES", 2)
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 2)
+    root = sample_tree(tmp_path)
+    built = build_package(str(root))
+    assert built.data == zipped_by_zipfile(root)
+    assert b"PK\x06\x06" in built.data
+    assert zipfile.ZipFile(io.BytesIO(built.data)).namelist() == [
+        "app.py",
+        "bootstrap",
+        "lib/util.py",
+    ]
+
+
+def test_a_changed_file_is_the_only_one_compressed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = sample_tree(tmp_path)
+    compressions = CountedCompressions(monkeypatch)
+    builder = package.PackageBuilder(str(root))
+    builder.build()
+    assert compressions.since_last() == 3
+    builder.build()  # every file just written, so read and hashed again, yet known
+    assert compressions.since_last() == 0
+
+    write(root, "lib/util.py", "X = 2\n")
+    write(root, "lib/new.py", "X = 1\n")  # same content as util.py was
+    rebuilt = builder.build()
+    assert compressions.since_last() == 1
+    assert rebuilt.data == zipped_by_zipfile(root)
+    assert rebuilt.manifest == scan(str(root))
+
+
+def test_unchanged_files_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = sample_tree(tmp_path)
+    make_old(*root.rglob("*"))
+    builder = package.PackageBuilder(str(root))
+    first = builder.build()
+    read: List[str] = []
+    read_and_pack = package._read_and_pack
+
+    def recorded(local: Any, known: Any) -> Any:
+        read.append(local.rel_path)
+        return read_and_pack(local, known)
+
+    monkeypatch.setattr(package, "_read_and_pack", recorded)
+    write(root, "app.py", "def handler(e, c):\n    return 2\n")
+    assert builder.build().data != first.data
+    assert read == ["app.py"]
+
+
+def test_the_manifest_describes_the_zip_when_a_file_changes_during_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = sample_tree(tmp_path)
+    list_files = package._list_files
+
+    def listed_then_changed(*arguments: Any) -> Any:
+        files = list_files(*arguments)
+        write(root, "lib/util.py", "X = 'changed after listing, longer'\n")
+        return files
+
+    monkeypatch.setattr(package, "_list_files", listed_then_changed)
+    built = build_package(str(root))
+    packed = zipfile.ZipFile(io.BytesIO(built.data)).read("lib/util.py")
+    assert packed == b"X = 'changed after listing, longer'\n"
+    assert built.manifest["lib/util.py"].sha256 == hashlib.sha256(packed).hexdigest()
+
+
+def test_a_builder_keeps_only_what_its_last_build_used(tmp_path: Path) -> None:
+    root = sample_tree(tmp_path)
+    write(root, "big.txt", "a fair amount of text\n" * 1000)
+    builder = package.PackageBuilder(str(root))
+    builder.build()
+    everything = builder.kept_bytes
+    (root / "big.txt").unlink()
+    built = builder.build()
+    assert set(builder._deflated) == {entry.sha256 for entry in built.manifest.values()}
+    assert 0 < builder.kept_bytes < everything
+
+
+def test_build_package_keeps_builders_of_a_few_recent_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(package, "_builders", {})
+    monkeypatch.setattr(package, "_KEPT_FOLDERS", 2)
+    roots = [str(sample_tree(tmp_path / name)) for name in ("a", "b", "c")]
+    for root in roots:
+        build_package(root)
+    build_package(roots[1])
+    assert list(package._builders) == [roots[2], roots[1]]
+
+    monkeypatch.setattr(package, "_KEPT_BYTES", 1)  # the latest folder's bytes stay regardless
+    build_package(roots[0])
+    assert list(package._builders) == [roots[0]]
+
+
+def test_builds_are_the_same_bytes_in_another_process(tmp_path: Path) -> None:
+    root = varied_tree(tmp_path)
+    script = (
+        "import sys; from lambda_editor.package import build_package; "
+        "print(build_package(sys.argv[1]).sha256_b64)"
+    )
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", script, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert elsewhere.stdout.strip() == build_package(str(root)).sha256_b64
 
 
 # --- extracting -------------------------------------------------------------------------------
