@@ -252,7 +252,10 @@ class Workspace:
         try:
             os.makedirs(self.metadata_dir, mode=_OWNER_ONLY_DIR, exist_ok=True)
             os.chmod(self.metadata_dir, _OWNER_ONLY_DIR)
-            _write_atomically(self.marker_path, json.dumps(document, indent=2, sort_keys=True))
+            # Compact: json's C encoder serves only unindented output, and a large manifest
+            # is written on every deploy.
+            text = json.dumps(document, separators=(",", ":"), sort_keys=True)
+            _write_atomically(self.marker_path, text)
         except OSError as exc:
             raise LambdaEditorError(
                 f"Could not save the workspace marker {self.marker_path}: {exc.strerror or exc}."
