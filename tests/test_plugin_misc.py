@@ -361,4 +361,5 @@ def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
     assert "is corrupt" in str(dialog)
     [backup] = root.parent.glob(f"{name}.backup-*")
     assert (backup / "notes.txt").read_text() == "mine\n"
-    assert (root / ".lambda-editor" / "function.json").read_text().startswith("{\n")
+    marker = json.loads((root / ".lambda-editor" / "function.json").read_text())
+    assert marker["binding"]["function_name"] == name
