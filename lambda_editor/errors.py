@@ -34,9 +34,9 @@ class BotoMissingError(LambdaEditorError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "boto3 is not installed for Sublime Text's Python"
-            + (f" ({detail})." if detail else "."),
-            'Run "Lambda: Install boto3" from the command palette, then restart Sublime Text.',
+            "boto3 is not installed for this Python" + (f" ({detail})." if detail else "."),
+            'In Sublime Text, run "Lambda: Install boto3" from the command palette; on the '
+            "command line, `pip install boto3`.",
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore import exceptions as bx
 
-from lambda_editor.errors import LambdaEditorError, NotFoundError, explain
+from lambda_editor.errors import BotoMissingError, LambdaEditorError, NotFoundError, explain
 
 
 def client_error(code: str, operation: str = "ListFunctions", message: str = "m") -> bx.ClientError:
@@ -61,3 +61,10 @@ def test_our_own_errors_pass_through_unchanged() -> None:
 
     assert explain(original, "anything") is original
     assert str(original) == "already clear do this"
+
+
+def test_missing_boto3_says_how_to_get_it_in_sublime_and_on_the_command_line() -> None:
+    error = BotoMissingError("No module named 'boto3'")
+
+    assert error.message == "boto3 is not installed for this Python (No module named 'boto3')."
+    assert '"Lambda: Install boto3"' in error.hint and "pip install boto3" in error.hint
