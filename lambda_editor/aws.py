@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from .errors import BotoMissingError, LambdaEditorError
@@ -28,9 +28,6 @@ class AwsTarget:
     profile: Optional[str] = None
     region: Optional[str] = None
     endpoint_url: Optional[str] = None
-
-    def with_region(self, region: Optional[str]) -> AwsTarget:
-        return replace(self, region=region)
 
     def describe(self) -> str:
         parts = [f"profile {self.profile or 'default'}", f"region {self.region or 'default'}"]

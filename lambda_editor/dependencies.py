@@ -848,11 +848,6 @@ def plan_vendor_bootstrap(
     return BootstrapPlan(True, lines, index + 1, new_source, path)
 
 
-def add_vendor_bootstrap(handler_source: str, module_depth: int = 0) -> str:
-    """The module with the bootstrap lines added; unchanged when it already has them."""
-    return plan_vendor_bootstrap(handler_source, module_depth).new_source
-
-
 def _insertion_index(source: str) -> int:
     """The 0-based line index the bootstrap lines go before."""
     try:

@@ -52,10 +52,6 @@ def _read_package_file(relative_path: str) -> str:
 load_text: Callable[[str], str] = _read_package_file
 
 
-def template_names() -> List[str]:
-    return list(TEMPLATES)
-
-
 def template_text(name: str) -> str:
     if name not in TEMPLATES:
         raise LambdaEditorError(

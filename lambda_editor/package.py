@@ -84,14 +84,6 @@ class UnsafeArchiveError(LambdaEditorError):
 # --- exclude patterns -------------------------------------------------------------------------
 
 
-def is_excluded(rel_path: str, exclude: Sequence[str] = (), is_dir: bool = False) -> bool:
-    """Whether a file (or folder, `is_dir`) at this posix relative path is left out of the package.
-
-    Only the path itself is tested: callers walking a tree skip excluded folders' contents.
-    """
-    return ExcludeRules.compile(exclude).excludes(rel_path, is_dir)
-
-
 class ExcludeRules:
     """Exclude patterns compiled once: a walk tests every path, and saves walk often.
 

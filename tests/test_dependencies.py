@@ -74,6 +74,11 @@ def root(tmp_path):
     return str(folder)
 
 
+def add_lines(source, depth=0):
+    """The module with the bootstrap lines added, as the commands would write it."""
+    return deps.plan_vendor_bootstrap(source, depth).new_source
+
+
 def install(root, runtime, architecture, specs, pip_args, **options):
     return deps.install_dependencies(
         root,
@@ -665,20 +670,20 @@ def test_bootstrap_goes_after_docstring_and_future_imports_once():
     compile(plan.new_source, "handler.py", "exec")
 
     assert not deps.vendor_bootstrap_needed(plan.new_source)
-    assert deps.add_vendor_bootstrap(plan.new_source) == plan.new_source
+    assert add_lines(plan.new_source) == plan.new_source
     assert "line 7 of the handler module" in plan.preview
 
 
 def test_bootstrap_without_docstring_goes_after_shebang_and_encoding():
     source = "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport json\n"
-    lines = deps.add_vendor_bootstrap(source).splitlines()
+    lines = add_lines(source).splitlines()
     assert lines[:3] == ["#!/usr/bin/env python3", "# -*- coding: utf-8 -*-", ""]
     assert lines[3].startswith("# Lambda only puts")
-    assert deps.add_vendor_bootstrap("").startswith("# Lambda only puts")
+    assert add_lines("").startswith("# Lambda only puts")
 
 
 def test_bootstrap_keeps_windows_line_ends():
-    new_source = deps.add_vendor_bootstrap('"""Doc."""\r\nimport json\r\n')
+    new_source = add_lines('"""Doc."""\r\nimport json\r\n')
     assert "\n" not in new_source.replace("\r\n", "")
 
 
@@ -714,9 +719,7 @@ def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(root, tmp_p
     depth = deps.handler_module_depth(root, handler)
     assert depth == 1
     with open(handler, "w") as module:
-        module.write(
-            deps.add_vendor_bootstrap("import tinyvendored\nprint(tinyvendored.VALUE)\n", depth)
-        )
+        module.write(add_lines("import tinyvendored\nprint(tinyvendored.VALUE)\n", depth))
 
     completed = subprocess.run(
         [sys.executable, "-c", f"import runpy; runpy.run_path({handler!r})"],

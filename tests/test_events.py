@@ -16,10 +16,10 @@ from lambda_editor.errors import LambdaEditorError
 from lambda_editor.events import (
     ASYNC_PAYLOAD_LIMIT,
     SYNC_PAYLOAD_LIMIT,
+    TEMPLATES,
     EventStore,
     check_payload_size,
     parse_payload,
-    template_names,
     template_text,
     write_json_file,
 )
@@ -85,11 +85,11 @@ def test_asynchronous_payload_over_one_megabyte_is_refused() -> None:
 
 
 def test_every_template_is_valid_json() -> None:
-    assert template_names()[0] == "empty"
-    assert set(template_names()) == {
+    assert next(iter(TEMPLATES)) == "empty"
+    assert set(TEMPLATES) == {
         path.stem for path in (Path(events.__file__).parent / "event_templates").glob("*.json")
     }
-    for name in template_names():
+    for name in TEMPLATES:
         json.loads(template_text(name))
     assert json.loads(template_text("empty")) == {}
 

@@ -22,12 +22,12 @@ from lambda_editor.errors import LambdaEditorError
 from lambda_editor.package import (
     EXECUTABLE_MODE,
     REGULAR_MODE,
+    ExcludeRules,
     FileEntry,
     UnsafeArchiveError,
     build_package,
     diff_manifests,
     extract_package,
-    is_excluded,
     manifest_from_json,
     manifest_to_json,
     scan,
@@ -86,7 +86,7 @@ def listing(folder: Path) -> List[str]:
     ],
 )
 def test_exclude_patterns(pattern: str, rel_path: str, is_dir: bool, expected: bool) -> None:
-    assert is_excluded(rel_path, [pattern], is_dir) is expected
+    assert ExcludeRules.compile([pattern]).excludes(rel_path, is_dir) is expected
 
 
 def test_scan_skips_always_excluded_and_user_patterns(tmp_path: Path) -> None:
