@@ -199,6 +199,12 @@ def invoke_with_client(
     )
 
 
+def _display_name(function: str) -> str:
+    """The function's name, also when it was given as an ARN (`arn:…:function:NAME[:QUALIFIER]`)."""
+    parts = function.split(":")
+    return parts[6] if function.startswith("arn:") and len(parts) > 6 else function
+
+
 def _send_invoke(
     client: Any,
     function_name: str,
@@ -223,7 +229,7 @@ def _send_invoke(
     except Exception as exc:
         raise _explain_invoke_failure(exc, function_name, client, profile) from exc
     return InvokeResult(
-        function_name=function_name,
+        function_name=_display_name(function_name),
         status_code=int(response.get("StatusCode", 0)),
         payload=body,
         invocation_type=invocation_type,

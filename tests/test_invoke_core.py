@@ -235,6 +235,20 @@ def test_invoke_sends_tail_and_qualifier_and_decodes_the_log() -> None:
     assert result.error is not None and result.error.error_message == "boom"
 
 
+def test_a_function_invoked_by_its_arn_is_named_by_its_name() -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:my-fn:live"
+    client = invoke_client(TARGET, function_timeout=3)
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "invoke",
+            {"StatusCode": 202, "Payload": streaming(b"")},
+            {"FunctionName": arn, "InvocationType": "Event", "Payload": b"{}"},
+        )
+        result = invoke_with_client(client, arn, b"{}", invocation_type="Event")
+
+    assert result.function_name == "my-fn"
+
+
 def test_asynchronous_invoke_asks_for_no_log() -> None:
     client = invoke_client(TARGET, function_timeout=3)
     with Stubber(client) as stubber:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional
 
 import sublime
@@ -107,7 +106,6 @@ class Invocation:
                 invocation_type=self.invocation_type,
                 qualifier=self.qualifier,
             )
-            result = replace(result, function_name=binding.function_name)
         if self.workspace is not None:
             save_last_result(self.workspace.metadata_dir, result)
         return result
