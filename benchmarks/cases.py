@@ -20,14 +20,9 @@ from measure import Action, Comparison, Trial, compare_peak_memory, compare_time
 from sample_tree import generate_tree
 
 from lambda_editor.deploy import deploy_workspace
-from lambda_editor.package import (
-    BuiltPackage,
-    Manifest,
-    PackageBuilder,
-    build_package,
-    clear_hash_cache,
-    extract_package,
-)
+from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder, build_package
+from lambda_editor.packaging.extract import extract_package
+from lambda_editor.packaging.manifest import Manifest, clear_hash_cache
 from lambda_editor.sandbox import Sandbox, ensure_role
 from lambda_editor.workspace import Binding, Workspace
 

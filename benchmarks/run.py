@@ -24,7 +24,7 @@ import cases
 from measure import Comparison
 
 from lambda_editor.errors import LambdaEditorError
-from lambda_editor.package import BuiltPackage
+from lambda_editor.packaging.builder import BuiltPackage
 from lambda_editor.sandbox import Sandbox
 from lambda_editor.units import format_size
 

@@ -37,7 +37,7 @@ from .invoke import (
     save_last_result,
 )
 from .invoke import to_json as invoke_json
-from .package import Manifest, scan
+from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
 from .workspace import Workspace, default_workspace_root, list_workspaces

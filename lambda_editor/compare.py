@@ -10,7 +10,8 @@ from typing import Iterator, List, Optional, Sequence
 from . import aws
 from .errors import LambdaEditorError, explain
 from .functions import download_code, get_function
-from .package import Manifest, diff_manifests, extract_package
+from .packaging.extract import extract_package
+from .packaging.manifest import Manifest, diff_manifests
 from .workspace import Workspace
 
 

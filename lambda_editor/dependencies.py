@@ -50,7 +50,10 @@ from email.parser import HeaderParser
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .errors import LambdaEditorError
-from .package import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, build_package, unzipped_size
+from .layout import METADATA_DIR
+from .limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
+from .packaging.builder import build_package
+from .packaging.manifest import unzipped_size
 from .pip_platform import (
     LambdaPlatform,
     NoWheelError,
@@ -68,7 +71,7 @@ from .pip_platform import (
     run_streaming,
 )
 from .units import format_size
-from .workspace import MARKER_DIR, Workspace
+from .workspace import Workspace
 
 VENDOR_DIR = "vendor"
 _STAGING_PREFIX = "staging-"
@@ -440,7 +443,7 @@ def _vendor_transaction(root: str) -> Iterator[str]:
     Leftovers of an interrupted earlier change are cleaned up first (vendor/ put back if the
     process died between the two renames of a swap).
     """
-    metadata = os.path.join(root, MARKER_DIR)
+    metadata = os.path.join(root, METADATA_DIR)
     with _install_lock(metadata):
         _recover_interrupted_swap(root, metadata)
         staging = _make_staging(metadata)

@@ -14,7 +14,8 @@ from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
 
 from . import aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
-from .package import DIRECT_UPLOAD_LIMIT, BuiltPackage
+from .limits import DIRECT_UPLOAD_LIMIT
+from .packaging.builder import BuiltPackage
 from .units import format_size
 from .workspace import Workspace, workspace_lock
 

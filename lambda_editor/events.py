@@ -18,11 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Union
 
 from .errors import LambdaEditorError
+from .limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from .units import format_size
-
-# Invoke's request payload limits (docs: lambda/latest/dg/gettingstarted-limits.html).
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 
 # Template name → what it imitates, in the order a picker shows them.
 TEMPLATES: Dict[str, str] = {

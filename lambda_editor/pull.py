@@ -12,11 +12,11 @@ from . import aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .functions import FunctionCode, download_code, get_function
-from .package import Manifest, ManifestDiff, extract_package
+from .layout import MARKER_FILE, METADATA_DIR
+from .packaging.extract import extract_package
+from .packaging.manifest import Manifest, ManifestDiff
 from .units import format_size
 from .workspace import (
-    MARKER_DIR,
-    MARKER_FILE,
     Binding,
     Workspace,
     backup_workspace,
@@ -189,7 +189,7 @@ def _holds_only_deployed_files(folder: str) -> bool:
         dirs[:] = [
             name
             for name in dirs
-            if name not in _REGENERATED_FOLDERS and not (prefix == "" and name == MARKER_DIR)
+            if name not in _REGENERATED_FOLDERS and not (prefix == "" and name == METADATA_DIR)
         ]
         for name in files:
             if not name.endswith(_REGENERATED_FILES) and prefix + name not in workspace.manifest:
@@ -199,8 +199,8 @@ def _holds_only_deployed_files(folder: str) -> bool:
 
 def _carry_over_metadata(old_root: str, new_root: str) -> None:
     """Test events and the last invoke result belong to the user, not to the deployed code."""
-    old_metadata = os.path.join(old_root, MARKER_DIR)
-    new_metadata = os.path.join(new_root, MARKER_DIR)
+    old_metadata = os.path.join(old_root, METADATA_DIR)
+    new_metadata = os.path.join(new_root, METADATA_DIR)
     if not os.path.isdir(old_metadata):
         return
     for name in os.listdir(old_metadata):

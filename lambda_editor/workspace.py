@@ -22,21 +22,17 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .aws import AwsTarget
 from .errors import LambdaEditorError
-from .package import (
-    METADATA_DIR,
-    BuiltPackage,
+from .layout import BACKUP_MARKER_FILE, MARKER_FILE, METADATA_DIR
+from .packaging.builder import BuiltPackage, build_package
+from .packaging.manifest import (
     Manifest,
     ManifestDiff,
-    build_package,
     diff_manifests,
     manifest_from_json,
     manifest_to_json,
     scan,
 )
 
-MARKER_DIR = METADATA_DIR
-MARKER_FILE = "function.json"
-BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only
 MARKER_VERSION = 1
 _OWNER_ONLY_DIR = 0o700
 
@@ -197,7 +193,7 @@ class Workspace:
 
     @property
     def metadata_dir(self) -> str:
-        return os.path.join(self.root, MARKER_DIR)
+        return os.path.join(self.root, METADATA_DIR)
 
     @property
     def marker_path(self) -> str:
@@ -222,7 +218,8 @@ class Workspace:
                 data = json.load(source)
         except FileNotFoundError:
             raise LambdaEditorError(
-                f"{root} is not a Lambda Editor workspace (it has no {MARKER_DIR}/{MARKER_FILE}).",
+                f"{root} is not a Lambda Editor workspace "
+                f"(it has no {METADATA_DIR}/{MARKER_FILE}).",
                 'Open the function with "Lambda: Edit Function…" '
                 "or `python -m lambda_editor pull NAME`.",
             ) from None
@@ -319,7 +316,7 @@ def find_root(path: str) -> Optional[str]:
 
 
 def _marker_path(root: str) -> str:
-    return os.path.join(root, MARKER_DIR, MARKER_FILE)
+    return os.path.join(root, METADATA_DIR, MARKER_FILE)
 
 
 def _corrupt_marker(marker: str, why: str) -> LambdaEditorError:
@@ -437,7 +434,7 @@ def backup_workspace(root: str, source: Optional[str] = None) -> str:
         ) from exc
     marker = _marker_path(backup)
     if os.path.isfile(marker):
-        os.replace(marker, os.path.join(backup, MARKER_DIR, BACKUP_MARKER_FILE))
+        os.replace(marker, os.path.join(backup, METADATA_DIR, BACKUP_MARKER_FILE))
     return backup
 
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from lambda_editor.package import scan
+from lambda_editor.packaging.manifest import scan
 
 REPO = Path(__file__).resolve().parent.parent
 

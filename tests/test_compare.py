@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lambda_editor.compare import diff_trees
-from lambda_editor.package import scan
+from lambda_editor.packaging.manifest import scan
 
 
 def diff(left: Path, right: Path) -> str:

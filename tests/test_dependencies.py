@@ -21,7 +21,8 @@ import wheels
 from lambda_editor import dependencies as deps
 from lambda_editor import pip_platform
 from lambda_editor.errors import LambdaEditorError
-from lambda_editor.package import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, build_package
+from lambda_editor.limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
+from lambda_editor.packaging.builder import build_package
 from lambda_editor.pip_platform import (
     NoWheelError,
     build_pip_command,

@@ -14,7 +14,8 @@ from botocore.stub import ANY, Stubber
 from lambda_editor import deploy
 from lambda_editor.deploy import DeployEvent, DeployQueue, deploy_workspace
 from lambda_editor.errors import LambdaEditorError, RemoteChangedError
-from lambda_editor.package import build_package, scan
+from lambda_editor.packaging.builder import build_package
+from lambda_editor.packaging.manifest import scan
 from lambda_editor.workspace import Binding, Workspace
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:my-fn"

@@ -14,8 +14,6 @@ import pytest
 from lambda_editor import events
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.events import (
-    ASYNC_PAYLOAD_LIMIT,
-    SYNC_PAYLOAD_LIMIT,
     TEMPLATES,
     EventStore,
     check_payload_size,
@@ -23,6 +21,7 @@ from lambda_editor.events import (
     template_text,
     write_json_file,
 )
+from lambda_editor.limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 
 
 def test_limits_are_lambdas() -> None:

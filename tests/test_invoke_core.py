@@ -19,7 +19,7 @@ from botocore.stub import Stubber
 from lambda_editor import aws, invoke
 from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import BotoMissingError, LambdaEditorError
-from lambda_editor.events import SYNC_PAYLOAD_LIMIT, check_payload_size
+from lambda_editor.events import check_payload_size
 from lambda_editor.invoke import (
     INVOCATION_TYPES,
     READ_TIMEOUT_MARGIN_S,
@@ -37,6 +37,7 @@ from lambda_editor.invoke import (
     save_last_result,
     to_json,
 )
+from lambda_editor.limits import SYNC_PAYLOAD_LIMIT
 from lambda_editor.local_runner import FunctionSpec
 from lambda_editor.sandbox import invoke as sandbox_invoke
 

@@ -17,21 +17,18 @@ from typing import Any, Iterable, List, Sequence, Tuple, Union
 
 import pytest
 
-from lambda_editor import package
 from lambda_editor.errors import LambdaEditorError
-from lambda_editor.package import (
-    EXECUTABLE_MODE,
-    REGULAR_MODE,
-    ExcludeRules,
+from lambda_editor.packaging import builder, extract, walk, zipwriter
+from lambda_editor.packaging.builder import build_package
+from lambda_editor.packaging.extract import UnsafeArchiveError, extract_package
+from lambda_editor.packaging.manifest import (
     FileEntry,
-    UnsafeArchiveError,
-    build_package,
     diff_manifests,
-    extract_package,
     manifest_from_json,
     manifest_to_json,
     scan,
 )
+from lambda_editor.packaging.walk import EXECUTABLE_MODE, REGULAR_MODE, ExcludeRules
 
 needs_symlinks = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges")
 needs_unix_modes = pytest.mark.skipif(os.name == "nt", reason="no execute bit on Windows")
@@ -286,12 +283,12 @@ def test_build_keeps_known_modes_only_where_the_filesystem_cannot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path, "bootstrap", "#!/bin/sh", 0o644)
-    monkeypatch.setattr(package, "_FILESYSTEM_KEEPS_MODES", False)
+    monkeypatch.setattr(walk, "_FILESYSTEM_KEEPS_MODES", False)
     assert (
         build_package(str(tmp_path), known_modes={"bootstrap": 0o755}).manifest["bootstrap"].mode
         == 0o755
     )
-    monkeypatch.setattr(package, "_FILESYSTEM_KEEPS_MODES", True)
+    monkeypatch.setattr(walk, "_FILESYSTEM_KEEPS_MODES", True)
     assert (
         build_package(str(tmp_path), known_modes={"bootstrap": 0o755}).manifest["bootstrap"].mode
         == 0o644
@@ -303,7 +300,7 @@ def test_build_refuses_packages_over_the_unzipped_limit(
 ) -> None:
     write(tmp_path, "small.txt", "x" * 10)
     write(tmp_path, "vendor/big.so", "x" * 5000)
-    monkeypatch.setattr(package, "UNZIPPED_LIMIT", 4000)
+    monkeypatch.setattr(builder, "UNZIPPED_LIMIT", 4000)
     with pytest.raises(LambdaEditorError, match=r"over Lambda's limit.*vendor/big\.so \(4\.9 KB\)"):
         build_package(str(tmp_path))
 
@@ -321,13 +318,13 @@ def zipped_by_zipfile(root: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for rel_path, entry in sorted(scan(str(root)).items()):
-            info = zipfile.ZipInfo(rel_path, date_time=package.ZIP_TIMESTAMP)
+            info = zipfile.ZipInfo(rel_path, date_time=zipwriter.ZIP_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = (stat.S_IFREG | entry.mode) << 16
             path = root / rel_path
             with path.open("rb") as source, archive.open(info, "w") as sink:
-                shutil.copyfileobj(source, sink, package._CHUNK)
+                shutil.copyfileobj(source, sink, builder.READ_CHUNK)
     return buffer.getvalue()
 
 
@@ -352,13 +349,13 @@ def varied_tree(root: Path) -> Path:
 class CountedCompressions:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        compress = package._deflate
+        compress = builder.deflate
 
         def counted(chunks: Iterable[bytes]) -> Any:
             self.count += 1
             return compress(chunks)
 
-        monkeypatch.setattr(package, "_deflate", counted)
+        monkeypatch.setattr(builder, "deflate", counted)
 
     def since_last(self) -> int:
         count, self.count = self.count, 0
@@ -368,9 +365,9 @@ class CountedCompressions:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Several chunks per file, files read whole or streamed, one batch per file."""
-    monkeypatch.setattr(package, "_CHUNK", 4096)
-    monkeypatch.setattr(package, "_HELD_LIMIT", 20_000)
-    monkeypatch.setattr(package, "_BATCH_BYTES", 1)
+    monkeypatch.setattr(builder, "READ_CHUNK", 4096)
+    monkeypatch.setattr(builder, "_HELD_LIMIT", 20_000)
+    monkeypatch.setattr(builder, "_BATCH_BYTES", 1)
 
 
 def make_old(*paths: Path) -> None:
@@ -393,8 +390,8 @@ def test_build_writes_the_bytes_zipfile_writes(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("small_chunks")
 def test_cold_warm_serial_and_parallel_builds_are_the_same_bytes(tmp_path: Path) -> None:
     root = varied_tree(tmp_path)
-    serial = package.PackageBuilder(str(root), workers=1).build()
-    parallel = package.PackageBuilder(str(root), workers=4)
+    serial = builder.PackageBuilder(str(root), workers=1).build()
+    parallel = builder.PackageBuilder(str(root), workers=4)
     assert parallel.build().data == serial.data
     assert parallel.build() == serial  # warm: reused, not compressed again
     make_old(*root.rglob("*"))
@@ -408,24 +405,24 @@ def test_files_are_read_on_worker_threads_unless_told_otherwise(
 ) -> None:
     root = varied_tree(tmp_path)
     on_main_thread: List[bool] = []
-    read_and_pack = package._read_and_pack
+    read_and_pack = builder._read_and_pack
 
     def recorded(local: Any, known: Any) -> Any:
         on_main_thread.append(threading.current_thread() is threading.main_thread())
         return read_and_pack(local, known)
 
-    monkeypatch.setattr(package, "_read_and_pack", recorded)
-    package.PackageBuilder(str(root), workers=2).build()
+    monkeypatch.setattr(builder, "_read_and_pack", recorded)
+    builder.PackageBuilder(str(root), workers=2).build()
     assert on_main_thread == [False] * 7
     on_main_thread.clear()
-    package.PackageBuilder(str(root), workers=1).build()
+    builder.PackageBuilder(str(root), workers=1).build()
     assert on_main_thread == [True] * 7
 
 
 def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(package, "_MAX_ENTRIES", 2)
+    monkeypatch.setattr(zipwriter, "_MAX_ENTRIES", 2)
     monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 2)
     root = sample_tree(tmp_path)
     built = build_package(str(root))
@@ -443,15 +440,15 @@ def test_a_changed_file_is_the_only_one_compressed_again(
 ) -> None:
     root = sample_tree(tmp_path)
     compressions = CountedCompressions(monkeypatch)
-    builder = package.PackageBuilder(str(root))
-    builder.build()
+    folder_builder = builder.PackageBuilder(str(root))
+    folder_builder.build()
     assert compressions.since_last() == 3
-    builder.build()  # every file just written, so read and hashed again, yet known
+    folder_builder.build()  # every file just written, so read and hashed again, yet known
     assert compressions.since_last() == 0
 
     write(root, "lib/util.py", "X = 2\n")
     write(root, "lib/new.py", "X = 1\n")  # same content as util.py was
-    rebuilt = builder.build()
+    rebuilt = folder_builder.build()
     assert compressions.since_last() == 1
     assert rebuilt.data == zipped_by_zipfile(root)
     assert rebuilt.manifest == scan(str(root))
@@ -462,18 +459,18 @@ def test_unchanged_files_are_not_read_again(
 ) -> None:
     root = sample_tree(tmp_path)
     make_old(*root.rglob("*"))
-    builder = package.PackageBuilder(str(root))
-    first = builder.build()
+    folder_builder = builder.PackageBuilder(str(root))
+    first = folder_builder.build()
     read: List[str] = []
-    read_and_pack = package._read_and_pack
+    read_and_pack = builder._read_and_pack
 
     def recorded(local: Any, known: Any) -> Any:
         read.append(local.rel_path)
         return read_and_pack(local, known)
 
-    monkeypatch.setattr(package, "_read_and_pack", recorded)
+    monkeypatch.setattr(builder, "_read_and_pack", recorded)
     write(root, "app.py", "def handler(e, c):\n    return 2\n")
-    assert builder.build().data != first.data
+    assert folder_builder.build().data != first.data
     assert read == ["app.py"]
 
 
@@ -481,14 +478,14 @@ def test_the_manifest_describes_the_zip_when_a_file_changes_during_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = sample_tree(tmp_path)
-    list_files = package._list_files
+    list_files = builder.list_files
 
     def listed_then_changed(*arguments: Any) -> Any:
         files = list_files(*arguments)
         write(root, "lib/util.py", "X = 'changed after listing, longer'\n")
         return files
 
-    monkeypatch.setattr(package, "_list_files", listed_then_changed)
+    monkeypatch.setattr(builder, "list_files", listed_then_changed)
     built = build_package(str(root))
     packed = zipfile.ZipFile(io.BytesIO(built.data)).read("lib/util.py")
     assert packed == b"X = 'changed after listing, longer'\n"
@@ -498,35 +495,35 @@ def test_the_manifest_describes_the_zip_when_a_file_changes_during_the_build(
 def test_a_builder_keeps_only_what_its_last_build_used(tmp_path: Path) -> None:
     root = sample_tree(tmp_path)
     write(root, "big.txt", "a fair amount of text\n" * 1000)
-    builder = package.PackageBuilder(str(root))
-    builder.build()
-    everything = builder.kept_bytes
+    folder_builder = builder.PackageBuilder(str(root))
+    folder_builder.build()
+    everything = folder_builder.kept_bytes
     (root / "big.txt").unlink()
-    built = builder.build()
-    assert set(builder._deflated) == {entry.sha256 for entry in built.manifest.values()}
-    assert 0 < builder.kept_bytes < everything
+    built = folder_builder.build()
+    assert set(folder_builder._deflated) == {entry.sha256 for entry in built.manifest.values()}
+    assert 0 < folder_builder.kept_bytes < everything
 
 
 def test_build_package_keeps_builders_of_a_few_recent_folders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(package, "_builders", {})
-    monkeypatch.setattr(package, "_KEPT_FOLDERS", 2)
+    monkeypatch.setattr(builder, "_builders", {})
+    monkeypatch.setattr(builder, "_KEPT_FOLDERS", 2)
     roots = [str(sample_tree(tmp_path / name)) for name in ("a", "b", "c")]
     for root in roots:
         build_package(root)
     build_package(roots[1])
-    assert list(package._builders) == [roots[2], roots[1]]
+    assert list(builder._builders) == [roots[2], roots[1]]
 
-    monkeypatch.setattr(package, "_KEPT_BYTES", 1)  # the latest folder's bytes stay regardless
+    monkeypatch.setattr(builder, "_KEPT_BYTES", 1)  # the latest folder's bytes stay regardless
     build_package(roots[0])
-    assert list(package._builders) == [roots[0]]
+    assert list(builder._builders) == [roots[0]]
 
 
 def test_builds_are_the_same_bytes_in_another_process(tmp_path: Path) -> None:
     root = varied_tree(tmp_path)
     script = (
-        "import sys; from lambda_editor.package import build_package; "
+        "import sys; from lambda_editor.packaging.builder import build_package; "
         "print(build_package(sys.argv[1]).sha256_b64)"
     )
     elsewhere = subprocess.run(
@@ -705,7 +702,7 @@ def test_copy_limited_stops_once_past_the_limit(tmp_path: Path) -> None:
     with source.open("rb") as reader, (tmp_path / "out").open("wb") as sink, pytest.raises(
         UnsafeArchiveError, match="inflates"
     ):
-        package._copy_limited(reader, sink, 4000, "big")
+        extract._copy_limited(reader, sink, 4000, "big")
 
 
 def test_extract_reports_a_damaged_archive_and_leaves_nothing(tmp_path: Path) -> None:

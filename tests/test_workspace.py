@@ -12,7 +12,8 @@ import pytest
 from lambda_editor import workspace as workspace_module
 from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import LambdaEditorError
-from lambda_editor.package import build_package, extract_package
+from lambda_editor.packaging.builder import build_package
+from lambda_editor.packaging.extract import extract_package
 from lambda_editor.workspace import (
     Binding,
     Workspace,

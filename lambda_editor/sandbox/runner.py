@@ -29,7 +29,7 @@ from ..local_runner import (
     new_log_stream_name,
     run_locally,
 )
-from ..package import extract_package
+from ..packaging.extract import extract_package
 from .invoke import FunctionLog, InvokeRequest, InvokeResponse, service_error
 from .state import LATEST
 

@@ -11,8 +11,8 @@ import sublime_plugin
 from ..compare import remote_diff
 from ..deploy import DeployEvent, DeployQueue, DeployResult, deploy_workspace
 from ..errors import LambdaEditorError, RemoteChangedError
+from ..layout import METADATA_DIR
 from ..pull import pull_function
-from ..workspace import MARKER_DIR
 from . import settings as package_settings
 from .boto import boto3_ready
 from .runtime import STATUS_KEY, on_ui, run_off_ui, status
@@ -177,7 +177,7 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
 
 def _is_metadata(root: str, file_name: str) -> bool:
     """Test events and the marker live in the workspace but are never deployed."""
-    return os.path.relpath(file_name, root).split(os.sep)[0] == MARKER_DIR
+    return os.path.relpath(file_name, root).split(os.sep)[0] == METADATA_DIR
 
 
 __all__: List[str] = [

@@ -11,7 +11,7 @@ import sublime_plugin
 from .. import aws
 from ..errors import LambdaEditorError, explain
 from ..functions import FunctionSummary, list_functions
-from ..package import ManifestDiff
+from ..packaging.manifest import ManifestDiff
 from ..pull import PullResult, pull_function, undeployed_changes, workspace_for_arn
 from ..settings import Settings
 from ..units import format_size

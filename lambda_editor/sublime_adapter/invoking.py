@@ -21,9 +21,10 @@ from ..invoke import (
     load_last_result,
     save_last_result,
 )
+from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
-from ..workspace import MARKER_DIR, MARKER_FILE, Binding, Workspace
+from ..workspace import Binding, Workspace
 from . import settings as package_settings
 from .boto import boto3_ready
 from .editing import pick_function
@@ -225,7 +226,7 @@ def _invoke_unbound(
 ) -> None:
     """A function picked from the list: its workspace's events if it has one, else a template."""
     root = workspace_for_arn(package_settings.workspace_root(settings), function.arn)
-    if os.path.isfile(os.path.join(root, MARKER_DIR, MARKER_FILE)):
+    if os.path.isfile(os.path.join(root, METADATA_DIR, MARKER_FILE)):
         workspace = Workspace.load(root)
         pick_event(
             window, workspace, Invocation.of_workspace(window, workspace, **options).with_event

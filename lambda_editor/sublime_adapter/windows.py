@@ -7,7 +7,8 @@ from typing import List, Optional
 import sublime
 
 from ..errors import LambdaEditorError
-from ..workspace import MARKER_DIR, Workspace, find_root
+from ..layout import METADATA_DIR
+from ..workspace import Workspace, find_root
 from .runtime import show_error
 
 
@@ -74,7 +75,7 @@ def open_workspace_window(workspace: Workspace) -> sublime.Window:
                     {
                         "path": workspace.root,
                         "name": workspace.binding.function_name,
-                        "folder_exclude_patterns": [MARKER_DIR, "__pycache__"],
+                        "folder_exclude_patterns": [METADATA_DIR, "__pycache__"],
                     }
                 ]
             }

@@ -1,0 +1,12 @@
+"""Where a workspace keeps its own files.
+
+A workspace is a function's folder plus `.lambda-editor/`, which holds the marker binding it to the
+function, test events and results. That folder belongs to the workspace: it is never packaged,
+never extracted from an archive, and never deployed.
+"""
+
+from __future__ import annotations
+
+METADATA_DIR = ".lambda-editor"
+MARKER_FILE = "function.json"
+BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only

@@ -1,0 +1,171 @@
+"""What a folder holds: each packaged file's content hash and mode, and how two states differ.
+
+Hashes are cached by stat (path, size, mtime, inode), so a save's no-op check reads only the files
+that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from ..errors import LambdaEditorError
+from .walk import list_files, mode_of
+
+READ_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str  # hex digest of the content
+    mode: int  # permission bits: EXECUTABLE_MODE or REGULAR_MODE
+
+
+Manifest = Dict[str, FileEntry]  # posix relative path -> entry, files only
+
+
+# --- hashing with a stat cache ----------------------------------------------------------------
+
+_HashKey = Tuple[str, int, int, int]
+_hash_cache: Dict[_HashKey, str] = {}
+_hash_cache_lock = threading.Lock()
+_HASH_CACHE_LIMIT = 200_000
+# A file written within the filesystem's timestamp resolution of our read could change again
+# without changing its mtime: such "racy" hashes are not cached (the trick git's index uses).
+_RACY_WINDOW_NS = 2_000_000_000
+
+
+def _hash_key(path: str, st: os.stat_result) -> _HashKey:
+    return (path, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def remember_hash(path: str, st: os.stat_result, sha256: str) -> None:
+    if time.time_ns() - st.st_mtime_ns < _RACY_WINDOW_NS:
+        return
+    with _hash_cache_lock:
+        if len(_hash_cache) >= _HASH_CACHE_LIMIT:
+            _hash_cache.clear()
+        _hash_cache[_hash_key(path, st)] = sha256
+
+
+def cached_sha256(path: str, st: os.stat_result) -> Optional[str]:
+    with _hash_cache_lock:
+        return _hash_cache.get(_hash_key(path, st))
+
+
+def _file_sha256(path: str, st: os.stat_result) -> str:
+    cached = cached_sha256(path, st)
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        while chunk := source.read(READ_CHUNK):
+            digest.update(chunk)
+    sha256 = digest.hexdigest()
+    remember_hash(path, st, sha256)
+    return sha256
+
+
+def clear_hash_cache() -> None:
+    with _hash_cache_lock:
+        _hash_cache.clear()
+
+
+# --- manifests --------------------------------------------------------------------------------
+
+
+def scan(
+    root: str, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
+) -> Manifest:
+    """The manifest of the files under root that would be packaged.
+
+    Unchanged files (same path, size, mtime and inode) are not read again. `known_modes` supplies
+    modes on filesystems that cannot store them (Windows), usually from the deployed manifest.
+    """
+    try:
+        return {
+            local.rel_path: FileEntry(
+                _file_sha256(local.abs_path, local.stat), mode_of(local, known_modes)
+            )
+            for local in list_files(root, exclude)
+        }
+    except OSError as exc:
+        raise read_error(root, exc) from exc
+
+
+def unzipped_size(root: str, exclude: Sequence[str] = ()) -> int:
+    """The bytes of the files `build_package` would pack, without building."""
+    try:
+        return sum(local.stat.st_size for local in list_files(root, exclude))
+    except OSError as exc:
+        raise read_error(root, exc) from exc
+
+
+def read_error(root: str, exc: OSError) -> LambdaEditorError:
+    where = exc.filename or root
+    return LambdaEditorError(f"Could not read {where}: {exc.strerror or exc}.")
+
+
+def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
+    """`{"path": {"sha256": "<hex>", "mode": "0755"}}`: the mode as an octal string, for people."""
+    return {
+        path: {"sha256": entry.sha256, "mode": f"{entry.mode:04o}"}
+        for path, entry in sorted(manifest.items())
+    }
+
+
+def manifest_from_json(data: Mapping[str, Any]) -> Manifest:
+    """The inverse of `manifest_to_json`; a mode may also be an int. Raises LambdaEditorError."""
+    if not isinstance(data, Mapping):
+        raise LambdaEditorError(f"The manifest is a {type(data).__name__}, not an object.")
+    manifest: Manifest = {}
+    for path, entry in data.items():
+        try:
+            sha256, mode = entry["sha256"], entry["mode"]
+            manifest[str(path)] = FileEntry(
+                str(sha256), mode if isinstance(mode, int) else int(mode, 8)
+            )
+        except (TypeError, KeyError, ValueError) as exc:
+            raise LambdaEditorError(
+                f"The manifest entry for {path!r} is invalid ({exc!r})."
+            ) from exc
+    return manifest
+
+
+_SUMMARY_PATHS = 5
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    added: List[str]
+    removed: List[str]
+    changed: List[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def summary(self) -> str:
+        """`2 changed, 1 added: a.py, b.py, c.py`, listing a few paths at most."""
+        if not self:
+            return "no changes"
+        groups = (("changed", self.changed), ("added", self.added), ("removed", self.removed))
+        counts = ", ".join(f"{len(paths)} {label}" for label, paths in groups if paths)
+        paths = [path for _, group in groups for path in group]
+        listed = ", ".join(paths[:_SUMMARY_PATHS])
+        more = f" and {len(paths) - _SUMMARY_PATHS} more" if len(paths) > _SUMMARY_PATHS else ""
+        return f"{counts}: {listed}{more}"
+
+
+def diff_manifests(deployed: Manifest, local: Manifest) -> ManifestDiff:
+    """What `local` changes relative to `deployed` (content or mode)."""
+    return ManifestDiff(
+        added=sorted(local.keys() - deployed.keys()),
+        removed=sorted(deployed.keys() - local.keys()),
+        changed=sorted(
+            path for path in local.keys() & deployed.keys() if local[path] != deployed[path]
+        ),
+    )

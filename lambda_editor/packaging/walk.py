@@ -1,0 +1,162 @@
+"""Which files of a folder are packaged: exclude rules, the walk, links and modes.
+
+Exclude patterns (`ALWAYS_EXCLUDED` plus the user's `exclude` setting) follow `.gitignore` habits,
+matched case-sensitively with `fnmatch` on every OS so a folder packs the same everywhere:
+
+- `name`, `*.md`: no slash, matches the name of a file or folder at any depth; a matching folder is
+  left out with everything in it.
+- `tests/`: a trailing slash matches folders only.
+- `docs/*`, `src/tests`, `/build`: a slash elsewhere anchors the pattern at the top of the folder
+  and matches the whole relative path (`*` also crosses `/`, so `docs/*` leaves out all of `docs/`).
+  A leading `**/` unanchors the rest: `**/fixtures` is the same as `fixtures`.
+
+Symbolic links are followed when they point inside the folder (the package holds a regular copy of
+what they point to); a link pointing outside is refused with a message naming it, since following it
+would upload files that are not part of the function. Dangling links are skipped.
+
+Modes are normalised to 0o755 (any execute bit) or 0o644: Lambda only honours the execute bit, and
+its runtime user must be able to read every file whatever the local umask was.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+from ..errors import LambdaEditorError
+from ..layout import METADATA_DIR
+
+ALWAYS_EXCLUDED: Tuple[str, ...] = (METADATA_DIR, ".git", "__pycache__", "*.pyc", ".DS_Store")
+
+EXECUTABLE_MODE = 0o755
+REGULAR_MODE = 0o644
+# Windows filesystems cannot store an execute bit: modes come from what is known to be deployed.
+_FILESYSTEM_KEEPS_MODES = os.name != "nt"
+
+
+class ExcludeRules:
+    """Exclude patterns compiled once: a walk tests every path, and saves walk often.
+
+    All patterns of one kind are joined into a single regular expression, so a path costs one
+    match per kind whatever the number of patterns: names (no `/`) match the last path component,
+    anchored patterns (with a `/`) the whole relative path; `dir/` patterns match folders only.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        kinds: Dict[Tuple[bool, bool], List[str]] = {}
+        for raw in patterns:
+            pattern = raw.strip().replace("\\", "/")
+            folders_only = pattern.endswith("/")
+            pattern = pattern.rstrip("/")
+            while pattern.startswith("**/"):
+                pattern = pattern[3:]
+            if pattern:
+                anchored = "/" in pattern
+                kinds.setdefault((anchored, folders_only), []).append(
+                    fnmatch.translate(pattern.lstrip("/") if anchored else pattern)
+                )
+        self._rules = {kind: re.compile("|".join(globs)) for kind, globs in kinds.items()}
+
+    @classmethod
+    def compile(cls, exclude: Sequence[str] = ()) -> ExcludeRules:
+        return cls((*ALWAYS_EXCLUDED, *exclude))
+
+    def excludes(self, rel_path: str, is_dir: bool = False) -> bool:
+        name = rel_path.rsplit("/", 1)[-1]
+        return any(
+            regex.match(rel_path if anchored else name)
+            for (anchored, folders_only), regex in self._rules.items()
+            if is_dir or not folders_only
+        )
+
+
+# --- walking a folder -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    rel_path: str
+    abs_path: str
+    stat: os.stat_result
+
+
+def within(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # different drives
+        return False
+
+
+def list_files(root: str, exclude: Sequence[str]) -> List[LocalFile]:
+    """Every file to package under root, sorted by relative path."""
+    root = os.path.abspath(root)  # absolute paths key the hash cache
+    if not os.path.isdir(root):
+        raise LambdaEditorError(f"The folder {root} does not exist.")
+    walker = _Walker(os.path.realpath(root), exclude)
+    walker.visit(root, "", walker.real_root, frozenset([walker.real_root]))
+    return sorted(walker.found, key=lambda local: local.rel_path)
+
+
+class _Walker:
+    def __init__(self, real_root: str, exclude: Sequence[str]) -> None:
+        self.real_root = real_root
+        self.rules = ExcludeRules.compile(exclude)
+        self.found: List[LocalFile] = []
+
+    def visit(
+        self, folder: str, rel_folder: str, real_folder: str, ancestors: FrozenSet[str]
+    ) -> None:
+        """Collect folder's files; `ancestors` holds the real paths above it, to stop link loops."""
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel_path = f"{rel_folder}{entry.name}"
+                is_dir = entry.is_dir()
+                if self.rules.excludes(rel_path, is_dir):
+                    continue
+                real_path = os.path.join(real_folder, entry.name)
+                if entry.is_symlink():
+                    real_path = os.path.realpath(entry.path)
+                    if not os.path.exists(real_path):
+                        continue  # a dangling link holds nothing to package
+                    _check_link_target(rel_path, real_path, self.real_root, ancestors)
+                    if self._leads_into_excluded(real_path):
+                        continue  # a link into .lambda-editor must not upload the marker
+                if is_dir:
+                    self.visit(entry.path, f"{rel_path}/", real_path, ancestors | {real_path})
+                elif entry.is_file():
+                    self.found.append(LocalFile(rel_path, entry.path, entry.stat()))
+
+    def _leads_into_excluded(self, real_path: str) -> bool:
+        parts = os.path.relpath(real_path, self.real_root).split(os.sep)
+        return any(
+            self.rules.excludes("/".join(parts[: depth + 1]), is_dir=depth < len(parts) - 1)
+            for depth in range(len(parts))
+        )
+
+
+def _check_link_target(
+    rel_path: str, target: str, real_root: str, ancestors: FrozenSet[str]
+) -> None:
+    if not within(target, real_root):
+        raise LambdaEditorError(
+            f"{rel_path} is a link to {target}, outside the function's folder.",
+            "Copy what it points to into the folder, or add the link to the exclude setting.",
+        )
+    if target in ancestors:
+        raise LambdaEditorError(
+            f"{rel_path} is a link to a folder that contains it, which would repeat forever.",
+            "Remove the link, or add it to the exclude setting.",
+        )
+
+
+def normalised_mode(st_mode: int) -> int:
+    return EXECUTABLE_MODE if st_mode & 0o111 else REGULAR_MODE
+
+
+def mode_of(local: LocalFile, known_modes: Optional[Mapping[str, int]]) -> int:
+    if not _FILESYSTEM_KEEPS_MODES and known_modes and local.rel_path in known_modes:
+        return normalised_mode(known_modes[local.rel_path])
+    return normalised_mode(local.stat.st_mode)
