@@ -6,11 +6,12 @@ the saves made while one runs into a single further deploy of the latest state.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
-from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import AbstractSet, Any, Callable, Dict, Iterator, Mapping, Optional, Sequence
 
 from . import aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
@@ -23,7 +24,9 @@ ProgressCallback = Callable[[str], None]
 
 # How long to wait for LastUpdateStatus to leave InProgress (AWS's own waiter allows 300 s).
 UPDATE_WAIT_SECONDS = 300.0
-_POLL_FIRST, _POLL_MAX = 0.2, 1.0
+# Most code updates finish within a few seconds: poll often then, so the wait ends at most one
+# short interval after the update does; slower updates are polled less and less often.
+_POLL_FAST, _FAST_SECONDS, _POLL_MAX, _BACKOFF = 0.1, 3.0, 1.0, 1.5
 # An "update in progress" refusal is retried after waiting for that update, this many times.
 _CONFLICT_RETRIES = 3
 
@@ -192,7 +195,7 @@ def wait_for_update(
 ) -> Dict[str, Any]:
     """Poll until `LastUpdateStatus` leaves InProgress: the final configuration, or the failure."""
     deadline = time.monotonic() + timeout
-    delay = _POLL_FIRST
+    delays = poll_delays()
     while True:
         configuration: Dict[str, Any] = client.get_function_configuration(FunctionName=function)
         status = configuration.get("LastUpdateStatus", "Successful")
@@ -205,8 +208,17 @@ def wait_for_update(
                 f"{configuration['FunctionName']} is still updating after {timeout:.0f} s.",
                 "Check its state in the Lambda console, then deploy again.",
             )
-        sleep(delay)
-        delay = min(delay * 2, _POLL_MAX)
+        sleep(next(delays))
+
+
+def poll_delays() -> Iterator[float]:
+    """The pauses between two status reads: short for the first seconds, then growing."""
+    fast = round(_FAST_SECONDS / _POLL_FAST)
+    yield from itertools.repeat(_POLL_FAST, fast)
+    delay = _POLL_FAST
+    while True:
+        delay = min(delay * _BACKOFF, _POLL_MAX)
+        yield delay
 
 
 class UpdateFailedError(LambdaEditorError):
