@@ -18,7 +18,7 @@ from typing import Any, Iterable, List, Sequence, Tuple, Union
 import pytest
 
 from lambda_editor.errors import LambdaEditorError
-from lambda_editor.packaging import builder, extract, walk, zipwriter
+from lambda_editor.packaging import builder, extract, manifest, walk, zipwriter
 from lambda_editor.packaging.builder import build_package
 from lambda_editor.packaging.extract import UnsafeArchiveError, extract_package
 from lambda_editor.packaging.manifest import (
@@ -128,17 +128,35 @@ def test_scan_hashes_content_and_normalises_modes(tmp_path: Path) -> None:
     assert manifest["run"].mode == expected_run_mode
 
 
-def test_scan_reuses_hashes_of_unchanged_files(tmp_path: Path) -> None:
+def test_scan_reuses_hashes_of_unchanged_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path, "a.txt", "one")
-    old = 1_000_000_000
-    os.utime(path, ns=(old, old))
+    make_old(path)
     first = scan(str(tmp_path))["a.txt"].sha256
-    # Same size, mtime and inode: the cache answers without reading the new content.
-    path.write_bytes(b"two")
-    os.utime(path, ns=(old, old))
+    second = hashlib.sha256(b"two").hexdigest()
+    reads = CountedReads(monkeypatch)
     assert scan(str(tmp_path))["a.txt"].sha256 == first
-    os.utime(path, ns=(old + 1, old + 1))
-    assert scan(str(tmp_path))["a.txt"].sha256 == hashlib.sha256(b"two").hexdigest()
+    assert reads.count == 0
+    # Same size and mtime, but written: the ctime tells.
+    path.write_bytes(b"two")
+    make_old(path)
+    assert scan(str(tmp_path))["a.txt"].sha256 == second
+    assert reads.count == 1
+
+
+class CountedReads:
+    """Counts the files the digest cache reads."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        sha256 = manifest.hashlib.sha256
+
+        def counted(*data: bytes) -> Any:
+            self.count += 1
+            return sha256(*data)
+
+        monkeypatch.setattr(manifest.hashlib, "sha256", counted)
 
 
 def test_manifest_json_round_trip(tmp_path: Path) -> None:
