@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import AbstractSet, Any, Callable, Dict, Iterator, Mapping, Optional, Sequence
 
-from . import aws
+from . import aws, history, warm_start
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .packaging.builder import BuiltPackage
@@ -55,15 +55,23 @@ def deploy_workspace(
     on_progress: Optional[ProgressCallback] = None,
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
+    history_limits: history.HistoryLimits = history.DEFAULT_LIMITS,
 ) -> DeployResult:
     """Deploy the workspace at `root` if it differs from what was last deployed from it.
 
     The upload carries the RevisionId recorded in the marker, so Lambda refuses it atomically when
-    someone else deployed in between (`RemoteChangedError`); `force` drops that guard.
+    someone else deployed in between (`RemoteChangedError`); `force` drops that guard. A
+    confirmed deploy's zip joins the workspace's history, kept within `history_limits`.
     """
     with workspace_lock(root):
         return _deploy_locked(
-            root, exclude=exclude, force=force, on_progress=on_progress, client=client, sleep=sleep
+            root,
+            exclude=exclude,
+            force=force,
+            on_progress=on_progress,
+            client=client,
+            sleep=sleep,
+            history_limits=history_limits,
         )
 
 
@@ -75,12 +83,16 @@ def _deploy_locked(
     on_progress: Optional[ProgressCallback],
     client: Any,
     sleep: Callable[[float], None],
+    history_limits: history.HistoryLimits,
 ) -> DeployResult:
     report = on_progress or (lambda _text: None)
     workspace = Workspace.load(root)
     name = workspace.binding.function_name
+    warm_start.load_hashes(workspace.root)
     if not workspace.undeployed_changes(exclude):
+        warm_start.keep_hashes(workspace)
         return _unchanged(workspace)
+    warm_start.offer_reusable_entries(workspace)
     package = workspace.build_package(exclude)
     _check_upload_size(name, package)
     # Uploads whose outcome we never saw: AWS holding one of them means its RevisionId is ours.
@@ -103,7 +115,9 @@ def _deploy_locked(
     if configuration["CodeSha256"] != package.sha256_b64:
         # Someone deployed right after us: keep the old RevisionId so the next deploy is refused.
         raise _remote_changed(workspace)
-    _with_pending(workspace.with_deployment(configuration, package.manifest), None).save()
+    deployed = _with_pending(workspace.with_deployment(configuration, package.manifest), None)
+    deployed.save()
+    warm_start.record_deploy(deployed, package, configuration, history_limits)
     return DeployResult(
         function_name=name,
         deployed=True,

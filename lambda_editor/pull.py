@@ -8,12 +8,13 @@ import tempfile
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
-from . import aws
+from . import aws, history, warm_start
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .functions import FunctionCode, download_code, get_function
-from .layout import MARKER_FILE, METADATA_DIR
+from .layout import HASH_INDEX_FILE, HISTORY_DIR, MARKER_FILE, METADATA_DIR
 from .packaging.extract import extract_package
+from .packaging.hash_index import settled_mtime_ns
 from .packaging.manifest import Manifest, ManifestDiff
 from .units import format_size
 from .workspace import (
@@ -68,6 +69,7 @@ def pull_function(
     exclude: Sequence[str] = (),
     keep_backup: bool = False,
     on_progress: Optional[Callable[[str], None]] = None,
+    history_limits: history.HistoryLimits = history.DEFAULT_LIMITS,
 ) -> PullResult:
     """Download `name` into its workspace (or `destination`) and bind the folder to it.
 
@@ -94,12 +96,18 @@ def pull_function(
     staging = tempfile.mkdtemp(prefix=".pull-", dir=parent)
     try:
         incoming = os.path.join(staging, "code")
-        manifest = _download_and_extract(code, staging, incoming, aws.ca_bundle(target), report)
+        archive = os.path.join(staging, "code.zip")
+        manifest = _download_and_extract(code, archive, incoming, aws.ca_bundle(target), report)
         Workspace.create(incoming, binding, manifest)
+        report(f"preparing {name} for quick deploys…")
+        pulled = warm_start.prepare_pull(
+            incoming, archive, code.configuration, manifest, exclude=exclude, previous_root=root
+        )
         with workspace_lock(root):  # not while a deploy of the old copy runs
             backup = _swap_in(incoming, root, os.path.join(staging, "previous"))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    warm_start.finish_pull(incoming, root, pulled, history_limits)
     return PullResult(Workspace.load(root), backup)
 
 
@@ -135,19 +143,18 @@ def _check_replaceable(
 
 def _download_and_extract(
     code: FunctionCode,
-    staging: str,
+    archive: str,
     incoming: str,
     ca_bundle: Optional[str],
     report: Callable[[str], None],
 ) -> Manifest:
-    archive = os.path.join(staging, "code.zip")
     size = int(code.configuration.get("CodeSize", 0))
     report(f"downloading {code.name} ({format_size(size)})…")
     download_code(code.location, archive, code.configuration["CodeSha256"], ca_bundle=ca_bundle)
     report(f"extracting {code.name}…")
-    manifest = extract_package(archive, incoming)
-    os.unlink(archive)
-    return manifest
+    # Old enough files: their digests are kept at once (see hash_index).
+    mtime_ns = settled_mtime_ns(code.configuration.get("LastModified", ""))
+    return extract_package(archive, incoming, mtime_ns=mtime_ns)
 
 
 def _swap_in(incoming: str, root: str, previous: str) -> Optional[str]:
@@ -197,14 +204,19 @@ def _holds_only_deployed_files(folder: str) -> bool:
     return True
 
 
+# What describes the downloaded copy itself (the history moves over on its own).
+_OF_THE_DOWNLOAD = (MARKER_FILE, HASH_INDEX_FILE, HISTORY_DIR)
+
+
 def _carry_over_metadata(old_root: str, new_root: str) -> None:
     """Test events and the last invoke result belong to the user, not to the deployed code."""
     old_metadata = os.path.join(old_root, METADATA_DIR)
     new_metadata = os.path.join(new_root, METADATA_DIR)
     if not os.path.isdir(old_metadata):
         return
+    history.carry_over(old_root, new_root)
     for name in os.listdir(old_metadata):
-        if name != MARKER_FILE and not name.startswith("staging-"):
+        if name not in _OF_THE_DOWNLOAD and not name.startswith("staging-"):
             source = os.path.join(old_metadata, name)
             if os.path.isdir(source):
                 shutil.copytree(source, os.path.join(new_metadata, name))
