@@ -25,6 +25,7 @@ from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
 from .functions import list_functions
+from .history import DEFAULT_LIMITS, HistoryLimits
 from .invoke import (
     INVOCATION_TYPES,
     REQUEST_RESPONSE,
@@ -61,6 +62,9 @@ class Context:
         self.target = AwsTarget(options.profile, options.region, options.endpoint_url)
         self.exclude: Sequence[str] = tuple(options.exclude or ())
         self.workspace_root = options.workspace_root or default_workspace_root()
+        self.history_limits = HistoryLimits(
+            options.history_count, options.history_size_mb * 1024 * 1024
+        )
 
     def out(self, text: str) -> None:
         print(text, flush=True)
@@ -94,6 +98,7 @@ def command_pull(context: Context) -> int:
         exclude=context.exclude,
         keep_backup=context.options.force,
         on_progress=context.err,
+        history_limits=context.history_limits,
     )
     if result.backup:
         context.err(f"your previous local copy was moved to {result.backup}")
@@ -104,7 +109,11 @@ def command_pull(context: Context) -> int:
 def command_push(context: Context) -> int:
     root = _workspace_root(context.options.dir)
     result = deploy_workspace(
-        root, exclude=context.exclude, force=context.options.force, on_progress=context.err
+        root,
+        exclude=context.exclude,
+        force=context.options.force,
+        on_progress=context.err,
+        history_limits=context.history_limits,
     )
     context.out(result.describe())
     return EXIT_OK
@@ -125,7 +134,10 @@ def command_watch(context: Context) -> int:
         context.err(event.message)
 
     queue = DeployQueue(
-        lambda path, **kw: deploy_workspace(path, exclude=context.exclude, **kw), report
+        lambda path, **kw: deploy_workspace(
+            path, exclude=context.exclude, history_limits=context.history_limits, **kw
+        ),
+        report,
     )
     context.err(f"watching {root} for {name} (Ctrl-C to stop)")
     # Seen before the first deploy starts: a change made while it builds is deployed next.
@@ -276,7 +288,12 @@ def command_deps(context: Context) -> int:
         _offer_bootstrap(context, Workspace.load(root), options.bootstrap)
     if not options.no_deploy:
         context.out(
-            deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe()
+            deploy_workspace(
+                root,
+                exclude=context.exclude,
+                on_progress=context.err,
+                history_limits=context.history_limits,
+            ).describe()
         )
     return EXIT_OK
 
@@ -332,6 +349,16 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
 }
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lambda_editor",
@@ -351,6 +378,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="GLOB",
         help="leave matching files out of the package (repeatable)",
+    )
+    parser.add_argument(
+        "--history-count",
+        type=_at_least_one,
+        default=DEFAULT_LIMITS.count,
+        metavar="N",
+        help="deployed zips each workspace keeps (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--history-size-mb",
+        type=_at_least_one,
+        default=DEFAULT_LIMITS.total_bytes // (1024 * 1024),
+        metavar="MB",
+        help="megabytes of deployed zips each workspace keeps (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -48,7 +48,10 @@ def queue() -> DeployQueue:
 
 
 def _deploy(root: str, **options: Any) -> DeployResult:
-    return deploy_workspace(root, exclude=package_settings.load_strict().exclude, **options)
+    settings = package_settings.load_strict()
+    return deploy_workspace(
+        root, exclude=settings.exclude, history_limits=settings.history_limits, **options
+    )
 
 
 def _on_deploy_event(event: DeployEvent) -> None:
@@ -124,6 +127,7 @@ def redownload(window: sublime.Window, root: str) -> None:
             destination=root,
             exclude=settings.exclude,
             keep_backup=True,
+            history_limits=settings.history_limits,
         )
         return result.backup
 

@@ -168,6 +168,7 @@ def _pull(window: sublime.Window, settings: Settings, name: str, keep_backup: bo
             exclude=settings.exclude,
             keep_backup=keep_backup,
             on_progress=status,
+            history_limits=settings.history_limits,
         )
 
     def done(result: PullResult) -> None:
