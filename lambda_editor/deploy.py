@@ -18,6 +18,7 @@ from .errors import LambdaEditorError, RemoteChangedError, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .packaging.builder import BuiltPackage
 from .units import format_size
+from .upload_body import stream_zip_uploads
 from .workspace import Workspace, workspace_lock
 
 ProgressCallback = Callable[[str], None]
@@ -100,6 +101,7 @@ def _deploy_locked(
     ours = {package.sha256_b64} | ({pending} if pending else set())
     _with_pending(workspace, package.sha256_b64).save()
     lambda_client = client or aws.lambda_client(workspace.binding.target)
+    stream_zip_uploads(lambda_client)
     try:
         report(f"deploying {name} ({format_size(len(package.data))})…")
         _upload(lambda_client, workspace, package, force=force, ours=ours, sleep=sleep)
