@@ -17,6 +17,7 @@ from . import aws, history, warm_start
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .packaging.builder import BuiltPackage
+from .packaging.walk import one_walk
 from .units import format_size
 from .upload_body import stream_zip_uploads
 from .workspace import Workspace, workspace_lock
@@ -64,7 +65,7 @@ def deploy_workspace(
     someone else deployed in between (`RemoteChangedError`); `force` drops that guard. A
     confirmed deploy's zip joins the workspace's history, kept within `history_limits`.
     """
-    with workspace_lock(root):
+    with workspace_lock(root), one_walk(root):
         return _deploy_locked(
             root,
             exclude=exclude,
@@ -102,6 +103,7 @@ def _deploy_locked(
     _with_pending(workspace, package.sha256_b64).save()
     lambda_client = client or aws.lambda_client(workspace.binding.target)
     stream_zip_uploads(lambda_client)
+    stored = warm_start.store_while_uploading(workspace, package)
     try:
         report(f"deploying {name} ({format_size(len(package.data))})…")
         _upload(lambda_client, workspace, package, force=force, ours=ours, sleep=sleep)
@@ -119,7 +121,7 @@ def _deploy_locked(
         raise _remote_changed(workspace)
     deployed = _with_pending(workspace.with_deployment(configuration, package.manifest), None)
     deployed.save()
-    warm_start.record_deploy(deployed, package, configuration, history_limits)
+    warm_start.record_deploy(deployed, package, configuration, history_limits, stored)
     return DeployResult(
         function_name=name,
         deployed=True,

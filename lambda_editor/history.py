@@ -87,12 +87,6 @@ class HistoryEntry:
         return self.built_here is not None and self.built_here.file == self._zip_name
 
     @property
-    def stored_bytes(self) -> int:
-        """The zip, and its rebuilt companion if it has one."""
-        built = self.built_here
-        return self.size + (built.size if built is not None and not self.zip_built_here else 0)
-
-    @property
     def _zip_name(self) -> str:
         return f"{self.entry_id}.zip"
 
@@ -147,6 +141,17 @@ def add(
     return entry
 
 
+def store_zip(root: str, data: bytes) -> str:
+    """Write a zip into the history folder ahead of `add` (say, while its upload runs); the path
+    to give `add`. A zip never added is removed by a later `prune`."""
+    folder = history_folder(root)
+    make_private_dir(folder)
+    path = os.path.join(folder, f"{_unused_time(folder).strftime(_ID_FORMAT)}.zip")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as sink:
+        sink.write(data)
+    return path
+
+
 def entries(root: str) -> List[HistoryEntry]:
     """Every readable entry, oldest first."""
     return list(reversed(list(newest_first(root))))
@@ -191,23 +196,29 @@ def compressed_like_today(entry: HistoryEntry) -> bool:
     return built is not None and built.zlib_version == zlib.ZLIB_RUNTIME_VERSION
 
 
-def prune(root: str, limits: HistoryLimits) -> List[HistoryEntry]:
-    """Drop the oldest entries beyond the limits, and files of entries never completed; the
-    entries dropped."""
-    kept: List[HistoryEntry] = []
-    dropped: List[HistoryEntry] = []
-    total = 0
-    for entry in reversed(entries(root)):
-        total += entry.stored_bytes
-        within = len(kept) < limits.count and total <= limits.total_bytes
-        (kept if within or not kept else dropped).append(entry)
+def prune(root: str, limits: HistoryLimits) -> List[str]:
+    """Drop the oldest entries beyond the limits, and files of entries never completed; the ids
+    of the entries dropped. Sizes are the files' on disk: no description is read."""
     folder = history_folder(root)
-    newest_kept = max((entry.entry_id for entry in kept), default="")
-    complete = {entry.entry_id for entry in kept}
-    for name in _listing(folder):
-        found = _ENTRY_FILE.match(name)
-        # Files of an entry being written have no description yet, but are the newest.
-        if found and found.group(1) not in complete and found.group(1) < newest_kept:
+    sizes: Dict[str, int] = {}
+    described: Set[str] = set()
+    for name, size in _sizes(folder).items():
+        entry_id, kind = name.split(".", 1)
+        sizes[entry_id] = sizes.get(entry_id, 0) + size
+        if kind == "json":
+            described.add(entry_id)
+    kept: List[str] = []
+    dropped: List[str] = []
+    total = 0
+    for entry_id in sorted(described, reverse=True):
+        total += sizes[entry_id]
+        within = len(kept) < limits.count and total <= limits.total_bytes
+        (kept if within or not kept else dropped).append(entry_id)
+    # Files of an entry being written have no description yet, but are newer than any.
+    newest_kept = kept[0] if kept else ""
+    for name in _sizes(folder):
+        entry_id = name.split(".", 1)[0]
+        if entry_id not in kept and entry_id < newest_kept:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(folder, name))
     return dropped
@@ -232,6 +243,17 @@ def _listing(folder: str) -> List[str]:
         return os.listdir(folder)
     except FileNotFoundError:
         return []
+
+
+def _sizes(folder: str) -> Dict[str, int]:
+    """The size of each file of an entry in the folder, by name."""
+    try:
+        with os.scandir(folder) as found:
+            return {
+                entry.name: entry.stat().st_size for entry in found if _ENTRY_FILE.match(entry.name)
+            }
+    except FileNotFoundError:
+        return {}
 
 
 def _ids(folder: str) -> Set[str]:

@@ -71,11 +71,42 @@ def offer_reusable_entries(workspace: Workspace) -> None:
             logger.debug("history entry %s is not reused: %s", entry.entry_id, exc)
 
 
+class StoredZip:
+    """A zip being written into the history while its upload runs, on a thread of its own."""
+
+    def __init__(self, workspace: Workspace, package: BuiltPackage) -> None:
+        self._path: Optional[str] = None
+        self._error: Optional[OSError] = None
+        self._thread = threading.Thread(
+            target=self._store, args=(workspace.root, package.data), name="lambda-history"
+        )
+        self._thread.start()
+
+    def _store(self, root: str, data: bytes) -> None:
+        try:
+            self._path = history.store_zip(root, data)
+        except OSError as exc:
+            self._error = exc
+
+    def path(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._path is not None
+        return self._path
+
+
+def store_while_uploading(workspace: Workspace, package: BuiltPackage) -> StoredZip:
+    """Start writing the package into the history: a confirmed deploy then only describes it."""
+    return StoredZip(workspace, package)
+
+
 def record_deploy(
     workspace: Workspace,
     package: BuiltPackage,
     configuration: Mapping[str, Any],
     limits: history.HistoryLimits,
+    stored: Optional[StoredZip] = None,
 ) -> None:
     """After a confirmed deploy: its zip joins the history, its digests the index.
 
@@ -87,7 +118,7 @@ def record_deploy(
             history.DEPLOYED,
             configuration,
             package.manifest,
-            package.data,
+            stored.path() if stored is not None else package.data,
             built_here=True,
         )
         _keep_history_within(workspace.root, limits)
@@ -167,7 +198,7 @@ def finish_pull(
 
 def _keep_history_within(root: str, limits: history.HistoryLimits) -> None:
     for dropped in history.prune(root, limits):
-        logger.debug("history entry %s of %s dropped", dropped.entry_id, root)
+        logger.debug("history entry %s of %s dropped", dropped, root)
 
 
 def _newest_id(root: Optional[str]) -> Optional[str]:

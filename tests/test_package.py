@@ -208,6 +208,24 @@ def test_diff_summary_caps_the_listed_paths() -> None:
 
 
 @needs_symlinks
+def test_one_walk_lists_a_folder_once_for_this_thread(tmp_path: Path) -> None:
+    sample_tree(tmp_path)
+    with walk.one_walk(str(tmp_path)):
+        first = walk.list_files(str(tmp_path), ())
+        write(tmp_path, "added.py", "")
+        assert walk.list_files(str(tmp_path), ()) == first
+        seen_elsewhere: List[List[str]] = []
+        thread = threading.Thread(
+            target=lambda: seen_elsewhere.append(
+                [local.rel_path for local in walk.list_files(str(tmp_path), ())]
+            )
+        )
+        thread.start()
+        thread.join()
+        assert "added.py" in seen_elsewhere[0]
+    assert "added.py" in [local.rel_path for local in walk.list_files(str(tmp_path), ())]
+
+
 def test_scan_follows_links_inside_the_folder(tmp_path: Path) -> None:
     write(tmp_path, "real/data.txt", "data")
     (tmp_path / "alias.txt").symlink_to("real/data.txt")

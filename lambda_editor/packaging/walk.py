@@ -20,11 +20,13 @@ its runtime user must be able to read every file whatever the local umask was.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import re
+import threading
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
 from ..layout import METADATA_DIR
@@ -90,9 +92,43 @@ def within(path: str, folder: str) -> bool:
         return False
 
 
+_this_thread = threading.local()
+
+
+@contextlib.contextmanager
+def one_walk(root: str) -> Iterator[None]:
+    """Within it, this thread walks `root` once: a deploy's check and its build see one listing.
+
+    A file changed after the walk is packaged as the build reads it and described by what was
+    read, as if the walk had taken that long; the next check sees the change.
+    """
+    key = os.path.abspath(root)
+    listings: Dict[str, Dict[Tuple[str, ...], List[LocalFile]]] = getattr(
+        _this_thread, "listings", {}
+    )
+    _this_thread.listings = listings
+    outermost = key not in listings
+    listings.setdefault(key, {})
+    try:
+        yield
+    finally:
+        if outermost:
+            del listings[key]
+
+
 def list_files(root: str, exclude: Sequence[str]) -> List[LocalFile]:
     """Every file to package under root, sorted by relative path."""
     root = os.path.abspath(root)  # absolute paths key the hash cache
+    shared = getattr(_this_thread, "listings", {}).get(root)
+    if shared is None:
+        return _walk(root, exclude)
+    key = tuple(exclude)
+    if key not in shared:
+        shared[key] = _walk(root, exclude)
+    return list(shared[key])
+
+
+def _walk(root: str, exclude: Sequence[str]) -> List[LocalFile]:
     if not os.path.isdir(root):
         raise LambdaEditorError(f"The folder {root} does not exist.")
     walker = _Walker(os.path.realpath(root), exclude)
