@@ -33,6 +33,7 @@ from lambda_editor.packaging import builder, hash_index
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder
 from lambda_editor.packaging.extract import extract_package
 from lambda_editor.packaging.manifest import RACY_WINDOW_NS, Manifest, clear_hash_cache
+from lambda_editor.packaging.walk import one_walk
 from lambda_editor.pull import pull_function
 from lambda_editor.sandbox import Sandbox, ensure_role
 from lambda_editor.workspace import Workspace
@@ -405,13 +406,14 @@ def _check_nothing_to_deploy(root: str, load_index: bool = False) -> None:
 
 def _archive_ready(root: str, load_index: bool = False) -> str:
     """What a deploy does before it uploads: decide, build, and the CodeSha256 to expect."""
-    if load_index:
-        warm_start.load_hashes(root)
-    workspace = Workspace.load(root)
-    if not workspace.undeployed_changes():
-        raise RuntimeError("The edit was not seen.")
-    warm_start.offer_reusable_entries(workspace)
-    return workspace.build_package().sha256_b64
+    with one_walk(root):
+        if load_index:
+            warm_start.load_hashes(root)
+        workspace = Workspace.load(root)
+        if not workspace.undeployed_changes():
+            raise RuntimeError("The edit was not seen.")
+        warm_start.offer_reusable_entries(workspace)
+        return workspace.build_package().sha256_b64
 
 
 def _deploy(root: str, client: Any) -> None:

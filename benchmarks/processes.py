@@ -110,7 +110,7 @@ def push_no_change(setup: Setup, runs: int) -> List[Comparison]:
             ours,
             imports,
             runs,
-            baseline_name="python + our imports",
+            baseline_name="python + import our CLI",
             targets=[Target(1.5)],
         ),
         compare_times(

@@ -112,6 +112,30 @@ def test_a_push_without_changes_uploads_nothing(
     assert sandbox.stats.update_function_code.get(name, 0) == uploads
 
 
+def test_a_push_without_changes_imports_no_boto3(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    workspace = pull(sandbox, tmp_path, name)
+    command = cli_command(sandbox, "--workspace-root", str(tmp_path), "push", str(workspace))
+    python, *arguments = command
+
+    completed = subprocess.run(
+        [python, "-X", "importtime", *arguments],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "no changes to deploy" in completed.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()]
+    assert "lambda_editor.deploy" in imported
+    assert not [module for module in imported if module.split(".")[0] in ("boto3", "botocore")]
+
+
 def test_pushes_keep_their_zips_in_the_history_within_the_count(
     sandbox: Any, functions: Any, tmp_path: Path
 ) -> None:

@@ -60,7 +60,9 @@ class ExcludeRules:
                 kinds.setdefault((anchored, folders_only), []).append(
                     fnmatch.translate(pattern.lstrip("/") if anchored else pattern)
                 )
-        self._rules = {kind: re.compile("|".join(globs)) for kind, globs in kinds.items()}
+        rules = [(kind, re.compile("|".join(globs))) for kind, globs in kinds.items()]
+        self._for_folders = [(anchored, regex) for (anchored, _), regex in rules]
+        self._for_files = [(anchored, regex) for (anchored, only), regex in rules if not only]
 
     @classmethod
     def compile(cls, exclude: Sequence[str] = ()) -> ExcludeRules:
@@ -68,11 +70,10 @@ class ExcludeRules:
 
     def excludes(self, rel_path: str, is_dir: bool = False) -> bool:
         name = rel_path.rsplit("/", 1)[-1]
-        return any(
-            regex.match(rel_path if anchored else name)
-            for (anchored, folders_only), regex in self._rules.items()
-            if is_dir or not folders_only
-        )
+        for anchored, regex in self._for_folders if is_dir else self._for_files:
+            if regex.match(rel_path if anchored else name):
+                return True
+        return False
 
 
 # --- walking a folder -------------------------------------------------------------------------
@@ -152,7 +153,6 @@ class _Walker:
                 is_dir = entry.is_dir()
                 if self.rules.excludes(rel_path, is_dir):
                     continue
-                real_path = os.path.join(real_folder, entry.name)
                 if entry.is_symlink():
                     real_path = os.path.realpath(entry.path)
                     if not os.path.exists(real_path):
@@ -160,6 +160,8 @@ class _Walker:
                     _check_link_target(rel_path, real_path, self.real_root, ancestors)
                     if self._leads_into_excluded(real_path):
                         continue  # a link into .lambda-editor must not upload the marker
+                elif is_dir:
+                    real_path = os.path.join(real_folder, entry.name)
                 if is_dir:
                     self.visit(entry.path, f"{rel_path}/", real_path, ancestors | {real_path})
                 elif entry.is_file():
