@@ -15,12 +15,14 @@ parallel, and keeps that zip beside it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Iterator, Mapping, Optional, Sequence, Set, Tuple
 
 from . import history
+from .errors import LambdaEditorError
 from .log import logger
 from .packaging.builder import (
     BuiltPackage,
@@ -148,38 +150,40 @@ def prepare_pull(
     record its files' digests.
 
     The copy is built once, unless the previous copy's history holds this code as compressed
-    here: the zip it uploaded, or the build of a download of the same code.
+    here: the zip it uploaded, or the build of a download of the same code. A download of the
+    code the history's newest entry holds adds no entry.
     """
-    save_index(incoming, manifest)
-    code_sha256 = str(configuration["CodeSha256"])
-    known = _known_build(previous_root, code_sha256, manifest)
-    if known is not None:
-        entry, archive = known
-        if entry.entry_id != _newest_id(previous_root):  # else the history says it already
-            ours = entry.zip_built_here
-            history.add(
-                incoming,
-                history.PULLED,
-                configuration,
-                manifest,
-                archive_path,
-                built_here=ours,
-                rebuilt=None if ours else archive,
-            )
-        return PulledPackage(archive, manifest)
-    modes = {path: entry.mode for path, entry in manifest.items()}
-    built = PackageBuilder(incoming).build(exclude, modes)
-    ours = built.sha256_b64 == code_sha256
-    history.add(
-        incoming,
-        history.PULLED,
-        configuration,
-        built.manifest,
-        archive_path,
-        built_here=ours,
-        rebuilt=None if ours else built.data,
-    )
-    return PulledPackage(built.data, built.manifest)
+    with _kept_in(incoming):
+        save_index(incoming, manifest)
+        code_sha256 = str(configuration["CodeSha256"])
+        known = _known_build(previous_root, code_sha256, manifest)
+        if known is not None:
+            entry, archive = known
+            if entry.entry_id != _newest_id(previous_root):  # else the history says it already
+                ours = entry.zip_built_here
+                history.add(
+                    incoming,
+                    history.PULLED,
+                    configuration,
+                    manifest,
+                    archive_path,
+                    built_here=ours,
+                    rebuilt=None if ours else archive,
+                )
+            return PulledPackage(archive, manifest)
+        modes = {path: entry.mode for path, entry in manifest.items()}
+        built = PackageBuilder(incoming).build(exclude, modes)
+        ours = built.sha256_b64 == code_sha256
+        history.add(
+            incoming,
+            history.PULLED,
+            configuration,
+            built.manifest,
+            archive_path,
+            built_here=ours,
+            rebuilt=None if ours else built.data,
+        )
+        return PulledPackage(built.data, built.manifest)
 
 
 def finish_pull(
@@ -193,7 +197,21 @@ def finish_pull(
         _loaded.add(root)
     move_digests(incoming, root)
     reuse_package(root, pulled.archive, pulled.manifest)
-    _keep_history_within(root, limits)
+    try:
+        _keep_history_within(root, limits)
+    except OSError as exc:  # the pull is done: the next deploy prunes again
+        logger.warning("the history of %s was not pruned: %s", root, exc)
+
+
+@contextlib.contextmanager
+def _kept_in(incoming: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise LambdaEditorError(
+            f"Could not keep the downloaded code in {history.history_folder(incoming)}: "
+            f"{exc.strerror or exc}."
+        ) from exc
 
 
 def _keep_history_within(root: str, limits: history.HistoryLimits) -> None:

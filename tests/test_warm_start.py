@@ -17,6 +17,7 @@ import pytest
 
 from lambda_editor import history, warm_start
 from lambda_editor.aws import AwsTarget
+from lambda_editor.errors import LambdaEditorError
 from lambda_editor.packaging import builder, hash_index, manifest
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder, build_package
 from lambda_editor.packaging.manifest import clear_hash_cache
@@ -354,3 +355,18 @@ def fastest(data: bytes) -> Deflated:
     """Compressed as a tool favouring speed would: other bytes for the same content."""
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
     return Deflated(zlib.crc32(data), compressor.compress(data) + compressor.flush(), len(data))
+
+
+def test_a_download_that_cannot_be_kept_is_a_clear_error_and_leaves_nothing(
+    sandbox: Any, functions: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: Any, **__: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(history, "add", disk_full)
+    name = functions.create()
+
+    with pytest.raises(LambdaEditorError, match="No space left on device"):
+        pull_function(target(sandbox), name, str(tmp_path))
+
+    assert not list(tmp_path.rglob(name))
