@@ -78,9 +78,11 @@ class SampleAsyncCommand(sublime_plugin.WindowCommand):
 
 
 class SampleConnectCommand(sublime_plugin.WindowCommand):
-    def run(self, port, in_async=False):
-        if in_async:
+    def run(self, port, where="ui"):
+        if where == "async":
             sublime.set_timeout_async(lambda: self.connect(port))
+        elif where == "thread":
+            threading.Thread(target=self.connect, args=(port,)).start()
         else:
             self.connect(port)
 
@@ -103,6 +105,18 @@ class SamplePickCommand(sublime_plugin.WindowCommand):
 
     def on_select(self, index):
         LOG.append(("picked", index, threading.get_ident()))
+
+
+class SampleChainCommand(sublime_plugin.WindowCommand):
+    def run(self, deferred):
+        def then(index):
+            show = lambda: self.window.show_quick_panel(["x"], lambda i: None, placeholder="Then")
+            if deferred:
+                sublime.set_timeout(show)
+            else:
+                show()
+
+        self.window.show_quick_panel(["alpha", "beta"], then, placeholder="First")
 
 
 class SampleAskCommand(sublime_plugin.WindowCommand):
@@ -331,22 +345,26 @@ def listening_port() -> Iterator[int]:
         server.close()
 
 
-def test_network_guard_blocks_plugin_code_on_the_ui_thread(
-    sample: types.ModuleType, listening_port: int
+@pytest.mark.parametrize("where", ["ui", "async"])
+def test_network_guard_blocks_plugin_code_on_the_ui_and_async_threads(
+    sample: types.ModuleType, listening_port: int, where: str
 ) -> None:
-    sublime.active_window().run_command("sample_connect", {"port": listening_port})
+    window = sublime.active_window()
+    window.run_command("sample_connect", {"port": listening_port, "where": where})
+    harness.drain()
     assert entries(sample, "blocked")
-    assert "network calls on the UI thread" in harness.problems()  # even though it was caught
+    [problem] = harness.problems()["network calls on the UI or async thread"]  # though caught
+    assert ("the UI thread" if where == "ui" else "Sublime's async thread") in problem
 
 
-def test_network_guard_allows_the_async_thread_and_the_tests_own_code(
+def test_network_guard_allows_a_thread_of_the_plugin_and_the_tests_own_code(
     sample: types.ModuleType, listening_port: int
 ) -> None:
     socket.create_connection(("127.0.0.1", listening_port), timeout=5).close()
     sublime.active_window().run_command(
-        "sample_connect", {"port": listening_port, "in_async": True}
+        "sample_connect", {"port": listening_port, "where": "thread"}
     )
-    harness.drain()
+    harness.run_ui_until(lambda: len(sample.LOG) > 1)
     assert [entry[0] for entry in sample.LOG[1:]] == ["connected"]
     assert sample.LOG[1][1] != threading.get_ident()
     harness.check()
@@ -375,19 +393,41 @@ def test_quick_panel_records_its_items_and_answers_by_text_on_the_ui_thread(
     assert entries(sample, "picked") == [("picked", 2, threading.get_ident())]
 
 
-def test_open_quick_panel_answered_later_and_replaced_panel_gets_minus_one(
-    sample: types.ModuleType,
-) -> None:
+def test_a_quick_panel_is_refused_while_another_is_open(sample: types.ModuleType) -> None:
+    """Build 4200: "Quick Panel Unavailable", and the refused panel's on_select never runs."""
     window = sublime.active_window()
     window.run_command("sample_pick")
-    window.run_command("sample_pick")  # a new quick panel closes the open one
+    window.run_command("sample_pick")
+    first, second = harness.quick_panels()
+    assert (first.is_open, second.is_open, second.refused) == (True, False, True)
+    assert "Quick Panel Unavailable" in harness.console()
     harness.answer_quick_panel(0)
     harness.drain()
-    assert [entry[1] for entry in entries(sample, "picked")] == [-1, 0]
+    assert [entry[1] for entry in entries(sample, "picked")] == [0]
+    assert "misuse" not in harness.problems()  # two commands racing: no bug in either
     with pytest.raises(AssertionError, match="no item"):
         harness.answer_quick_panel("delta")  # queued for the next panel: checked on showing
         window.run_command("sample_pick")
         harness.answer_quick_panel("delta")
+
+
+def test_a_panel_opened_from_on_select_is_refused_unless_deferred(
+    sample: types.ModuleType,
+) -> None:
+    window = sublime.active_window()
+    window.run_command("sample_chain", {"deferred": True})
+    harness.answer_quick_panel("beta")
+    harness.drain()
+    assert harness.last_quick_panel().placeholder == "Then"
+    assert harness.last_quick_panel().is_open
+    harness.answer_quick_panel(-1)
+    harness.drain()
+
+    window.run_command("sample_chain", {"deferred": False})
+    harness.answer_quick_panel("beta")
+    harness.drain()
+    assert harness.last_quick_panel().refused
+    assert "opened from another's on_select" in harness.problems()["misuse"][0]
 
 
 def test_input_panel_done_and_cancel(sample: types.ModuleType) -> None:
@@ -444,19 +484,22 @@ def test_command_missing_arguments_asks_for_them_in_the_palette(sample: types.Mo
 # Views, files, events
 
 
-def test_open_file_has_the_content_and_on_load_comes_later(
+def test_open_file_shows_the_view_at_once_and_loads_it_later(
     sample: types.ModuleType, tmp_path: Path
 ) -> None:
     path = tmp_path / "handler.py"
     path.write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
     view = sublime.active_window().open_file(str(path))
     assert view.file_name() == str(path)
-    assert view.substr(view.line(0)) == "def handler(event, context):"
-    assert view.rowcol(view.size()) == (2, 0)
+    assert view.is_loading()
+    assert view.size() == 0
+    assert ("activated", view.id()) in sample.LOG
     assert entries(sample, "load") == []
     harness.drain()
+    assert not view.is_loading()
+    assert view.substr(view.line(0)) == "def handler(event, context):"
+    assert view.rowcol(view.size()) == (2, 0)
     assert entries(sample, "load") == [("load", str(path))]
-    assert ("activated", view.id()) in sample.LOG
     assert sublime.active_window().open_file(str(path)) == view  # already open: same view
 
 
@@ -613,6 +656,7 @@ def test_edit_settings_opens_the_package_and_user_settings_side_by_side(
     base, user = window.active_view_in_group(0), window.active_view_in_group(1)
     assert len(sublime.windows()) == 2
     assert base is not None and user is not None
+    harness.drain()  # the files load
     assert base.substr(sublime.Region(0, base.size())) == SAMPLE_SETTINGS
     assert user.file_name() == os.path.join(
         sublime.packages_path(), "User", "Sample.sublime-settings"

@@ -107,7 +107,8 @@ def _split_encoded_position(fname: str) -> Tuple[str, int, int]:
 def open_file(
     window_id: int, fname: str, encoded_position: bool = False, contents: Optional[str] = None
 ) -> int:
-    """The file's view, opened (content read now, `on_load` delivered later) or brought to front."""
+    """The file's view, brought to front if open, else opened: like Sublime, it shows at once and
+    loads later (`is_loading()` until then, its text empty); `on_load` follows the loading."""
     row = col = 0
     if encoded_position:
         fname, row, col = _split_encoded_position(fname)
@@ -116,15 +117,25 @@ def open_file(
     if existing:
         focus_view(window_id, existing)
         return existing
-    text = _read_text(path)
-    view_id = new_view(window_id, file_name=path, text=(contents or "") if text is None else text)
+    view_id = new_view(window_id, file_name=path)
+    _core.state.views[view_id].loading = True
     assign_syntax(view_id, _syntaxes.for_file(path))
+    focus_view(window_id, view_id)
+    _core.schedule_ui(lambda: _load(view_id, path, contents, row, col))
+    return view_id
+
+
+def _load(view_id: int, path: str, contents: Optional[str], row: int, col: int) -> None:
+    view = _core.state.views.get(view_id)
+    if view is None:
+        return
+    text = _read_text(path)
+    view.text = (contents or "") if text is None else text
+    view.loading = False
     if row:
         point = text_point(view_id, row - 1, max(col - 1, 0))
-        _core.state.views[view_id].selection = [(point, point)]
-    _event("on_load", view_id, deferred=True)
-    focus_view(window_id, view_id)
-    return view_id
+        view.selection = [(point, point)]
+    _event("on_load", view_id)
 
 
 def _read_text(path: str) -> Optional[str]:

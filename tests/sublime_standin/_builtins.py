@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+import os
+from typing import Any, Callable, Dict, Optional
 
 from . import _app, _core, _resources, sublime
 
@@ -57,17 +58,37 @@ def _hide_panel(window_id: int, args: Args) -> None:
 
 
 def _open_file(window_id: int, args: Args) -> None:
-    """Open a file; "${packages}/..." and "res://Packages/..." name a package's file."""
+    """Open a file; "${packages}/..." and "res://Packages/..." name a package's file, which
+    opens read-only from a zipped package."""
     window = sublime.Window(window_id)
     name = str(sublime.expand_variables(str(args.get("file", "")), window.extract_variables()))
-    if name.startswith("res://"):
-        found = _resources.resource_file(name[len("res://") :])
-        if found is None:
+    contents = args.get("contents")
+    text = str(contents).replace("$0", "") if contents else None
+    zipped = False
+    resource = _resource_of(name)
+    on_disk = _resources.resource_file(resource) if resource is not None else None
+    if resource is not None and on_disk is None:
+        data = _resources.read_resource(resource)
+        if data is not None:
+            name = os.path.join(sublime.packages_path(), *resource.split("/")[1:])
+            text, zipped = data.decode("utf-8"), True
+        elif name.startswith("res://"):
             _core.misuse(f"open_file: no resource {name!r}")
             return
-        name = found
-    contents = args.get("contents")
-    _app.open_file(window_id, name, contents=str(contents).replace("$0", "") if contents else None)
+    view_id = _app.open_file(window_id, on_disk or name, contents=text)
+    if zipped:
+        _core.state.views[view_id].read_only = True
+
+
+def _resource_of(name: str) -> Optional[str]:
+    """ "res://Packages/P/f" and "<Packages folder>/P/f" as the resource "Packages/P/f"."""
+    if name.startswith("res://"):
+        return name[len("res://") :]
+    packages = os.path.abspath(sublime.packages_path())
+    full = os.path.abspath(name)
+    if full.startswith(packages + os.sep):
+        return "Packages/" + os.path.relpath(full, packages).replace(os.sep, "/")
+    return None
 
 
 def _set_layout(window_id: int, args: Args) -> None:

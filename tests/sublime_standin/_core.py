@@ -124,6 +124,7 @@ class ViewState:
     text: str = ""
     group: int = 0
     read_only: bool = False
+    loading: bool = False
     scratch: bool = False
     dirty: bool = False
     encoding: str = "UTF-8"
@@ -150,6 +151,8 @@ class QuickPanelRecord:
     thread: str
     is_open: bool = True
     answer: Optional[int] = None
+    refused: bool = False  # another quick panel was open: never shown, on_select never called
+    selecting: bool = False  # its on_select is running
 
 
 @dataclass
@@ -243,13 +246,15 @@ class WindowState:
 
 @dataclass
 class Paths:
-    """Sublime's folders, and the packages whose files are read from elsewhere (the repo)."""
+    """Sublime's folders, the user's home, and package folders mapped from elsewhere."""
 
+    home: str
     data: str
     packages: str
     installed_packages: str
     cache: str
     executable: str
+    host_libraries: List[str]  # on the plugin host's sys.path: the installation's, the data's
     mapped_packages: Dict[str, str]
 
 

@@ -52,12 +52,12 @@ def show_quick_panel(
     on_highlight: Optional[Callable[[int], None]],
     placeholder: Optional[str],
 ) -> None:
+    """One quick panel at a time, as in build 4200: while one is open (also while its on_select
+    runs), another is refused with "Quick Panel Unavailable" and its on_select never called."""
     triggers = [item_trigger(item) for item in items]
     window = _core.state.windows.get(window_id)
     if window is None:
         return
-    if window.quick_panel is not None and window.quick_panel.is_open:
-        answer_quick_panel(window.quick_panel, -1)
     record = QuickPanelRecord(
         window_id=window_id,
         items=list(items),
@@ -69,9 +69,15 @@ def show_quick_panel(
         on_highlight=on_highlight,
         thread=_core.current_thread_kind(),
     )
-    with _core.lock:
-        _core.state.records.quick_panels.append(record)
-        window.quick_panel = record
+    _core.state.records.quick_panels.append(record)
+    showing = window.quick_panel
+    if showing is not None:
+        record.is_open, record.refused = False, True
+        _core.state.records.console.append("Quick Panel Unavailable")
+        if showing.selecting:  # opened from on_select: a bug, set_timeout would have worked
+            _core.misuse(f"quick panel {placeholder!r} opened from another's on_select: refused")
+        return
+    window.quick_panel = record
     if on_highlight is not None and items:
         first = selected_index if 0 <= selected_index < len(items) else 0
         _core.schedule_ui(lambda: on_highlight(first))
@@ -80,19 +86,25 @@ def show_quick_panel(
 
 
 def answer_quick_panel(record: QuickPanelRecord, choice: Union[int, str]) -> None:
+    """The user picks a row (-1: escape): on_select runs later, on the UI thread, and the panel
+    is gone only once it has returned."""
     index = _choice_index(record.triggers, choice, "quick panel")
     record.answer, record.is_open = index, False
-    window = _core.state.windows.get(record.window_id)
-    if window is not None and window.quick_panel is record:
-        window.quick_panel = None
 
     def deliver() -> None:
-        if index >= 0 and record.on_highlight is not None:
-            record.on_highlight(index)
-        if record.flags & WANT_EVENT_FLAG:
-            record.on_select(index, {"modifier_keys": {}})
-        else:
-            record.on_select(index)
+        record.selecting = True
+        try:
+            if index >= 0 and record.on_highlight is not None:
+                record.on_highlight(index)
+            if record.flags & WANT_EVENT_FLAG:
+                record.on_select(index, {"modifier_keys": {}})
+            else:
+                record.on_select(index)
+        finally:
+            record.selecting = False
+            window = _core.state.windows.get(record.window_id)
+            if window is not None and window.quick_panel is record:
+                window.quick_panel = None
 
     _core.schedule_ui(deliver)
 

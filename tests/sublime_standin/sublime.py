@@ -1096,7 +1096,8 @@ class View:
             view.name = name
 
     def is_loading(self) -> bool:
-        return False
+        view = self._state()
+        return view is not None and view.loading
 
     def is_dirty(self) -> bool:
         view = self._state()
