@@ -202,6 +202,24 @@ def test_invoke_with_current_file_is_disabled_outside_json(plugin: Plugin) -> No
     assert plugin.invokes(name) == invokes
 
 
+def test_invoke_with_current_file_waits_for_the_file_to_load(plugin: Plugin) -> None:
+    name, window = workspace_with_event(plugin)
+    event = plugin.workspace(name) / ".lambda-editor" / "events" / "greeting.json"
+    window.run_command("close_file")  # the event's view, open since it was written
+    invokes = plugin.invokes(name)
+
+    window.open_file(str(event))
+    window.run_command("lambda_invoke_with_current_file")  # still loading: nothing to send
+    settle()
+    window.run_command("lambda_invoke_with_current_file")
+    text = plugin.wait_for_panel(window, "Response:")
+
+    outcomes = [c.outcome for c in harness.commands("lambda_invoke_with_current_file")]
+    assert outcomes == ["disabled", "ran"]
+    assert '"hello": "panel"' in text
+    assert plugin.invokes(name) == invokes + 1
+
+
 def test_a_function_error_shows_its_type_message_and_the_users_stack(plugin: Plugin) -> None:
     name, window = workspace_with_event(plugin, FAILING)
 

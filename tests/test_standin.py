@@ -10,6 +10,7 @@ import inspect
 import json
 import os
 import socket
+import sys
 import threading
 import types
 from pathlib import Path
@@ -673,6 +674,34 @@ def test_edit_settings_with_a_missing_file_shows_an_error(sample: types.ModuleTy
         'The settings file "res://Packages/SamplePkg/Nope.sublime-settings" could not be opened'
     ]
     assert len(sublime.windows()) == 1
+
+
+def test_sublimes_folders_and_the_hosts_sys_path_are_laid_out_as_on_this_os(
+    sample: types.ModuleType,
+) -> None:
+    home = Path(harness.home_folder())
+    data = Path(sublime.packages_path()).parent
+    library = f"python{sys.version_info[0]}{sys.version_info[1]}"
+    installation = Path(sublime.executable_path()).parent
+    expected = {
+        "linux": (home / ".config" / "sublime-text", home / ".cache" / "sublime-text"),
+        "osx": (
+            home / "Library" / "Application Support" / "Sublime Text",
+            home / "Library" / "Caches" / "Sublime Text",
+        ),
+        "windows": (
+            home / "AppData" / "Roaming" / "Sublime Text",
+            home / "AppData" / "Local" / "Sublime Text",
+        ),
+    }[sublime.platform()]
+
+    assert (data, Path(sublime.cache_path())) == expected
+    assert Path(sublime.installed_packages_path()) == data / "Installed Packages"
+    assert sys.path[:2] == [str(installation / "Lib" / library), str(data / "Lib" / library)]
+    assert os.path.expanduser("~") == str(home)
+    harness.shutdown()
+    assert str(installation / "Lib" / library) not in sys.path
+    assert os.path.expanduser("~") != str(home)
 
 
 def test_the_fixture_maps_this_repository_and_checks_at_teardown(

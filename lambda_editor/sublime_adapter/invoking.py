@@ -291,12 +291,14 @@ class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
 
 
 class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
-    """Invoke with the active view's JSON as the payload (saved or not)."""
+    """Invoke with the active view's JSON as the payload (saved or not; loaded: a view still
+    loading its file is empty)."""
 
     def is_enabled(self, local: bool = False) -> bool:
         view = self.window.active_view()
         return (
             view is not None
+            and not view.is_loading()
             and view.match_selector(0, "source.json")
             and workspace_root_of_window(self.window) is not None
         )
