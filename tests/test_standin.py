@@ -57,12 +57,6 @@ class HTMLExportCommand(sublime_plugin.ApplicationCommand):
         LOG.append(("html",))
 
 
-class SampleInsertCommand(sublime_plugin.TextCommand):
-    def run(self, edit, text="hello"):
-        LOG.append(("edit object", edit))
-        self.view.insert(edit, 0, text)
-
-
 class SampleFailCommand(sublime_plugin.WindowCommand):
     def run(self):
         raise RuntimeError("plugin bug")
@@ -131,28 +125,6 @@ class SampleAskCommand(sublime_plugin.WindowCommand):
         LOG.append(("escaped",))
 
 
-class SampleNameInputHandler(sublime_plugin.TextInputHandler):
-    def validate(self, text):
-        return bool(text.strip())
-
-
-class SampleCountInputHandler(sublime_plugin.ListInputHandler):
-    def list_items(self):
-        return [("One", 1), ("Two", 2)]
-
-
-class SampleCreateCommand(sublime_plugin.WindowCommand):
-    def run(self, sample_name, sample_count):
-        LOG.append(("create", sample_name, sample_count))
-
-    def input(self, args):
-        if "sample_name" not in args:
-            return SampleNameInputHandler()
-        if "sample_count" not in args:
-            return SampleCountInputHandler()
-        return None
-
-
 class SampleSaveListener(sublime_plugin.EventListener):
     def on_pre_save(self, view):
         LOG.append(("pre_save", view.substr(sublime.Region(0, view.size())), threading.get_ident()))
@@ -176,13 +148,6 @@ class SampleSaveListener(sublime_plugin.EventListener):
         LOG.append(("close", view.file_name(), view.window()))
 
 
-class SamplePythonListener(sublime_plugin.ViewEventListener):
-    @classmethod
-    def is_applicable(cls, settings):
-        return str(settings.get("syntax", "")).endswith("Python.sublime-syntax")
-
-    def on_modified(self):
-        LOG.append(("python modified", self.view.id()))
 """
 
 SAMPLE_SETTINGS = """// Sample settings: comments, "quotes" in comments, trailing commas.
@@ -237,7 +202,6 @@ def test_command_names_are_derived_from_class_names_as_sublime_does(
     window = sublime.active_window()
     assert sample.LambdaEditFunctionCommand(window).name() == "lambda_edit_function"
     assert sample.HTMLExportCommand().name() == "h_tMLExport"  # Sublime's own quirk
-    assert sample.SampleNameInputHandler().name() == "sample_name"
 
 
 def test_window_command_runs_with_its_arguments_when_enabled(sample: types.ModuleType) -> None:
@@ -249,24 +213,12 @@ def test_window_command_runs_with_its_arguments_when_enabled(sample: types.Modul
     harness.check()
 
 
-def test_text_command_edits_through_an_edit_valid_only_during_run(
-    sample: types.ModuleType,
-) -> None:
-    view = sublime.active_window().new_file()
-    view.run_command("sample_insert", {"text": "abc"})
-    assert view.substr(sublime.Region(0, view.size())) == "abc"
-    assert view.is_dirty()
-    edit = entries(sample, "edit object")[0][1]
-    with pytest.raises(ValueError):
-        view.insert(edit, 0, "too late")
-
-
 def test_window_run_command_also_reaches_text_and_application_commands(
     sample: types.ModuleType,
 ) -> None:
     window = sublime.active_window()
     view = window.new_file()
-    window.run_command("sample_insert")
+    window.run_command("append", {"characters": "hello"})
     window.run_command("h_tMLExport")
     assert view.substr(sublime.Region(0, view.size())) == "hello"
     assert entries(sample, "html") == [("html",)]
@@ -467,21 +419,6 @@ def test_unexpected_dialog_and_unused_answers_are_reported(sample: types.ModuleT
     assert found["misuse"] and found["unused answers"] == ["input_panel: ['never asked']"]
 
 
-def test_command_missing_arguments_asks_for_them_in_the_palette(sample: types.ModuleType) -> None:
-    sublime.active_window().run_command("sample_create")
-    harness.answer_command_input("   ")  # rejected by validate(): the handler stays open
-    harness.drain()
-    harness.answer_command_input("orders")
-    harness.drain()
-    harness.answer_command_input("Two")
-    harness.drain()
-    name_input, count_input = harness.palette_inputs()
-    assert (name_input.kind, name_input.rejected, name_input.answer) == ("text", ["   "], "orders")
-    assert count_input.items == [("One", 1), ("Two", 2)]
-    assert entries(sample, "create") == [("create", "orders", 2)]
-    assert harness.run_from_palette(sublime.active_window(), "sample_create") == "input"
-
-
 # Views, files, events
 
 
@@ -498,8 +435,7 @@ def test_open_file_shows_the_view_at_once_and_loads_it_later(
     assert entries(sample, "load") == []
     harness.drain()
     assert not view.is_loading()
-    assert view.substr(view.line(0)) == "def handler(event, context):"
-    assert view.rowcol(view.size()) == (2, 0)
+    assert view.substr(sublime.Region(0, view.size())) == path.read_text(encoding="utf-8")
     assert entries(sample, "load") == [("load", str(path))]
     assert sublime.active_window().open_file(str(path)) == view  # already open: same view
 
@@ -538,19 +474,6 @@ def test_closing_a_view_tells_listeners_before_and_after(
     assert window.active_view() == other
 
 
-def test_view_event_listener_follows_its_is_applicable(sample: types.ModuleType) -> None:
-    view = sublime.active_window().new_file()
-    harness.set_text(view, "x = 1")
-    view.assign_syntax("Packages/Python/Python.sublime-syntax")
-    harness.set_text(view, "x = 2")
-    assert entries(sample, "python modified") == [("python modified", view.id())]
-    assert view.syntax() == sublime.Syntax(
-        "Packages/Python/Python.sublime-syntax", "Python", False, "source.python"
-    )
-    view.assign_syntax("Packages/Nope/Nope.sublime-syntax")
-    assert "no such syntax" in harness.problems()["misuse"][0]
-
-
 def test_output_panel_append_respects_read_only_unless_forced(sample: types.ModuleType) -> None:
     window = sublime.active_window()
     panel = window.create_output_panel("lambda")
@@ -561,7 +484,6 @@ def test_output_panel_append_respects_read_only_unless_forced(sample: types.Modu
     window.run_command("show_panel", {"panel": "output.lambda"})
     assert harness.output_panel_text(window, "lambda") == "one\ntwo\n"
     assert window.active_panel() == "output.lambda"
-    assert "output.lambda" in window.panels()
     assert window.create_output_panel("lambda") == panel
     window.destroy_output_panel("lambda")
     assert window.find_output_panel("lambda") is None
@@ -865,10 +787,9 @@ def test_the_stubs_are_for_the_build_the_standin_imitates() -> None:
     )
 
 
+# What the package calls: the stand-in must have it, with the stubs' signature.
 REQUIRED_SUBLIME = [
-    "version",
     "platform",
-    "arch",
     "executable_path",
     "packages_path",
     "installed_packages_path",
@@ -888,7 +809,6 @@ REQUIRED_SUBLIME = [
     "active_window",
     "windows",
     "decode_value",
-    "encode_value",
     "expand_variables",
     "Window",
     "Window.id",
@@ -896,7 +816,8 @@ REQUIRED_SUBLIME = [
     "Window.active_view",
     "Window.open_file",
     "Window.new_file",
-    "Window.focus_view",
+    "Window.find_open_file",
+    "Window.bring_to_front",
     "Window.show_quick_panel",
     "Window.show_input_panel",
     "Window.create_output_panel",
@@ -907,8 +828,6 @@ REQUIRED_SUBLIME = [
     "Window.project_data",
     "Window.set_project_data",
     "Window.folders",
-    "Window.set_sidebar_visible",
-    "Window.settings",
     "Window.active_panel",
     "View",
     "View.id",
@@ -916,7 +835,6 @@ REQUIRED_SUBLIME = [
     "View.window",
     "View.size",
     "View.substr",
-    "View.find",
     "View.run_command",
     "View.set_read_only",
     "View.is_read_only",
@@ -926,25 +844,19 @@ REQUIRED_SUBLIME = [
     "View.assign_syntax",
     "View.settings",
     "View.set_status",
-    "View.get_status",
     "View.erase_status",
     "View.is_dirty",
-    "View.set_syntax_file",
-    "View.sel",
-    "View.show",
+    "View.is_loading",
+    "View.match_selector",
     "View.syntax",
-    "View.insert",
-    "View.close",
     "Region",
     "Region.begin",
     "Region.end",
-    "Edit",
     "QuickPanelItem",
     "Settings",
     "Settings.get",
     "Settings.set",
     "Settings.has",
-    "Settings.erase",
     "Settings.add_on_change",
     "Settings.clear_on_change",
 ]
@@ -952,17 +864,10 @@ REQUIRED_SUBLIME = [
 REQUIRED_PLUGIN = [
     "ApplicationCommand",
     "WindowCommand",
-    "TextCommand",
     "EventListener",
-    "ViewEventListener",
-    "ListInputHandler",
-    "TextInputHandler",
+    "Command.name",
     "Command.is_enabled",
-    "Command.input",
-    "ListInputHandler.list_items",
     "WindowCommand.__init__",
-    "TextCommand.__init__",
-    "ViewEventListener.is_applicable",
 ]
 
 
@@ -982,18 +887,21 @@ def test_signatures_are_the_stubs_signatures(
 
 
 def test_constants_and_enums_are_the_stubs_values() -> None:
+    """Each enum and constant the stand-in has (the ones the package uses) has the stubs' value."""
     source, tree = _stub_tree("sublime")
     checked = 0
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(
             source.segment(base).startswith("enum.") for base in node.bases
         ):
+            implementation = getattr(standin_sublime, node.name, None)
+            if implementation is None:
+                continue
             values = {
                 s.targets[0].id: ast.literal_eval(s.value)  # type: ignore[attr-defined]
                 for s in node.body
                 if isinstance(s, ast.Assign)
             }
-            implementation = getattr(standin_sublime, node.name)
             assert issubclass(implementation, enum.Enum)
             members = {m: v.value for m, v in implementation.__members__.items()}
             assert members == values, node.name
@@ -1003,8 +911,12 @@ def test_constants_and_enums_are_the_stubs_values() -> None:
             expression = source.segment(node.value)
             if not isinstance(target, ast.Name) or expression.startswith("TypeVar"):
                 continue
+            if not hasattr(standin_sublime, target.id):
+                continue
             expected = eval(expression, vars(standin_sublime))
             actual = getattr(standin_sublime, target.id)
             assert (actual, type(actual)) == (expected, type(expected)), target.id
             checked += 1
-    assert checked > 100
+    used = {"KIND_FUNCTION", "KIND_VARIABLE", "KIND_SNIPPET", "DIALOG_YES", "DIALOG_NO"}
+    assert used <= set(vars(standin_sublime))
+    assert checked >= 20

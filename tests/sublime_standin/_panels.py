@@ -1,8 +1,8 @@
-"""Dialogs, quick panels, input panels and file dialogs, answered from the test's script.
+"""Dialogs, quick panels and input panels, answered from the test's script.
 
 Modal dialogs return their answer at once (Sublime blocks until the user answers) and need an
-answer queued beforehand. Panels and file dialogs stay open until answered; their callbacks run
-later on the UI thread, as in Sublime.
+answer queued beforehand. Panels stay open until answered; their callbacks run later on the UI
+thread, as in Sublime.
 """
 
 from __future__ import annotations
@@ -171,22 +171,3 @@ def answer_input_panel(record: InputPanelRecord, text: Optional[str]) -> None:
             record.on_done(text)
 
     _core.schedule_ui(deliver)
-
-
-def file_dialog(kind: str, callback: Callable[[Any], None], directory: Optional[str]) -> None:
-    """open/save/select_folder: answered now if scripted, else open until `answer_file_dialog`."""
-    record = DialogRecord(kind, directory or "", _core.current_thread_kind(), callback=callback)
-    _core.state.records.dialogs.append(record)
-    if _core.state.script.file_dialog:
-        answer_file_dialog(record, _core.state.script.file_dialog.pop(0))
-
-
-def answer_file_dialog(record: DialogRecord, answer: Any) -> None:
-    record.answer, record.is_open = answer, False
-    callback = record.callback
-    if callback is not None:
-        _core.schedule_ui(lambda: callback(answer))
-
-
-def open_file_dialogs() -> List[DialogRecord]:
-    return [d for d in _core.state.records.dialogs if d.callback is not None and d.is_open]

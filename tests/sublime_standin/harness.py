@@ -46,13 +46,7 @@ from . import (
     sublime_plugin,
     sublime_types,
 )
-from ._core import (
-    CommandRecord,
-    DialogRecord,
-    InputPanelRecord,
-    PaletteInputRecord,
-    QuickPanelRecord,
-)
+from ._core import CommandRecord, DialogRecord, InputPanelRecord, QuickPanelRecord
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE_NAME = "LambdaEditor"
@@ -68,13 +62,10 @@ __all__ = [
     "CommandRecord",
     "DialogRecord",
     "InputPanelRecord",
-    "PaletteInputRecord",
     "QuickPanelRecord",
     "ViewHandle",
     "WindowHandle",
-    "answer_command_input",
     "answer_dialog",
-    "answer_file_dialog",
     "answer_input_panel",
     "answer_quick_panel",
     "check",
@@ -87,29 +78,21 @@ __all__ = [
     "enable_network_guard",
     "error_messages",
     "input_panels",
-    "is_async_thread",
     "is_ui_thread",
     "last_quick_panel",
     "load_plugin",
-    "network_guard",
-    "open_file_dialogs",
-    "opened_urls",
     "output_panel_text",
     "palette_commands",
-    "palette_inputs",
     "problems",
     "pump",
     "quick_panels",
     "reset",
-    "run_from_palette",
     "run_ui_until",
     "save",
     "set_text",
-    "set_time_scale",
     "shutdown",
     "status_bar",
     "status_messages",
-    "ui_code",
     "unload_plugin",
     "write_user_settings",
 ]
@@ -305,22 +288,6 @@ def is_ui_thread() -> bool:
     return _core.is_ui_thread()
 
 
-def is_async_thread() -> bool:
-    return _core.current_thread_kind() == _core.ASYNC_THREAD
-
-
-def set_time_scale(scale: float) -> None:
-    """Multiply every later `set_timeout(_async)` delay (0.01: a 500 ms debounce takes 5 ms)."""
-    _core.state.time_scale = scale
-
-
-@contextmanager
-def ui_code() -> Iterator[None]:
-    """Mark test code that calls the plugin directly as plugin code on the UI thread."""
-    with _core.ui_code():
-        yield
-
-
 def pump() -> int:
     """Run the UI callbacks that are due now; how many ran."""
     _require_ui_thread()
@@ -416,24 +383,6 @@ def answer_dialog(result: Union[bool, int]) -> None:
     _core.state.script.dialog.append(result if isinstance(result, bool) else int(result))
 
 
-def answer_file_dialog(result: Union[str, List[str], None]) -> None:
-    """Answer the open (else the next) open/save/select-folder dialog; None cancels."""
-    dialogs = _panels.open_file_dialogs()
-    if dialogs:
-        _panels.answer_file_dialog(dialogs[-1], result)
-    else:
-        _core.state.script.file_dialog.append(result)
-
-
-def answer_command_input(value: Union[str, int, None]) -> None:
-    """Answer the input handler open in the command palette (else the next one shown): text for a
-    TextInputHandler, a row's index or text for a ListInputHandler; None cancels."""
-    if _core.state.host.pending_input is not None:
-        _core.state.host.answer_input(value)
-    else:
-        _core.state.script.command_input.append(value)
-
-
 # What the plugin showed and did
 
 
@@ -452,18 +401,9 @@ def input_panels() -> List[InputPanelRecord]:
     return list(_core.state.records.input_panels)
 
 
-def palette_inputs() -> List[PaletteInputRecord]:
-    return list(_core.state.records.palette_inputs)
-
-
 def dialogs(kind: Optional[str] = None) -> List[DialogRecord]:
-    """Dialogs shown; `kind`: error, message, ok_cancel, yes_no_cancel, open, save or
-    select_folder."""
+    """Dialogs shown; `kind`: error, message, ok_cancel or yes_no_cancel."""
     return [d for d in _core.state.records.dialogs if kind is None or d.kind == kind]
-
-
-def open_file_dialogs() -> List[DialogRecord]:
-    return _panels.open_file_dialogs()
 
 
 def error_messages() -> List[str]:
@@ -482,10 +422,6 @@ def status_messages(window: Optional[WindowHandle] = None) -> List[str]:
 
 def commands(name: Optional[str] = None) -> List[CommandRecord]:
     return [c for c in _core.state.records.commands if name is None or c.name == name]
-
-
-def opened_urls() -> List[str]:
-    return list(_core.state.records.opened_urls)
 
 
 def console() -> List[str]:
@@ -512,7 +448,7 @@ def status_bar(view: ViewHandle) -> Dict[str, str]:
 def set_text(view: ViewHandle, text: str) -> None:
     """The user replaces the whole buffer (on_modified runs), once it has loaded. Not possible
     in a read-only view."""
-    run_ui_until(lambda: not sublime.View(view.view_id).is_loading(), what="the file to load")
+    _wait_for_loading(view)
     with _core.ui_code():
         _app.modify(view.view_id, 0, sublime.View(view.view_id).size(), text)
 
@@ -522,8 +458,14 @@ def save(view: ViewHandle, text: Optional[str] = None) -> None:
     on_post_save; the `_async` listeners run on the async thread."""
     if text is not None:
         set_text(view, text)
+    _wait_for_loading(view)
     with _core.ui_code():
         _app.save(view.view_id)
+
+
+def _wait_for_loading(view: ViewHandle) -> None:
+    """A user cannot type in, nor save, a view still loading its file."""
+    run_ui_until(lambda: not sublime.View(view.view_id).is_loading(), what="the file to load")
 
 
 def close(view: ViewHandle) -> None:
@@ -549,17 +491,6 @@ def palette_commands() -> List[Dict[str, Any]]:
     return entries
 
 
-def run_from_palette(
-    window: WindowHandle, command: str, args: Optional[Dict[str, Any]] = None
-) -> str:
-    """The user picks a command in the palette: its input handlers are shown first if it has some.
-
-    Returns "ran", "input" (waiting for answer_command_input), "disabled" or "unknown".
-    """
-    with _core.ui_code():
-        return str(_core.state.host.run_from_palette(window.window_id, command, args))
-
-
 # Network guard and the final check
 
 
@@ -571,15 +502,6 @@ def enable_network_guard() -> None:
 
 def disable_network_guard() -> None:
     _netguard.disable()
-
-
-@contextmanager
-def network_guard() -> Iterator[None]:
-    enable_network_guard()
-    try:
-        yield
-    finally:
-        disable_network_guard()
 
 
 def problems() -> Dict[str, List[str]]:
