@@ -1,7 +1,7 @@
 """Workspaces that earlier versions kept in cache folders: found and offered, never lost.
 
-Version 0.1 kept workspaces in Sublime Text's cache folder (`<cache>/LambdaEditor/workspaces`) and,
-for the command line, in the user's cache folder (`~/.cache/lambda-editor/workspaces`,
+Earlier versions kept workspaces in Sublime Text's cache folder (`<cache>/LambdaEditor/workspaces`)
+and, for the command line, in the user's cache folder (`~/.cache/lambda-editor/workspaces`,
 `~/Library/Caches/lambda-editor/workspaces`, `%LOCALAPPDATA%\\lambda-editor\\workspaces`). Cache
 folders get cleaned, so workspaces now live in a data folder (`default_workspace_root`). The ones
 still in the old places are listed beside the others and reused for their function where they
