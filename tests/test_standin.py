@@ -89,6 +89,11 @@ class SampleConnectCommand(sublime_plugin.WindowCommand):
             LOG.append(("blocked", str(error)))
 
 
+class SampleWarnLaterCommand(sublime_plugin.WindowCommand):
+    def run(self):
+        sublime.set_timeout_async(lambda: sublime.error_message("from the async thread"))
+
+
 class SamplePickCommand(sublime_plugin.WindowCommand):
     def run(self):
         items = [
@@ -409,6 +414,13 @@ def test_dialogs_return_what_sublime_returns(sample: types.ModuleType) -> None:
     assert harness.error_messages() == ["It failed"]
     assert [d.buttons for d in harness.dialogs("ok_cancel")] == [("Deploy", "Cancel")]
     harness.check()
+
+
+def test_a_dialog_from_another_thread_than_the_ui_is_reported(sample: types.ModuleType) -> None:
+    sublime.active_window().run_command("sample_warn_later")
+    harness.drain()
+    assert harness.error_messages() == ["from the async thread"]
+    assert "opened from the async thread" in harness.problems()["misuse"][0]
 
 
 def test_unexpected_dialog_and_unused_answers_are_reported(sample: types.ModuleType) -> None:

@@ -15,8 +15,16 @@ from ._core import DialogRecord, InputPanelRecord, QuickPanelRecord
 WANT_EVENT_FLAG = 4
 
 
+def _require_ui_thread(what: str) -> None:
+    """Dialogs and panels belong to the UI thread: from a worker, a modal dialog blocks that
+    thread (the async one: every package) and its answer races what the UI does meanwhile."""
+    if not _core.is_ui_thread():
+        _core.misuse(f"{what} opened from the {_core.current_thread_kind()} thread")
+
+
 def modal_dialog(kind: str, message: str, buttons: Tuple[str, ...] = ()) -> Any:
     """Record a dialog; ok_cancel and yes_no_cancel take the next scripted answer."""
+    _require_ui_thread(f"{kind} dialog {message[:40]!r}")
     record = DialogRecord(kind, message, _core.current_thread_kind(), buttons)
     _core.state.records.dialogs.append(record)
     if kind in ("error", "message"):
@@ -54,6 +62,7 @@ def show_quick_panel(
 ) -> None:
     """One quick panel at a time, as in build 4200: while one is open (also while its on_select
     runs), another is refused with "Quick Panel Unavailable" and its on_select never called."""
+    _require_ui_thread(f"quick panel {placeholder!r}")
     triggers = [item_trigger(item) for item in items]
     window = _core.state.windows.get(window_id)
     if window is None:
@@ -127,6 +136,7 @@ def show_input_panel(
     on_change: Optional[Callable[[str], None]],
     on_cancel: Optional[Callable[[], None]],
 ) -> int:
+    _require_ui_thread(f"input panel {caption!r}")
     view_id = _app.new_view(window_id, text=initial_text, element=_app.INPUT_ELEMENT)
     record = InputPanelRecord(
         window_id=window_id,
