@@ -99,7 +99,7 @@ def pull_function(
         archive = os.path.join(staging, "code.zip")
         manifest = _download_and_extract(code, archive, incoming, aws.ca_bundle(target), report)
         Workspace.create(incoming, binding, manifest)
-        report(f"preparing {name} for quick deploys…")
+        report(f"preparing {name} for quick saves…")
         pulled = warm_start.prepare_pull(
             incoming, archive, code.configuration, manifest, exclude=exclude, previous_root=root
         )

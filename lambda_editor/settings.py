@@ -28,6 +28,7 @@ class Settings:
     python_interpreter: Optional[str] = None
     history_count: int = DEFAULT_LIMITS.count
     history_size_mb: int = DEFAULT_LIMITS.total_bytes // _MB
+    debug: bool = False  # the debug log: requests made, timings
 
     @property
     def target(self) -> AwsTarget:
@@ -49,6 +50,7 @@ class Settings:
             python_interpreter=_optional_path(values, "python_interpreter"),
             history_count=_positive(values, "history_count", cls.history_count),
             history_size_mb=_positive(values, "history_size_mb", cls.history_size_mb),
+            debug=_flag(values, "debug", default=False),
         )
 
 

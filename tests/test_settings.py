@@ -16,6 +16,7 @@ def test_defaults_leave_aws_resolution_to_boto3() -> None:
     assert settings.target == AwsTarget(None, None, None)
     assert settings.deploy_on_save is True
     assert settings.exclude == ()
+    assert settings.debug is False
 
 
 def test_empty_strings_mean_not_set_and_values_are_kept() -> None:
@@ -49,6 +50,7 @@ def test_paths_may_start_with_the_home_folder() -> None:
         ("history_count", 0),
         ("history_size_mb", "100"),
         ("history_count", True),
+        ("debug", 1),
     ],
 )
 def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
@@ -60,3 +62,7 @@ def test_the_history_limits_come_from_two_settings() -> None:
     assert Settings.from_mapping({}).history_limits == DEFAULT_LIMITS
     limits = Settings.from_mapping({"history_count": 3, "history_size_mb": 20}).history_limits
     assert limits == HistoryLimits(count=3, total_bytes=20 * 1024 * 1024)
+
+
+def test_debug_turns_on_the_debug_log() -> None:
+    assert Settings.from_mapping({"debug": True}).debug is True
