@@ -65,12 +65,14 @@ THROTTLED = (429, {"__type": "TooManyRequestsException", "message": "Rate exceed
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Signatures depend on the time: the same for every request of a test."""
+def signed_at_one_moment(monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Signatures depend on the time: the same for every request of a test, where this botocore
+    lets the clock be set (1.38 and later); False where the signature cannot be compared."""
     if not hasattr(botocore.auth, "get_current_datetime"):
-        pytest.skip("this botocore reads the clock otherwise")
+        return False
     moment = datetime.datetime(2024, 5, 1, 12, 0, 0)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: moment)
+    return True
 
 
 def client_sending_to(recorded: Recorded, streamed: bool) -> Any:
@@ -85,9 +87,8 @@ def client_sending_to(recorded: Recorded, streamed: bool) -> Any:
     return client
 
 
-@pytest.mark.usefixtures("frozen_clock")
 def test_a_streamed_upload_sends_the_request_botocore_builds(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, signed_at_one_moment: bool
 ) -> None:
     monkeypatch.setattr("time.sleep", lambda _seconds: None)  # botocore's pause between retries
     data = os.urandom(100_000)
@@ -99,6 +100,9 @@ def test_a_streamed_upload_sends_the_request_botocore_builds(
         sent[streamed] = recorded.requests
 
     assert len(sent[True]) == 2  # the retry sent the whole body again
+    if not signed_at_one_moment:
+        for headers, _ in (*sent[True], *sent[False]):
+            del headers["Authorization"], headers["X-Amz-Date"]
     assert sent[True] == sent[False]
     headers, body = sent[True][-1]
     assert json.loads(body) == {
