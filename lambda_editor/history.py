@@ -26,7 +26,7 @@ import json
 import os
 import re
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Union
 
@@ -113,31 +113,35 @@ def add(
     folder = history_folder(root)
     make_private_dir(folder)
     recorded_at = _unused_time(folder)
-    entry = HistoryEntry(
-        folder=folder,
-        entry_id=recorded_at.strftime(_ID_FORMAT),
-        kind=kind,
-        recorded_at=recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        code_sha256=str(configuration["CodeSha256"]),
-        revision_id=str(configuration.get("RevisionId", "")),
-        size=len(archive) if isinstance(archive, bytes) else os.path.getsize(archive),
-        configuration={k: v for k, v in configuration.items() if k != "ResponseMetadata"},
-        manifest=manifest,
-        built_here=None,
-    )
+    entry_id = recorded_at.strftime(_ID_FORMAT)
+    code_sha256 = str(configuration["CodeSha256"])
+    zip_path = os.path.join(folder, f"{entry_id}.zip")
     if isinstance(archive, bytes):
-        write_private(entry.zip_path, archive)
+        write_private(zip_path, archive)
     else:
         os.chmod(archive, 0o600)
-        os.replace(archive, entry.zip_path)
+        os.replace(archive, zip_path)
+    size = os.path.getsize(zip_path)
+    compressed_here: Optional[BuiltHere] = None
     if rebuilt is not None:
-        rebuilt_name = f"{entry.entry_id}.rebuilt.zip"
+        rebuilt_name = f"{entry_id}.rebuilt.zip"
         write_private(os.path.join(folder, rebuilt_name), rebuilt)
-        entry = _with_built_here(entry, rebuilt_name, _sha256_b64(rebuilt), len(rebuilt))
+        compressed_here = _built_here(rebuilt_name, _sha256_b64(rebuilt), len(rebuilt))
     elif built_here:
-        zip_name = os.path.basename(entry.zip_path)
-        entry = _with_built_here(entry, zip_name, entry.code_sha256, entry.size)
-    write_private(_description_path(folder, entry.entry_id), _describe(entry))
+        compressed_here = _built_here(os.path.basename(zip_path), code_sha256, size)
+    entry = HistoryEntry(
+        folder=folder,
+        entry_id=entry_id,
+        kind=kind,
+        recorded_at=recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        code_sha256=code_sha256,
+        revision_id=str(configuration.get("RevisionId", "")),
+        size=size,
+        configuration={k: v for k, v in configuration.items() if k != "ResponseMetadata"},
+        manifest=manifest,
+        built_here=compressed_here,
+    )
+    write_private(_description_path(folder, entry_id), _describe(entry))
     return entry
 
 
@@ -274,8 +278,8 @@ def _description_path(folder: str, entry_id: str) -> str:
     return os.path.join(folder, f"{entry_id}.json")
 
 
-def _with_built_here(entry: HistoryEntry, name: str, sha256: str, size: int) -> HistoryEntry:
-    return replace(entry, built_here=BuiltHere(name, sha256, size, zlib.ZLIB_RUNTIME_VERSION))
+def _built_here(name: str, sha256: str, size: int) -> BuiltHere:
+    return BuiltHere(name, sha256, size, zlib.ZLIB_RUNTIME_VERSION)
 
 
 def _describe(entry: HistoryEntry) -> bytes:
