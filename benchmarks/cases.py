@@ -191,10 +191,19 @@ def save(setup: Setup, runs: int) -> List[Comparison]:
 
 
 def first_save_after_pull(setup: Setup, runs: int) -> List[Comparison]:
-    """The first one-file edit of a pulled workspace, in a new process: entries from its history."""
+    """The first one-file edit of a pulled workspace: in the editor that pulled it (half the
+    runs: each pulls anew), and in a new process, whose entries come from the history."""
+    folder = os.path.join(setup.scratch, "pulled-here")
+
+    def pulled_here() -> Action:
+        shutil.rmtree(folder, ignore_errors=True)
+        root = pull_function(setup.aws_target, FOREIGN_FUNCTION, folder, destination=folder)
+        _editor(root.workspace.root)()
+        return partial(_archive_ready, root.workspace.root)
+
     edit = _editor(setup.pulled)
 
-    def ours() -> Action:
+    def new_process() -> Action:
         edit()
         _forget_everything()
         return partial(_archive_ready, setup.pulled, load_index=True)
@@ -202,13 +211,21 @@ def first_save_after_pull(setup: Setup, runs: int) -> List[Comparison]:
     baseline = _unprepared(partial(_plain_archive, setup.pulled))
     return [
         compare_times(
+            "first save after a pull: archive ready",
+            pulled_here,
+            baseline,
+            (runs + 1) // 2,
+            baseline_name="zip every file",
+            targets=[Target(150, "ours")],
+        ),
+        compare_times(
             "first save after a pull, new process: archive ready",
-            ours,
+            new_process,
             baseline,
             runs,
             baseline_name="zip every file",
             targets=[Target(150, "ours")],
-        )
+        ),
     ]
 
 
@@ -239,11 +256,11 @@ def cold_build(setup: Setup, runs: int) -> List[Comparison]:
 def pull(setup: Setup, runs: int) -> List[Comparison]:
     """A pull of code zipped elsewhere: download, extraction, digests and the build that proves
     the entries it keeps, against GetFunction, a download and `extractall`. Half the runs."""
-    counter = itertools.count()
 
     def into_new_folder(action: Callable[[str], object]) -> Trial:
         def trial() -> Action:
-            folder = os.path.join(setup.scratch, f"pulled-{next(counter)}")
+            folder = os.path.join(setup.scratch, "pulled")
+            shutil.rmtree(folder, ignore_errors=True)
             return partial(action, folder)
 
         return trial

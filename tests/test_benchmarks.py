@@ -39,6 +39,7 @@ def test_every_benchmark_runs_and_reports_against_its_baseline(tmp_path: Path) -
         "no-op check",
         "first no-op check after a pull, new process",
         "save, one-file edit: archive ready",
+        "first save after a pull: archive ready",
         "first save after a pull, new process: archive ready",
         "cold build",
         "extraction",
