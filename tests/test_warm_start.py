@@ -242,10 +242,19 @@ def test_the_index_keeps_digests_of_files_older_than_the_racy_window_only(
     assert reads.count == 1  # racy when recorded: read again
 
 
-def test_a_damaged_index_is_ignored(deployed: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    Path(hash_index.index_path(deployed.root)).write_text(
-        '{"version": 1, "files": {"app.py": [1]}}'
-    )
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw.replace(b'"lib/a.py":[', b'"lib/a.py":[1', 1),  # a digit more: no match
+        lambda raw: raw[: len(raw) // 2],  # cut short
+        lambda raw: b"not an index",
+    ],
+)
+def test_a_damaged_index_is_ignored(
+    deployed: Workspace, monkeypatch: pytest.MonkeyPatch, damage: Callable[[bytes], bytes]
+) -> None:
+    index = Path(hash_index.index_path(deployed.root))
+    index.write_bytes(damage(index.read_bytes()))
     reads = Reads(monkeypatch)
     warm_start.load_hashes(deployed.root)
     assert not Workspace.load(deployed.root).undeployed_changes()

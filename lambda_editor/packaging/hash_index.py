@@ -1,11 +1,12 @@
 """A workspace's digests kept on disk: a new process, or the first check after a download, reads
 no file whose stat is unchanged.
 
-`.lambda-editor/hashes.json` maps each file to the stat its digest was read with (size, mtime,
+`.lambda-editor/hashes.index` maps each file to the stat its digest was read with (size, mtime,
 ctime, inode) and that digest (SHA-256, CRC-32). It holds only what the in-memory cache holds (see
 `manifest.remember_digest`): digests read when the file was already older than the racy window,
 so a file rewritten within the filesystem's timestamp resolution of the read is read again. A
-missing, damaged or unknown index is ignored: every file is then read.
+missing, damaged (the file starts with its content's SHA-256) or unknown index is ignored: every
+file is then read.
 """
 
 from __future__ import annotations
@@ -91,11 +92,13 @@ def _absolute(root: str, rel_path: str) -> str:
 
 
 def _encode(recorded: _Recorded) -> bytes:
+    """The file's bytes: the SHA-256 of the document, a line feed, the document."""
     files = {
         rel_path: [*key, digest.sha256, digest.crc32]
         for rel_path, (key, digest) in sorted(recorded.items())
     }
-    return json.dumps({"version": _VERSION, "files": files}, separators=(",", ":")).encode()
+    document = json.dumps({"version": _VERSION, "files": files}, separators=(",", ":")).encode()
+    return hashlib.sha256(document).hexdigest().encode() + b"\n" + document
 
 
 def _read_bytes(path: str) -> bytes:
@@ -110,13 +113,18 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _decode(raw: bytes, path: str) -> _Recorded:
+    """What the file records; nothing when it is missing, damaged (its SHA-256 says so) or of
+    another version."""
     if not raw:
         return {}
+    checksum, _, document = raw.partition(b"\n")
     try:
-        document = json.loads(raw)
-        if document.get("version") != _VERSION:
+        if hashlib.sha256(document).hexdigest().encode() != checksum:
+            raise ValueError("its content does not match its SHA-256")
+        parsed = json.loads(document)
+        if parsed.get("version") != _VERSION:
             return {}
-        return {rel_path: _decoded(item) for rel_path, item in document["files"].items()}
+        return {rel_path: _decoded(item) for rel_path, item in parsed["files"].items()}
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         logger.debug("the hash index %s is ignored: %r", path, exc)
         return {}
@@ -124,11 +132,4 @@ def _decode(raw: bytes, path: str) -> _Recorded:
 
 def _decoded(item: List[Any]) -> Tuple[StatKey, Digest]:
     size, mtime_ns, ctime_ns, inode, sha256, crc32 = item
-    key = (size, mtime_ns, ctime_ns, inode)
-    if not (
-        all(type(number) is int for number in (*key, crc32))
-        and isinstance(sha256, str)
-        and len(sha256) == 64
-    ):
-        raise ValueError(f"malformed entry {item!r}")
-    return key, Digest(sha256, crc32)
+    return (int(size), int(mtime_ns), int(ctime_ns), int(inode)), Digest(str(sha256), int(crc32))
