@@ -124,7 +124,7 @@ def main() -> None:
         return
     ensure_environment()
     for command in TASKS[task]:
-        run(command + (sys.argv[2:] if task == "test" else []))
+        run(command + (sys.argv[2:] if task in ("test", "bench") else []))
 
 
 if __name__ == "__main__":
