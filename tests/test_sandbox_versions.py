@@ -135,3 +135,17 @@ def test_a_new_role_cannot_be_assumed_until_it_propagated(endpoint: Sandbox) -> 
     assert error_code(refused.value) == "InvalidParameterValueException"
     assert "cannot be assumed by Lambda" in str(refused.value)
     assert created["FunctionName"] == arguments["FunctionName"]
+
+
+def test_versions_and_aliases_are_listed_by_arn_too(endpoint: Sandbox) -> None:
+    lam = endpoint.client()
+    name = new_function(endpoint)
+    arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+
+    versions = lam.list_versions_by_function(FunctionName=arn)["Versions"]
+    aliases = lam.list_aliases(FunctionName=arn)["Aliases"]
+
+    assert [version["Version"] for version in versions] == ["$LATEST", "1"]
+    assert [alias["Name"] for alias in aliases] == ["live"]

@@ -12,6 +12,7 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - AddPermission keeps function URL parameters as they come and accepts a statement id twice: they
   become conditions, and a statement id in use is refused (409), as Lambda does (`permissions`).
 - A new IAM role is usable at once: CreateFunction refuses it while it propagates (`roles`).
+- ListVersionsByFunction and ListAliases find no function named by its ARN: they get its name.
 Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
 """
 
@@ -73,7 +74,10 @@ _OPERATIONS = {
     ("POST", "versions"): "PublishVersion",
     ("POST", "policy"): "AddPermission",
     ("GET", "policy"): "GetPolicy",
+    ("GET", "versions"): "ListVersionsByFunction",
+    ("GET", "aliases"): "ListAliases",
 }
+_LISTED_BY_NAME_ONLY = ("ListVersionsByFunction", "ListAliases")
 # Updates that put the function InProgress; PublishVersion is refused during one but starts none.
 _PHASED_UPDATES = ("UpdateFunctionCode", "UpdateFunctionConfiguration")
 _GUARDED = (*_PHASED_UPDATES, "PublishVersion")
@@ -153,6 +157,10 @@ class SandboxApp:
         name, qualifier = split_function_identifier(match.group("name"))
         qualifier = call.param("Qualifier") or qualifier
         operation = _OPERATIONS.get((call.method, match.group("sub") or ""), "")
+        if operation in _LISTED_BY_NAME_ONLY:
+            # moto finds no function by ARN here: it gets the name, as Lambda would resolve it.
+            path = f"/2015-03-31/functions/{quote(name)}/{match['sub']}"
+            call.environ["PATH_INFO"] = call.environ["RAW_URI"] = path
         if operation == "Invoke":
             return self._invoke(call, name, qualifier)
         if operation == "AddPermission":

@@ -12,6 +12,7 @@ from .. import events
 from . import dependencies, deploying
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
+from .create import LambdaNewFunctionCommand
 from .dependencies import (
     LambdaCancelDependencyInstallCommand,
     LambdaInstallDependencyCommand,
@@ -24,6 +25,7 @@ from .deploying import (
     LambdaShowRemoteDiffCommand,
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
+from .function_url import LambdaFunctionUrlCommand
 from .invoking import (
     LambdaInvokeFunctionCommand,
     LambdaInvokeLastEventCommand,
@@ -32,6 +34,7 @@ from .invoking import (
     LambdaNewTestEventCommand,
     LambdaShowLastInvokeResultCommand,
 )
+from .versions import LambdaPointAliasCommand, LambdaPublishVersionCommand
 
 
 def plugin_loaded() -> None:
@@ -56,6 +59,7 @@ __all__ = [
     "LambdaDeployNowCommand",
     "LambdaDeployOnSaveListener",
     "LambdaEditFunctionCommand",
+    "LambdaFunctionUrlCommand",
     "LambdaInstallBoto3Command",
     "LambdaInstallDependencyCommand",
     "LambdaInstallRequirementsCommand",
@@ -63,8 +67,11 @@ __all__ = [
     "LambdaInvokeLastEventCommand",
     "LambdaInvokeWithCurrentFileCommand",
     "LambdaInvokeWithOptionsCommand",
+    "LambdaNewFunctionCommand",
     "LambdaNewTestEventCommand",
     "LambdaOpenWorkspaceCommand",
+    "LambdaPointAliasCommand",
+    "LambdaPublishVersionCommand",
     "LambdaRemoveDependencyCommand",
     "LambdaSelectProfileCommand",
     "LambdaSelectRegionCommand",
