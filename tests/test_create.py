@@ -26,8 +26,6 @@ from lambda_editor.create import (
 )
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.events import template_text
-
-pytest.importorskip("moto.server")
 from lambda_editor.sandbox import Sandbox
 
 # An account of its own: the execution role does not exist until the first creation here.
@@ -36,6 +34,7 @@ ACCOUNT = "410987654321"
 
 @pytest.fixture(scope="module")
 def fresh_account() -> Iterator[Sandbox]:
+    pytest.importorskip("moto.server", reason="the local endpoint needs moto (Python 3.10+)")
     with Sandbox(update_delay=0.1, account_id=ACCOUNT, role_propagation_delay=1.5) as running:
         yield running
 

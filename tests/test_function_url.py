@@ -76,9 +76,10 @@ def test_botocore_without_the_parameter_still_sends_it(
     }
 
 
-def test_unknown_choices_are_refused_before_any_request(sandbox: Any) -> None:
+def test_unknown_choices_are_refused_before_any_request() -> None:
+    nowhere = AwsTarget(None, "us-east-1", "http://127.0.0.1:9")  # nothing listens there
     with pytest.raises(function_url.LambdaEditorError, match="Unknown auth type 'PUBLIC'"):
-        create_function_url(target_of(sandbox), "any", auth_type="PUBLIC")
+        create_function_url(nowhere, "any", auth_type="PUBLIC")
 
 
 def test_a_statement_id_taken_by_another_grant_is_reported(sandbox: Any, functions: Any) -> None:
