@@ -41,6 +41,7 @@ LAMBDA_TRUST_POLICY = {
     ],
 }
 ROLE_NOT_ASSUMABLE = "cannot be assumed by Lambda"
+FIRST_EVENT = "example"
 ROLE_PROPAGATION_SECONDS = 30.0  # how long a new role may take to reach Lambda
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _MEMORY_MB = (128, 10240)
@@ -272,9 +273,9 @@ def create_function(
     except Exception as exc:
         raise explain(exc, f"create {request.name}", target.profile) from exc
     pulled = pull_function(target, request.name, workspace_root, on_progress=report)
-    events.EventStore.for_workspace(pulled.workspace).create(
-        "example", request.function_template.event_template
-    )
+    store = events.EventStore.for_workspace(pulled.workspace)
+    if FIRST_EVENT not in store.names():  # an earlier workspace's events are carried over
+        store.create(FIRST_EVENT, request.function_template.event_template)
     return CreatedFunction(pulled, request, role_arn, role_created)
 
 

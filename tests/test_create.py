@@ -260,3 +260,20 @@ def test_template_files_are_all_packaged() -> None:
         assert names == list(template.files)
         assert template.handler.split(".")[0] + ".py" in names
         json.loads(template_text(template.event_template))  # its first test event exists
+
+
+def test_a_recreated_function_keeps_the_earlier_workspaces_events(
+    fresh_account: Sandbox, tmp_path: Path
+) -> None:
+    name = unique("again")
+    target = target_of(fresh_account)
+    first = create_function(target, NewFunction(name), str(tmp_path))
+    example = Path(first.pulled.workspace.events_dir, "example.json")
+    example.write_text('{"name": "mine"}')
+    fresh_account.client().delete_function(FunctionName=name)
+
+    second = create_function(target, NewFunction(name, template="http"), str(tmp_path))
+
+    assert second.pulled.workspace.root == first.pulled.workspace.root
+    assert "respond(200" in Path(second.pulled.workspace.root, "lambda_function.py").read_text()
+    assert example.read_text() == '{"name": "mine"}'
