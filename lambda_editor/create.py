@@ -78,7 +78,7 @@ TEMPLATES: Dict[str, FunctionTemplate] = {
             ("lambda_function.py",),
             timeout=10,
             event_template="function-url",
-            next_step="Give it a URL with Function URL.",
+            next_step="Give it a function URL.",
         ),
         FunctionTemplate(
             "slack-bot",
@@ -88,7 +88,7 @@ TEMPLATES: Dict[str, FunctionTemplate] = {
             environment={"SLACK_SIGNING_SECRET": ""},
             event_template="slack-slash-command-function-url",
             next_step=(
-                "Give it a public URL (Function URL, auth NONE) for the slash command, and set "
+                "Give it a public function URL (auth type NONE) for the slash command, and set "
                 "SLACK_SIGNING_SECRET to your Slack app's signing secret."
             ),
         ),
@@ -99,7 +99,8 @@ TEMPLATES: Dict[str, FunctionTemplate] = {
             memory=512,
             timeout=15,
             event_template="function-url",
-            next_step="Install requirements.txt to put Flask in vendor/, then give it a URL.",
+            next_step="Install requirements.txt (Flask goes into vendor/), then give it a "
+            "function URL.",
         ),
     )
 }
@@ -254,7 +255,6 @@ def create_function(
     workspace_root: str,
     *,
     on_progress: Optional[Progress] = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> CreatedFunction:
     """Create the function, wait until it is active, download it into its workspace, and give it
     a first test event matching its template."""
@@ -266,8 +266,10 @@ def create_function(
     client = aws.lambda_client(target)
     report(f"creating {request.name} ({request.describe()})…")
     try:
-        _create(client, request, role_arn, role_is_new=role_created, report=report, sleep=sleep)
-        _wait_until_active(client, request.name, sleep)
+        _create(
+            client, request, role_arn, role_is_new=role_created, report=report, sleep=time.sleep
+        )
+        _wait_until_active(client, request.name)
     except LambdaEditorError:
         raise
     except Exception as exc:
@@ -312,7 +314,7 @@ def _create(
             if code == "ResourceConflictException":
                 raise LambdaEditorError(
                     f"A function named {request.name} already exists.",
-                    "Pick another name, or open it with Edit Function.",
+                    "Pick another name, or download that function to edit it.",
                 ) from exc
             if ROLE_NOT_ASSUMABLE not in text:
                 raise
@@ -327,9 +329,7 @@ def _create(
         waited, delay = waited + delay, min(delay * 2, 5.0)
 
 
-def _wait_until_active(
-    client: Any, name: str, sleep: Callable[[float], None], timeout: float = 300.0
-) -> None:
+def _wait_until_active(client: Any, name: str, timeout: float = 300.0) -> None:
     """A new function is Pending until Lambda has set it up; invoking it before fails."""
     deadline = time.monotonic() + timeout
     while True:
@@ -343,7 +343,7 @@ def _wait_until_active(
                 f"{name} was created but is not active: {reason}.",
                 "Check it in the Lambda console.",
             )
-        sleep(1.0)
+        time.sleep(1.0)
 
 
 def template_zip(template: FunctionTemplate) -> bytes:

@@ -42,7 +42,6 @@ def publish_workspace(
     description: str = "",
     force: bool = False,
     exclude: Sequence[str] = (),
-    client: Any = None,
 ) -> PublishedVersion:
     """Publish the code the workspace saw deployed as a new version.
 
@@ -57,9 +56,8 @@ def publish_workspace(
         changes = workspace.undeployed_changes(exclude)
         if changes and not force:
             raise UndeployedChangesError(binding.function_name, changes.summary())
-        lambda_client = client or aws.lambda_client(binding.target)
         try:
-            answer = lambda_client.publish_version(
+            answer = aws.lambda_client(binding.target).publish_version(
                 FunctionName=binding.function_arn,
                 CodeSha256=binding.code_sha256,
                 RevisionId=binding.revision_id,
@@ -77,14 +75,12 @@ def publish_workspace(
     return _published(answer)
 
 
-def publish_function(
-    target: AwsTarget, name: str, *, description: str = "", client: Any = None
-) -> PublishedVersion:
+def publish_function(target: AwsTarget, name: str, *, description: str = "") -> PublishedVersion:
     """Publish the function's $LATEST as it is in AWS (for a function without a workspace)."""
     _check_description(description)
     try:
-        lambda_client = client or aws.lambda_client(target)
-        answer = lambda_client.publish_version(FunctionName=name, Description=description)
+        client = aws.lambda_client(target)
+        answer = client.publish_version(FunctionName=name, Description=description)
     except Exception as exc:
         raise explain(exc, f"publish {name}", target.profile) from exc
     return _published(answer)
@@ -138,7 +134,6 @@ class Alias:
     version: str
     # A second version and the share of invocations it gets (0 < weight < 1), if any.
     weights: Dict[str, float]
-    revision_id: str = ""
 
     def describe(self) -> str:
         return f"{self.function_name}:{self.name} → {self.routing()}"
@@ -159,7 +154,6 @@ class Alias:
             name=str(answer["Name"]),
             version=str(answer["FunctionVersion"]),
             weights={str(version): float(weight) for version, weight in weights.items()},
-            revision_id=str(answer.get("RevisionId") or ""),
         )
 
 
@@ -185,7 +179,6 @@ def point_alias(
     version: str,
     *,
     weighted: Optional[Tuple[str, float]] = None,
-    client: Any = None,
 ) -> Alias:
     """Create `alias` on `version`, or move it there; `weighted` sends a share of its invocations
     to a second version, and without it any earlier share is removed.
@@ -194,9 +187,9 @@ def point_alias(
     else is refused, not overwritten.
     """
     _check_alias(alias, version, weighted)
-    lambda_client = client or aws.lambda_client(target)
     routing = {"AdditionalVersionWeights": dict([weighted]) if weighted else {}}
     try:
+        lambda_client = aws.lambda_client(target)
         existing = _current_alias(lambda_client, function, alias)
         if existing is None:
             arguments: Dict[str, Any] = {"RoutingConfig": routing} if weighted else {}

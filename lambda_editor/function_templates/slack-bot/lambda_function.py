@@ -1,8 +1,9 @@
 """A Slack slash command answered by this function, through its function URL.
 
 Set-up:
-1. Create a public URL for the function ("Lambda: Function URL", auth type NONE) and paste it as
-   the Request URL of the slash command in your Slack app.
+1. Create a public URL for the function ("Lambda: Function URL" with auth type NONE, or
+   `python -m lambda_editor url NAME --create --auth NONE`) and paste it as the Request URL of
+   the slash command in your Slack app.
 2. Put the app's signing secret (Slack app → Basic Information → Signing Secret) in the
    function's environment variable SLACK_SIGNING_SECRET.
 
