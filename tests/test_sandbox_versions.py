@@ -11,23 +11,13 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import zip_files
 
+from lambda_editor.create import LAMBDA_TRUST_POLICY
 from lambda_editor.sandbox import Sandbox, ensure_role
 
 pytest.importorskip("moto.server")
 
 ACCOUNT = "310987654321"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+TRUST = json.dumps(LAMBDA_TRUST_POLICY)
 
 
 @pytest.fixture(scope="module")
