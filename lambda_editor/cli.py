@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import __version__, aws
+from . import __version__, actions, aws
 from .aws import AwsTarget
 from .dependencies import (
     install_for_workspace,
@@ -47,6 +47,18 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1
 WATCH_INTERVAL = 0.5  # seconds between two looks at the folder
 WATCH_SETTLE = 0.3  # a burst of writes is one change once the folder is quiet this long
 WATCH_SCAN_ATTEMPTS = 20  # looks at a folder that keeps changing before taking it as it is
+
+# How each next step the core suggests is taken on the command line.
+ACTION_WORDS = {
+    actions.DEPLOY: "Run `python -m lambda_editor push`.",
+    actions.DOWNLOAD: "Run `python -m lambda_editor pull NAME`.",
+    actions.INVOKE_IN_AWS: "Run `python -m lambda_editor invoke` without --local.",
+    actions.NEW_TEST_EVENT: "Save it as .lambda-editor/events/NAME.json in the workspace.",
+    actions.SELECT_PROFILE: "Pass --profile NAME.",
+    actions.SELECT_REGION: "Pass --region NAME.",
+    actions.CHOOSE_PYTHON: "Pass --python PATH.",
+    actions.INSTALL_BOTO3: "Run `pip install boto3`.",
+}
 
 
 class UsageError(LambdaEditorError):
@@ -122,7 +134,7 @@ def command_watch(context: Context) -> int:
     name = Workspace.load(root).binding.function_name
 
     def report(event: DeployEvent) -> None:
-        context.err(event.message)
+        context.err(event.message if event.error is None else _worded(event.error))
 
     queue = DeployQueue(
         lambda path, **kw: deploy_workspace(path, exclude=context.exclude, **kw), report
@@ -303,6 +315,11 @@ def _offer_bootstrap(context: Context, workspace: Workspace, write: bool) -> Non
     context.err(f"added the vendor/ bootstrap lines to {plan.path}")
 
 
+def _worded(error: LambdaEditorError) -> str:
+    """The error, then how its next step is taken on the command line."""
+    return error.worded_for(ACTION_WORDS)
+
+
 def command_sandbox(context: Context) -> int:
     from .sandbox import serve  # noqa: PLC0415 - needs moto, an optional extra
 
@@ -435,10 +452,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"usage error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except RemoteChangedError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_worded(error)}", file=sys.stderr)
         return EXIT_REMOTE_CHANGED
     except LambdaEditorError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_worded(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR

@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
 
-from . import aws
+from . import actions, aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .packaging.builder import BuiltPackage
@@ -218,7 +218,8 @@ class UpdateFailedError(LambdaEditorError):
         super().__init__(
             f"The update of {configuration['FunctionName']} failed: {reason}"
             + (f" ({code})." if code else "."),
-            "Your local files are unchanged: fix the cause, then save again or run Deploy Now.",
+            "Your local files are unchanged: fix the cause, then deploy again.",
+            next_action=actions.DEPLOY,
         )
         self.configuration = dict(configuration)
 

@@ -1,6 +1,6 @@
 """Run a function's handler in a separate local Python, imitating the Lambda Python runtime.
 
-Used by "Lambda: Invoke Locally", `invoke --local` and the sandbox's Invoke. Each run is a new
+Used by local invocations (`invoke.invoke_local`) and the sandbox's Invoke. Each run is a new
 process (so always a cold start) started from `_runtime_bootstrap.py` in the chosen interpreter,
 never in the caller's own Python unless the caller passes it. The payload and the result travel
 through files in a private scratch folder; the process's stdout and stderr are the function's log.
@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, Callable, Dict, Mapping, Optional, Tuple
 
-from . import _runtime_bootstrap
+from . import _runtime_bootstrap, actions
 from .errors import LambdaEditorError
 from .python_finder import find_python
 
@@ -81,7 +81,8 @@ class FunctionSpec:
         if not binding.handler:
             raise LambdaEditorError(
                 f"{binding.function_name} has no handler to run locally.",
-                "Invoke Locally runs zip-packaged Python functions only.",
+                "Only zip-packaged Python functions run locally: invoke it in AWS instead.",
+                next_action=actions.INVOKE_IN_AWS,
             )
         return cls(
             name=binding.function_name,
@@ -118,15 +119,17 @@ def choose_interpreter(
         found = which(setting)
         if not found:
             raise LambdaEditorError(
-                f'The python_interpreter setting "{setting}" is not an executable Python.',
-                "Set it to the full path of a Python 3 interpreter, or clear it to use the "
-                "function's pythonX.Y from PATH.",
+                f"{setting!r} is not an executable Python.",
+                "Choose the full path of a Python 3 (e.g. /usr/bin/python3), or none to use "
+                "the one on PATH.",
+                next_action=actions.CHOOSE_PYTHON,
             )
         return InterpreterChoice(found)
     if runtime and not runtime.startswith("python"):
         raise LambdaEditorError(
-            f"Invoke Locally runs Python functions only; this one runs on {runtime}.",
-            "Use Invoke Function to run it on AWS.",
+            f"Only Python functions run locally; this one runs on {runtime}.",
+            "Invoke it in AWS instead.",
+            next_action=actions.INVOKE_IN_AWS,
         )
     if runtime:
         exact = which(runtime)
@@ -135,14 +138,15 @@ def choose_interpreter(
     fallback = which("python3") or which("python")
     if not fallback:
         raise LambdaEditorError(
-            "No Python interpreter was found on PATH to run the function locally.",
-            "Install Python 3 or set python_interpreter to its full path.",
+            "No Python 3 was found on PATH.",
+            "Install Python 3, or choose the full path of one.",
+            next_action=actions.CHOOSE_PYTHON,
         )
     wanted = f"{runtime} was not found on PATH" if runtime else "The function's runtime is unknown"
     return InterpreterChoice(
         fallback,
         f"{wanted}: running with {fallback}, whose Python version may differ from Lambda's. "
-        "Set python_interpreter to choose another.",
+        "Choose another as the Python interpreter to avoid it.",
     )
 
 

@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from . import actions
 from .errors import LambdaEditorError
 from .python_finder import find_python
 
@@ -198,10 +199,10 @@ def find_interpreter(configured: Optional[str] = None, runtime: Optional[str] = 
         found = find_python(configured)
         if found is None:
             raise LambdaEditorError(
-                f"The python_interpreter setting names {configured!r}, "
-                "which is not an executable Python.",
-                "Set it to the full path of a Python 3 (e.g. /usr/bin/python3), "
-                "or clear it to use python3 from PATH.",
+                f"{configured!r} is not an executable Python.",
+                "Choose the full path of a Python 3 (e.g. /usr/bin/python3), or none to use "
+                "the one on PATH.",
+                next_action=actions.CHOOSE_PYTHON,
             )
         return found
     runtime_command = (runtime,) if runtime and _RUNTIME.match(runtime) else ()
@@ -210,8 +211,9 @@ def find_interpreter(configured: Optional[str] = None, runtime: Optional[str] = 
         if found:
             return found
     raise LambdaEditorError(
-        "No python3 was found on PATH to run pip.",
-        "Install Python 3, or set python_interpreter to the full path of one.",
+        "No Python 3 was found on PATH.",
+        "Install Python 3, or choose the full path of one.",
+        next_action=actions.CHOOSE_PYTHON,
     )
 
 
@@ -228,7 +230,7 @@ def interpreter_warning(interpreter: str, runtime: str) -> Optional[str]:
     return (
         f"Note: pip runs with Python {version[0]}.{version[1]} but the function runs {runtime}: "
         "packages that depend on the Python version may be chosen wrongly. "
-        f"Set python_interpreter (--python on the command line) to a {runtime}."
+        f"Choose a {runtime} as the Python interpreter to avoid it."
     )
 
 
@@ -255,14 +257,16 @@ def check_pip(interpreter: str) -> Tuple[int, int]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LambdaEditorError(
             f"Could not run {interpreter}: {exc}.",
-            "Set python_interpreter to the full path of a working Python 3.",
+            "Choose the full path of a working Python 3 as the Python interpreter.",
+            next_action=actions.CHOOSE_PYTHON,
         ) from exc
     match = _PIP_VERSION.match(completed.stdout.decode("utf-8", "replace"))
     if completed.returncode != 0 or match is None:
         raise LambdaEditorError(
             f"pip is not available for {interpreter}.",
             f"Install pip for that Python (`{interpreter} -m ensurepip --user`), "
-            "or set python_interpreter to a Python that has pip.",
+            "or choose a Python that has pip.",
+            next_action=actions.CHOOSE_PYTHON,
         )
     version = (int(match.group(1)), int(match.group(2)))
     if version < MINIMUM_PIP:

@@ -1,7 +1,8 @@
-"""Every setting the package reads, with its default, parsed from a plain mapping.
+"""Every setting of the Sublime package, with its default, parsed from a plain mapping.
 
-The Sublime adapter reads `LambdaEditor.sublime-settings` into a dict; the CLI builds one from its
-flags. Both hand it to `Settings.from_mapping`, so defaults and validation live in one place.
+The Sublime adapter reads `LambdaEditor.sublime-settings` into a dict and hands it to
+`Settings.from_mapping`, so defaults and validation live in one place. The command line reads no
+settings file: its flags (`--profile`, `--region`, `--exclude`, `--python`…) carry the same values.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
+from . import actions
 from .aws import AwsTarget
 from .errors import LambdaEditorError
 
@@ -49,7 +51,8 @@ def _optional_text(values: Mapping[str, Any], key: str) -> Optional[str]:
     if not isinstance(value, str):
         raise LambdaEditorError(
             f'The setting "{key}" must be a string, not {type(value).__name__}.',
-            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+            "Fix it in the settings.",
+            next_action=actions.EDIT_SETTINGS,
         )
     return value.strip() or None
 
@@ -67,7 +70,8 @@ def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise LambdaEditorError(
             f'The setting "{key}" must be true or false, not {value!r}.',
-            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+            "Fix it in the settings.",
+            next_action=actions.EDIT_SETTINGS,
         )
     return value
 
@@ -79,5 +83,6 @@ def _patterns(value: Any) -> Tuple[str, ...]:
         return tuple(value)
     raise LambdaEditorError(
         'The setting "exclude" must be a list of glob patterns, e.g. ["tests/*", "*.md"].',
-        "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        "Fix it in the settings.",
+        next_action=actions.EDIT_SETTINGS,
     )

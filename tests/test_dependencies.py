@@ -18,8 +18,8 @@ import venv
 import pytest
 import wheels
 
+from lambda_editor import actions, pip_platform
 from lambda_editor import dependencies as deps
-from lambda_editor import pip_platform
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
 from lambda_editor.packaging.builder import build_package
@@ -216,14 +216,15 @@ def test_pure_wheels_are_told_from_compiled_ones():
 
 
 def test_missing_interpreter_is_named_with_the_setting_to_fix():
-    with pytest.raises(LambdaEditorError, match="python_interpreter") as raised:
+    with pytest.raises(LambdaEditorError, match="not an executable Python") as raised:
         find_interpreter("/nowhere/python3")
     assert "/nowhere/python3" in str(raised.value)
+    assert raised.value.next_action == actions.CHOOSE_PYTHON
 
 
 def test_missing_python3_on_path_is_explained(monkeypatch):
     monkeypatch.setenv("PATH", "")
-    with pytest.raises(LambdaEditorError, match="No python3 was found on PATH"):
+    with pytest.raises(LambdaEditorError, match="No Python 3 was found on PATH"):
         find_interpreter(None)
 
 
@@ -251,9 +252,7 @@ def test_a_python_of_another_version_than_the_runtime_gets_a_warning():
     warning = interpreter_warning(sys.executable, other_runtime())
     assert warning is not None
     assert f"pip runs with Python {THIS_PYTHON} but the function runs {other_runtime()}" in warning
-    assert f"Set python_interpreter (--python on the command line) to a {other_runtime()}" in (
-        warning
-    )
+    assert f"Choose a {other_runtime()} as the Python interpreter" in warning
 
 
 def test_a_python_that_does_not_tell_its_version_gets_no_warning(tmp_path):

@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from lambda_editor import _runtime_bootstrap
+from lambda_editor import _runtime_bootstrap, actions
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.local_runner import (
     LOG_TAIL_BYTES,
@@ -663,8 +663,9 @@ def test_interpreter_setting_wins_and_must_exist() -> None:
     assert choose_interpreter("python3.9", "python3.12", fake_which("python3.9")).path == (
         "/usr/bin/python3.9"
     )
-    with pytest.raises(LambdaEditorError, match="python_interpreter"):
+    with pytest.raises(LambdaEditorError, match="not an executable Python") as raised:
         choose_interpreter("python9", "python3.12", fake_which("python3.12"))
+    assert raised.value.next_action == actions.CHOOSE_PYTHON
 
 
 def test_interpreter_follows_the_runtime_then_falls_back_with_a_warning() -> None:
@@ -679,7 +680,7 @@ def test_interpreter_follows_the_runtime_then_falls_back_with_a_warning() -> Non
 
 
 def test_interpreter_refuses_other_runtimes_and_an_empty_path() -> None:
-    with pytest.raises(LambdaEditorError, match="Python functions only"):
+    with pytest.raises(LambdaEditorError, match="Only Python functions run locally"):
         choose_interpreter(None, "nodejs20.x", fake_which("python3"))
-    with pytest.raises(LambdaEditorError, match="No Python interpreter"):
+    with pytest.raises(LambdaEditorError, match="No Python 3 was found"):
         choose_interpreter(None, "python3.12", fake_which())

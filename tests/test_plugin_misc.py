@@ -23,6 +23,9 @@ from test_plugin_support import (
     wait_for_quick_panel,
 )
 
+from lambda_editor import actions
+from lambda_editor.errors import BotoMissingError
+
 # isort: split
 import sublime
 import sublime_plugin
@@ -363,3 +366,11 @@ def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
     assert (backup / "notes.txt").read_text() == "mine\n"
     marker = json.loads((root / ".lambda-editor" / "function.json").read_text())
     assert marker["binding"]["function_name"] == name
+
+
+def test_every_next_step_the_core_suggests_is_worded_in_sublime(plugin: Plugin) -> None:
+    wording = adapter("wording")
+    error = BotoMissingError()
+
+    assert set(wording.ACTION_WORDS) == set(actions.ALL)
+    assert wording.worded(error).endswith('Run "Lambda: Install boto3" from the command palette.')

@@ -17,6 +17,7 @@ from ..pip_platform import find_interpreter, pip_environment, run_streaming
 from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import on_ui, status
+from .wording import worded
 
 
 def boto3_ready(window: sublime.Window, ask: bool = True) -> bool:
@@ -85,7 +86,8 @@ def _finish(
 ) -> None:
     _installing.clear()
     if error is not None or returncode != 0:
-        panel.append(f"\n{error or 'pip failed: boto3 was not installed. See its output above.'}\n")
+        failure = worded(error) if error else "pip failed: boto3 was not installed. See above."
+        panel.append(f"\n{failure}\n")
         status("installing boto3 failed")
         return
     already_loaded = "boto3" in sys.modules  # an upgrade: the old one stays until a restart

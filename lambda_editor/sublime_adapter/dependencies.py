@@ -26,6 +26,7 @@ from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import Progress, on_ui, run_off_ui, show_error, status
 from .windows import bound_workspace, workspace_root_of_window
+from .wording import worded
 
 # One install at a time per workspace; the event cancels it.
 _installs: Dict[str, threading.Event] = {}
@@ -82,7 +83,7 @@ def _start_install(
 
     def failed(error: LambdaEditorError) -> None:
         progress.end()
-        panel.append(f"\n{error}\n")
+        panel.append(f"\n{worded(error)}\n")
         status(f"installing {what} failed: vendor/ is unchanged")
         if isinstance(error, NoWheelError):
             allowed = [*allow_source_for, *error.packages]

@@ -24,6 +24,7 @@ from .windows import (
     workspace_root_of_view,
     workspace_root_of_window,
 )
+from .wording import worded
 
 DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
 
@@ -57,7 +58,7 @@ def _on_deploy_event(event: DeployEvent) -> None:
 
 
 def _show_deploy_event(event: DeployEvent) -> None:
-    text = f"Lambda: {event.message}"
+    text = f"Lambda: {event.message if event.error is None else worded(event.error)}"
     for window in windows_of(event.root):
         for view in window.views():
             view.set_status(STATUS_KEY, text)
@@ -169,7 +170,7 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
             if not package_settings.load_strict().deploy_on_save:
                 return
         except LambdaEditorError as error:
-            status(f"not deployed: {error}")
+            status(f"not deployed: {worded(error)}")
             return
         if boto3_ready(view.window() or sublime.active_window(), ask=False):
             queue().submit(root)

@@ -13,6 +13,7 @@ from typing import Callable, Optional, TypeVar
 import sublime
 
 from ..errors import LambdaEditorError, explain
+from .wording import next_step
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ def on_ui(callback: Callable[[], None]) -> None:
 
 
 def show_error(error: LambdaEditorError) -> None:
-    sublime.error_message(f"Lambda Editor\n\n{error.message}\n\n{error.hint}".rstrip())
+    sublime.error_message(f"Lambda Editor\n\n{error.message}\n\n{next_step(error)}".rstrip())
 
 
 def status(text: str) -> None:
