@@ -50,6 +50,7 @@ from email.parser import HeaderParser
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .errors import LambdaEditorError
+from .interpreters import Interpreter, pick_interpreter, version_note
 from .layout import METADATA_DIR
 from .limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
 from .packaging.builder import build_package
@@ -57,19 +58,16 @@ from .packaging.manifest import unzipped_size
 from .pip_platform import (
     LambdaPlatform,
     NoWheelError,
-    OutputCallback,
     build_pip_command,
     canonical_name,
     check_pip,
     check_requirement_specs,
-    find_interpreter,
-    interpreter_warning,
     lambda_platform,
     packages_without_wheel,
     pip_base_command,
     pip_environment,
-    run_streaming,
 )
+from .processes import OutputCallback, run_streaming
 from .units import format_size
 from .workspace import Workspace
 
@@ -128,11 +126,16 @@ def install_dependencies(
     """
     platform = lambda_platform(runtime, architecture)
     check_requirement_specs(specs)
-    python = find_interpreter(interpreter, platform.runtime)
-    warning = interpreter_warning(python, platform.runtime)
-    if warning:
-        on_output(warning)
-    check_pip(python)
+    python = pick_interpreter(interpreter, platform.runtime)
+    note = version_note(
+        python,
+        platform.runtime,
+        "Note: pip runs",
+        "packages that depend on the Python version may be chosen wrongly",
+    )
+    if note:
+        on_output(note)
+    check_pip(python.path)
     pip = _PipRunner(python, tuple(extra_pip_args), on_output, cancel)
     with _vendor_transaction(root) as staging:
         source_built = pip.build_pure_wheels(
@@ -142,7 +145,7 @@ def install_dependencies(
         )
         site = os.path.join(staging, "site")
         argv = build_pip_command(
-            pip.python,
+            python.path,
             site,
             specs,
             requirements_file,
@@ -179,7 +182,7 @@ def install_for_workspace(
 class _PipRunner:
     """Runs pip commands for one install: echoed and streamed to `on_output`, cancellable."""
 
-    python: str
+    python: Interpreter
     extra_args: Tuple[str, ...]
     on_output: OutputCallback
     cancel: Optional[threading.Event]
@@ -227,7 +230,7 @@ class _PipRunner:
             return []
         status, lines = self.run(
             [
-                *pip_base_command(self.python, "wheel"),
+                *pip_base_command(self.python.path, "wheel"),
                 "--no-deps",
                 "--no-binary",
                 ",".join(names),

@@ -16,11 +16,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
-from . import aws
+from . import actions, aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .events import check_payload_size, write_json_file
-from .local_runner import FunctionSpec, choose_interpreter, run_locally
+from .interpreters import pick_interpreter, version_note
+from .local_runner import FunctionSpec, run_locally
 from .workspace import Workspace
 
 REQUEST_RESPONSE = "RequestResponse"
@@ -322,12 +323,22 @@ def invoke_local(
     carries a warning saying why.
     """
     check_payload_size(payload, REQUEST_RESPONSE)
-    interpreter = choose_interpreter(interpreter_setting, spec.runtime)
+    if spec.runtime and not spec.runtime.startswith("python"):
+        raise LambdaEditorError(
+            f"Only Python functions run locally; this one runs on {spec.runtime}.",
+            "Invoke it in AWS instead.",
+            next_action=actions.INVOKE_IN_AWS,
+        )
+    python = pick_interpreter(interpreter_setting, spec.runtime)
     credentials = credentials or HandlerCredentials()
     run = run_locally(
-        root, spec, payload, interpreter=interpreter.path, credentials=credentials.variables
+        root, spec, payload, interpreter=python.path, credentials=credentials.variables
     )
-    warnings = [interpreter.warning]
+    warnings = [
+        version_note(
+            python, spec.runtime, "The handler ran", "its behaviour may differ from Lambda's"
+        )
+    ]
     if credentials.missing_reason:
         warnings.append(
             f"No AWS credentials were passed to the handler: {credentials.missing_reason}"

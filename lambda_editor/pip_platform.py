@@ -1,4 +1,4 @@
-"""pip for Lambda's platform: which wheels a function can load, and how to run pip for it.
+"""pip for Lambda's platform: which wheels a function can load, and the pip command that gets them.
 
 Lambda runs CPython on Amazon Linux: python3.12 and newer on Amazon Linux 2023 (glibc 2.34), older
 runtimes on Amazon Linux 2 (glibc 2.26). pip is told that platform with `--platform`,
@@ -16,19 +16,15 @@ with "GLIBC_2.28 not found".
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import actions
 from .errors import LambdaEditorError
-from .python_finder import find_python
+from .interpreters import runtime_version
+from .processes import run_to_end
 
 # The first runtime on Amazon Linux 2023, and each Amazon Linux's glibc.
 _FIRST_AL2023_PYTHON = (3, 12)
@@ -40,14 +36,10 @@ _MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 _OLDEST_GLIBC_MINOR = {"x86_64": 5, "aarch64": 17}
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
 
-_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
-
 # pip accepts several --platform flags and manylinux_x_y tags since 20.3.
 MINIMUM_PIP = (20, 3)
 _PIP_VERSION = re.compile(r"^pip (\d+)\.(\d+)")
 _PROBE_TIMEOUT = 60
-
-OutputCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -90,8 +82,8 @@ class LambdaPlatform:
 
 def lambda_platform(runtime: Optional[str], architecture: str) -> LambdaPlatform:
     """The platform of a function with this runtime (`python3.12`) and architecture (`arm64`)."""
-    match = _RUNTIME.match(runtime or "")
-    if not match:
+    version = runtime_version(runtime)
+    if version is None:
         what = f"runs {runtime}" if runtime else "has no runtime (a container image)"
         raise LambdaEditorError(
             f"Dependencies can only be installed for Python functions; this one {what}.",
@@ -102,7 +94,6 @@ def lambda_platform(runtime: Optional[str], architecture: str) -> LambdaPlatform
         raise LambdaEditorError(
             f"Unknown Lambda architecture {architecture!r}: expected x86_64 or arm64."
         )
-    version = (int(match.group(1)), int(match.group(2)))
     glibc = _AL2023_GLIBC if version >= _FIRST_AL2023_PYTHON else _AL2_GLIBC
     return LambdaPlatform(runtime or "", version, machine, glibc)
 
@@ -176,76 +167,9 @@ def check_requirement_specs(specs: Sequence[str]) -> None:
             )
 
 
-# --- the interpreter that runs pip ------------------------------------------------------------
+# --- the pip that runs -----------------------------------------------------------------------
 
-# Windows installs often have no `python3` command.
-_DEFAULT_INTERPRETERS = ("python3", "python") if os.name == "nt" else ("python3",)
 _pip_checked: Dict[str, Tuple[int, int]] = {}
-_python_versions: Dict[str, Optional[Tuple[int, int]]] = {}
-_PRINT_VERSION = "import sys; print('%d.%d' % sys.version_info[:2])"
-_VERSION_LINE = re.compile(r"^(\d+)\.(\d+)\s*$")
-
-
-def find_interpreter(configured: Optional[str] = None, runtime: Optional[str] = None) -> str:
-    """The Python that runs pip: the `python_interpreter` setting, else the function's runtime
-    (`python3.12`) on PATH, else `python3`.
-
-    The runtime's own version is preferred because pip evaluates environment markers
-    (`x; python_version < "3.11"`) with the Python that runs it, whatever `--python-version` says
-    (pip issues #11010, #13296); `interpreter_warning` tells when the one found differs.
-    Never the editor's embedded Python: it has no pip, and is not the one the user manages.
-    """
-    if configured:
-        found = find_python(configured)
-        if found is None:
-            raise LambdaEditorError(
-                f"{configured!r} is not an executable Python.",
-                "Choose the full path of a Python 3 (e.g. /usr/bin/python3), or none to use "
-                "the one on PATH.",
-                next_action=actions.CHOOSE_PYTHON,
-            )
-        return found
-    runtime_command = (runtime,) if runtime and _RUNTIME.match(runtime) else ()
-    for name in (*runtime_command, *_DEFAULT_INTERPRETERS):
-        found = find_python(name)
-        if found:
-            return found
-    raise LambdaEditorError(
-        "No Python 3 was found on PATH.",
-        "Install Python 3, or choose the full path of one.",
-        next_action=actions.CHOOSE_PYTHON,
-    )
-
-
-def interpreter_warning(interpreter: str, runtime: str) -> Optional[str]:
-    """A note for the output when the Python that runs pip is not the runtime's version, else
-    None (also when its version cannot be told: `check_pip` reports a Python that does not run).
-    """
-    wanted = _RUNTIME.match(runtime)
-    if wanted is None:
-        return None
-    version = python_version(interpreter)
-    if version is None or version == (int(wanted[1]), int(wanted[2])):
-        return None
-    return (
-        f"Note: pip runs with Python {version[0]}.{version[1]} but the function runs {runtime}: "
-        "packages that depend on the Python version may be chosen wrongly. "
-        f"Choose a {runtime} as the Python interpreter to avoid it."
-    )
-
-
-def python_version(interpreter: str) -> Optional[Tuple[int, int]]:
-    """The interpreter's (major, minor), asked once per interpreter; None when it does not say."""
-    if interpreter not in _python_versions:
-        try:
-            completed = _run_quietly([interpreter, "-c", _PRINT_VERSION])
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        match = _VERSION_LINE.match(completed.stdout.decode("ascii", "replace"))
-        _python_versions[interpreter] = (
-            (int(match[1]), int(match[2])) if completed.returncode == 0 and match else None
-        )
-    return _python_versions[interpreter]
 
 
 def check_pip(interpreter: str) -> Tuple[int, int]:
@@ -253,15 +177,20 @@ def check_pip(interpreter: str) -> Tuple[int, int]:
     if interpreter in _pip_checked:
         return _pip_checked[interpreter]
     try:
-        completed = _run_quietly([interpreter, "-m", "pip", "--version"])
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        completed = run_to_end(
+            [interpreter, "-m", "pip", "--version"],
+            timeout=_PROBE_TIMEOUT,
+            env=pip_environment(),
+            merge_stderr=True,
+        )
+    except OSError as exc:
         raise LambdaEditorError(
             f"Could not run {interpreter}: {exc}.",
             "Choose the full path of a working Python 3 as the Python interpreter.",
             next_action=actions.CHOOSE_PYTHON,
         ) from exc
-    match = _PIP_VERSION.match(completed.stdout.decode("utf-8", "replace"))
-    if completed.returncode != 0 or match is None:
+    match = _PIP_VERSION.match(completed.output.decode("utf-8", "replace"))
+    if completed.status != 0 or match is None:
         raise LambdaEditorError(
             f"pip is not available for {interpreter}.",
             f"Install pip for that Python (`{interpreter} -m ensurepip --user`), "
@@ -279,24 +208,7 @@ def check_pip(interpreter: str) -> Tuple[int, int]:
     return version
 
 
-def _run_quietly(argv: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
-    """A short probe of an interpreter: its output (stdout and stderr) captured, no console."""
-    return subprocess.run(
-        list(argv),
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=pip_environment(),
-        timeout=_PROBE_TIMEOUT,
-        creationflags=_NO_WINDOW,
-    )
-
-
-# --- running pip ------------------------------------------------------------------------------
-
-_NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing up on Windows
-_CANCEL_POLL_SECONDS = 0.2
+# --- the environment pip runs in ---------------------------------------------------------------
 
 
 def pip_environment() -> Dict[str, str]:
@@ -318,55 +230,6 @@ def pip_environment() -> Dict[str, str]:
         PIP_ROOT_USER_ACTION="ignore",
     )
     return env
-
-
-def run_streaming(
-    argv: Sequence[str],
-    on_output: OutputCallback,
-    cancel: Optional[threading.Event] = None,
-    env: Optional[Dict[str, str]] = None,
-) -> int:
-    """Run argv, passing each line of its output (stdout and stderr) to on_output as it comes.
-
-    Setting `cancel` terminates the process (and, on POSIX, the processes it started, such as a
-    build backend). Returns the exit status; the caller checks `cancel` to tell a cancelled run.
-    """
-    process = subprocess.Popen(
-        list(argv),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        creationflags=_NO_WINDOW,
-        start_new_session=os.name != "nt",
-    )
-    if cancel is not None:
-        threading.Thread(target=_terminate_on_cancel, args=(process, cancel), daemon=True).start()
-    assert process.stdout is not None
-    try:
-        with process.stdout:
-            for raw in iter(process.stdout.readline, b""):
-                on_output(raw.decode("utf-8", "replace").rstrip("\r\n"))
-    except BaseException:  # on_output failed, or Ctrl-C in a terminal: pip must not live on
-        _terminate(process)
-        process.wait()
-        raise
-    return process.wait()
-
-
-def _terminate_on_cancel(process: subprocess.Popen[bytes], cancel: threading.Event) -> None:
-    while process.poll() is None:
-        if cancel.wait(_CANCEL_POLL_SECONDS):
-            _terminate(process)
-            return
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if sys.platform == "win32":
-        process.terminate()
-        return
-    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-        os.killpg(process.pid, signal.SIGTERM)  # its own session: pip and its children only
 
 
 # --- understanding pip's failures -------------------------------------------------------------

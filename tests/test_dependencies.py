@@ -18,7 +18,6 @@ import venv
 import pytest
 import wheels
 
-from lambda_editor import actions, pip_platform
 from lambda_editor import dependencies as deps
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
@@ -27,12 +26,9 @@ from lambda_editor.pip_platform import (
     NoWheelError,
     build_pip_command,
     check_pip,
-    find_interpreter,
-    interpreter_warning,
     lambda_platform,
     packages_without_wheel,
     pip_platform_args,
-    run_streaming,
 )
 from lambda_editor.workspace import Binding, Workspace
 
@@ -212,31 +208,7 @@ def test_pure_wheels_are_told_from_compiled_ones():
     assert not deps.is_pure_wheel("a-1.0.tar.gz")
 
 
-# --- the interpreter --------------------------------------------------------------------------
-
-
-def test_missing_interpreter_is_named_with_the_setting_to_fix():
-    with pytest.raises(LambdaEditorError, match="not an executable Python") as raised:
-        find_interpreter("/nowhere/python3")
-    assert "/nowhere/python3" in str(raised.value)
-    assert raised.value.next_action == actions.CHOOSE_PYTHON
-
-
-def test_missing_python3_on_path_is_explained(monkeypatch):
-    monkeypatch.setenv("PATH", "")
-    with pytest.raises(LambdaEditorError, match="No Python 3 was found on PATH"):
-        find_interpreter(None)
-
-
-def test_the_runtimes_python_on_path_is_preferred_to_python3(monkeypatch):
-    on_path = {"python3.12": "/opt/bin/python3.12", "python3": "/usr/bin/python3", "mine": "/m"}
-    monkeypatch.setattr(pip_platform, "find_python", on_path.get)
-
-    assert find_interpreter(None, "python3.12") == "/opt/bin/python3.12"
-    assert find_interpreter(None, "python3.13") == "/usr/bin/python3"
-    assert find_interpreter(None) == "/usr/bin/python3"
-    assert find_interpreter("mine", "python3.12") == "/m"
-
+# --- pip ---------------------------------------------------------------------------------------
 
 THIS_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -246,73 +218,12 @@ def other_runtime():
     return "python3.12" if THIS_PYTHON == "3.11" else "python3.11"
 
 
-def test_a_python_of_another_version_than_the_runtime_gets_a_warning():
-    assert interpreter_warning(sys.executable, f"python{THIS_PYTHON}") is None
-
-    warning = interpreter_warning(sys.executable, other_runtime())
-    assert warning is not None
-    assert f"pip runs with Python {THIS_PYTHON} but the function runs {other_runtime()}" in warning
-    assert f"Choose a {other_runtime()} as the Python interpreter" in warning
-
-
-def test_a_python_that_does_not_tell_its_version_gets_no_warning(tmp_path):
-    fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho 'not a version'\n")
-    fake.chmod(0o755)
-    assert interpreter_warning(str(fake), "python3.12") is None
-
-
 def test_missing_pip_says_how_to_get_it(tmp_path):
     venv.create(str(tmp_path / "nopip"), with_pip=False)
     python = str(tmp_path / "nopip" / "bin" / "python")
     with pytest.raises(LambdaEditorError, match="pip is not available") as raised:
         check_pip(python)
     assert "ensurepip" in str(raised.value)
-
-
-# --- streaming and cancelling -----------------------------------------------------------------
-
-# The child waits (up to 60 s) for a file the parent creates on reading its first line: it can
-# only see the file if that line reached the parent while the child was still running.
-_WAIT_FOR_FLAG = """
-import os, sys, time
-flag = sys.argv[1]
-print("ready", flush=True)
-for _ in range(600):
-    if os.path.exists(flag):
-        print("saw the flag")
-        break
-    time.sleep(0.1)
-else:
-    print("never saw the flag")
-"""
-
-
-def test_output_streams_while_the_process_runs(tmp_path):
-    flag = tmp_path / "flag"
-    lines = []
-
-    def on_output(line):
-        lines.append(line)
-        if line == "ready":
-            flag.touch()
-
-    status = run_streaming([sys.executable, "-c", _WAIT_FOR_FLAG, str(flag)], on_output)
-    assert status == 0
-    assert lines == ["ready", "saw the flag"]
-
-
-def test_cancel_terminates_the_process():
-    cancel = threading.Event()
-    lines = []
-
-    def on_output(line):
-        lines.append(line)
-        cancel.set()
-
-    script = "import time; print('ready', flush=True); time.sleep(60); print('finished')"
-    run_streaming([sys.executable, "-c", script], on_output, cancel)
-    assert lines == ["ready"]
 
 
 # --- real pip: the function's platform, whatever this machine is ------------------------------
@@ -340,6 +251,7 @@ def test_the_version_warning_is_shown_before_pip_runs(root, offline_pip):
     lines = []
     install(root, other_runtime(), "x86_64", ["tinypure"], offline_pip, on_output=lines.append)
     notes = [i for i, line in enumerate(lines) if line.startswith("Note: pip runs with Python")]
+    assert f"Python {THIS_PYTHON} but the function runs {other_runtime()}" in lines[notes[0]]
     commands = [i for i, line in enumerate(lines) if line.startswith("$ ")]
     assert len(notes) == 1
     assert commands

@@ -16,7 +16,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from lambda_editor import aws, invoke
+from lambda_editor import actions, aws, invoke
 from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import BotoMissingError, LambdaEditorError
 from lambda_editor.events import check_payload_size
@@ -630,3 +630,9 @@ def test_local_invoke_refuses_an_oversized_payload_before_running(tmp_path: Path
             interpreter_setting=sys.executable,
         )
     assert not marker.exists()
+
+
+def test_only_python_functions_run_locally(tmp_path: Path) -> None:
+    with pytest.raises(LambdaEditorError, match="Only Python functions run locally") as refused:
+        invoke_local(str(tmp_path), spec(runtime="nodejs20.x"), b"{}")
+    assert refused.value.next_action == actions.INVOKE_IN_AWS

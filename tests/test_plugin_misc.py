@@ -37,7 +37,7 @@ BUILT_IN = {"edit_settings"}
 
 FAKE_PIP = """#!/bin/sh
 # Answers like a Python: the probe (-c) succeeds; "pip install" prints a few lines.
-if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
+if [ "$1" = "-c" ]; then printf "%s\\n3.12" "$0"; exit 0; fi
 echo "Collecting boto3"
 echo "Successfully installed boto3-0.0"
 exit {status}

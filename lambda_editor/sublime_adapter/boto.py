@@ -13,7 +13,9 @@ import sublime_plugin
 from .. import boto_install
 from ..aws import boto3_import_error
 from ..errors import LambdaEditorError, explain
-from ..pip_platform import find_interpreter, pip_environment, run_streaming
+from ..interpreters import pick_interpreter
+from ..pip_platform import pip_environment
+from ..processes import run_streaming
 from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import on_ui, status
@@ -70,8 +72,8 @@ def _install(
     try:
         boto_install.require_writable(target)
         # pip decides version-dependent requirements with its own Python: prefer the host's.
-        interpreter = find_interpreter(configured, f"python{version[0]}.{version[1]}")
-        command = boto_install.pip_command(interpreter, target, version)
+        interpreter = pick_interpreter(configured, f"python{version[0]}.{version[1]}")
+        command = boto_install.pip_command(interpreter.path, target, version)
         show(f"Installing boto3 into {target}\n$ {' '.join(command)}\n")
         returncode = run_streaming(command, show, env=pip_environment())
     except Exception as exc:  # every failure ends in the panel, as a message
