@@ -7,6 +7,7 @@ refused because the function changed remotely, 4 an invoked function returned an
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -15,12 +16,10 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__, actions, aws
 from .aws import AwsTarget
-from .dependencies import (
-    install_for_workspace,
-    list_installed,
-    plan_bootstrap_for_workspace,
-    remove_dependency,
-)
+from .dependencies.bootstrap import BootstrapPlan
+from .dependencies.dists import list_installed
+from .dependencies.pip_install import PipOptions
+from .dependencies.workflow import install_and_deploy, remove_and_deploy
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
@@ -267,30 +266,37 @@ def command_deps(context: Context) -> int:
         for dist in list_installed(root):
             context.out(f"{dist.name}=={dist.version}\t{format_size(dist.size)}")
         return EXIT_OK
+    deploy = None if options.no_deploy else functools.partial(_deploy_and_print, context)
     if options.remove:
-        for name in options.remove:
-            removed = remove_dependency(root, name)
-            context.err(f"removed {removed.name} {removed.version}")
-    else:
-        if not specs and not options.requirements:
-            raise UsageError("name at least one package, or --requirements FILE")
-        result = install_for_workspace(
-            Workspace.load(root),
-            specs,
-            options.requirements,
-            interpreter=options.python,
-            allow_source_for=options.allow_source or (),
-            exclude=context.exclude,
-            on_output=context.err,
-        )
-        if result.size_report is not None:
-            context.err(result.size_report.summary())
-        _offer_bootstrap(context, Workspace.load(root), options.bootstrap)
-    if not options.no_deploy:
-        context.out(
-            deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe()
-        )
+        remove_and_deploy(root, options.remove, deploy=deploy, on_output=context.err)
+        return EXIT_OK
+    if not specs and not options.requirements:
+        raise UsageError("name at least one package, or --requirements FILE")
+    install_and_deploy(
+        Workspace.load(root),
+        specs,
+        options.requirements,
+        add_bootstrap=functools.partial(_add_bootstrap, context),
+        deploy=deploy,
+        pip=PipOptions(interpreter=options.python, allow_source_for=options.allow_source or ()),
+        exclude=context.exclude,
+        on_output=context.err,
+    )
     return EXIT_OK
+
+
+def _deploy_and_print(context: Context, root: str) -> None:
+    context.out(deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe())
+
+
+def _add_bootstrap(context: Context, plan: BootstrapPlan) -> bool:
+    """--bootstrap adds the lines; without it, they are shown."""
+    if not context.options.bootstrap:
+        context.err(
+            f"Lambda only puts the function's folder on sys.path: {plan.preview}"
+            "Add them with --bootstrap, or by hand."
+        )
+    return bool(context.options.bootstrap)
 
 
 def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List[str]]:
@@ -298,21 +304,6 @@ def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List
     if arguments and os.path.isdir(arguments[0]):
         return arguments[0], list(arguments[1:])
     return None, list(arguments)
-
-
-def _offer_bootstrap(context: Context, workspace: Workspace, write: bool) -> None:
-    plan = plan_bootstrap_for_workspace(workspace)
-    if not plan.needed or plan.path is None:
-        return
-    if not write:
-        context.err(
-            f"Lambda only puts the task root on sys.path: {plan.preview}\n"
-            "Add them with --bootstrap, or by hand."
-        )
-        return
-    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(plan.new_source)
-    context.err(f"added the vendor/ bootstrap lines to {plan.path}")
 
 
 def _worded(error: LambdaEditorError) -> str:

@@ -17,14 +17,11 @@ with "GLIBC_2.28 not found".
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import actions
 from .errors import LambdaEditorError
 from .interpreters import runtime_version
-from .processes import run_to_end
 
 # The first runtime on Amazon Linux 2023, and each Amazon Linux's glibc.
 _FIRST_AL2023_PYTHON = (3, 12)
@@ -35,11 +32,6 @@ _MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # The oldest glibc each machine has manylinux wheels for (PEP 600, as in packaging's _manylinux).
 _OLDEST_GLIBC_MINOR = {"x86_64": 5, "aarch64": 17}
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
-
-# pip accepts several --platform flags and manylinux_x_y tags since 20.3.
-MINIMUM_PIP = (20, 3)
-_PIP_VERSION = re.compile(r"^pip (\d+)\.(\d+)")
-_PROBE_TIMEOUT = 60
 
 
 @dataclass(frozen=True)
@@ -57,8 +49,12 @@ class LambdaPlatform:
         return ".".join(map(str, self.python_version))
 
     @property
+    def on_amazon_linux_2(self) -> bool:
+        return self.glibc == _AL2_GLIBC
+
+    @property
     def amazon_linux(self) -> str:
-        return "Amazon Linux 2023" if self.glibc == _AL2023_GLIBC else "Amazon Linux 2"
+        return "Amazon Linux 2" if self.on_amazon_linux_2 else "Amazon Linux 2023"
 
     def platform_tags(self) -> List[str]:
         """Every manylinux tag this platform loads, newest glibc first."""
@@ -167,47 +163,6 @@ def check_requirement_specs(specs: Sequence[str]) -> None:
             )
 
 
-# --- the pip that runs -----------------------------------------------------------------------
-
-_pip_checked: Dict[str, Tuple[int, int]] = {}
-
-
-def check_pip(interpreter: str) -> Tuple[int, int]:
-    """pip's (major, minor) for the interpreter; a clear error when it is missing or too old."""
-    if interpreter in _pip_checked:
-        return _pip_checked[interpreter]
-    try:
-        completed = run_to_end(
-            [interpreter, "-m", "pip", "--version"],
-            timeout=_PROBE_TIMEOUT,
-            env=pip_environment(),
-            merge_stderr=True,
-        )
-    except OSError as exc:
-        raise LambdaEditorError(
-            f"Could not run {interpreter}: {exc}.",
-            "Choose the full path of a working Python 3 as the Python interpreter.",
-            next_action=actions.CHOOSE_PYTHON,
-        ) from exc
-    match = _PIP_VERSION.match(completed.output.decode("utf-8", "replace"))
-    if completed.status != 0 or match is None:
-        raise LambdaEditorError(
-            f"pip is not available for {interpreter}.",
-            f"Install pip for that Python (`{interpreter} -m ensurepip --user`), "
-            "or choose a Python that has pip.",
-            next_action=actions.CHOOSE_PYTHON,
-        )
-    version = (int(match.group(1)), int(match.group(2)))
-    if version < MINIMUM_PIP:
-        raise LambdaEditorError(
-            f"pip {version[0]}.{version[1]} of {interpreter} is too old to pick wheels for "
-            f"another platform (it needs {MINIMUM_PIP[0]}.{MINIMUM_PIP[1]} or newer).",
-            f"Upgrade it: `{interpreter} -m pip install --user --upgrade pip`.",
-        )
-    _pip_checked[interpreter] = version
-    return version
-
-
 # --- the environment pip runs in ---------------------------------------------------------------
 
 
@@ -230,57 +185,3 @@ def pip_environment() -> Dict[str, str]:
         PIP_ROOT_USER_ACTION="ignore",
     )
     return env
-
-
-# --- understanding pip's failures -------------------------------------------------------------
-
-_NO_MATCH = re.compile(
-    r"(?:Could not find a version that satisfies the requirement|"
-    r"No matching distribution found for) ([A-Za-z0-9][A-Za-z0-9._-]*)"
-)
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalisation: `Foo_Bar.baz` → `foo-bar-baz`."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-class NoWheelError(LambdaEditorError):
-    """pip found no wheel of these packages for the function's platform.
-
-    `packages` are the names pip reported: the caller may offer a retry that builds them from
-    source, which `install_dependencies(allow_source_for=...)` allows for pure-Python ones. The
-    retry passes them together with the names allowed before (`[*previous, *error.packages]`):
-    once a package builds, pip may stop at another one.
-    """
-
-    def __init__(self, packages: Sequence[str], platform: LambdaPlatform) -> None:
-        self.packages = list(packages)
-        self.platform = platform
-        named = ", ".join(self.packages)
-        it = "it is" if len(self.packages) == 1 else "they are"
-        super().__init__(
-            f"No wheel of {named} fits Lambda's platform ({platform.describe()}).",
-            "pip only installs wheels built for that platform; it does not compile code on "
-            "this machine, which could not run on Lambda. Pick a version with a manylinux wheel "
-            f"for {platform.machine} and Python {platform.python}"
-            f"{_glibc_note(platform)}, or, if {it} pure Python, retry allowing a source build.",
-        )
-
-
-def _glibc_note(platform: LambdaPlatform) -> str:
-    if platform.glibc != _AL2_GLIBC:
-        return ""
-    return (
-        f" (wheels for manylinux_2_28 or newer do not load on {platform.runtime}, "
-        "which runs on Amazon Linux 2)"
-    )
-
-
-def packages_without_wheel(output_lines: Sequence[str]) -> List[str]:
-    """The packages pip's output says it found no usable distribution for, in order, once each."""
-    names: Dict[str, str] = {}
-    for line in output_lines:
-        for match in _NO_MATCH.finditer(line):
-            names.setdefault(canonical_name(match.group(1)), match.group(1))
-    return list(names.values())

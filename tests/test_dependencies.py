@@ -9,27 +9,35 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
 import venv
+from pathlib import Path
 
 import pytest
 import wheels
 
-from lambda_editor import dependencies as deps
+from lambda_editor import process_lock
+from lambda_editor.dependencies import bootstrap, size, vendor
+from lambda_editor.dependencies.dists import InstalledDist, list_installed
+from lambda_editor.dependencies.pip_install import (
+    InstallCancelledError,
+    NoWheelError,
+    PipOptions,
+    check_pip,
+    install_dependencies,
+    is_pure_wheel,
+    packages_without_wheel,
+)
+from lambda_editor.dependencies.vendor import remove_dependency, vendor_change
+from lambda_editor.dependencies.workflow import install_and_deploy
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
 from lambda_editor.packaging.builder import build_package
-from lambda_editor.pip_platform import (
-    NoWheelError,
-    build_pip_command,
-    check_pip,
-    lambda_platform,
-    packages_without_wheel,
-    pip_platform_args,
-)
+from lambda_editor.pip_platform import build_pip_command, lambda_platform, pip_platform_args
 from lambda_editor.workspace import Binding, Workspace
 
 PLATFORMS = ("manylinux2014_x86_64", "manylinux2014_aarch64", "manylinux_2_28_x86_64")
@@ -73,19 +81,18 @@ def root(tmp_path):
 
 def add_lines(source, depth=0):
     """The module with the bootstrap lines added, as the commands would write it."""
-    return deps.plan_vendor_bootstrap(source, depth).new_source
+    return bootstrap.plan_vendor_bootstrap(source, depth).new_source
 
 
-def install(root, runtime, architecture, specs, pip_args, **options):
-    return deps.install_dependencies(
-        root,
-        runtime,
-        architecture,
-        specs,
-        interpreter=sys.executable,
-        extra_pip_args=pip_args,
-        **options,
-    )
+def install(root, runtime, architecture, specs, pip_args, *, allow_source_for=(), **options):
+    pip = PipOptions(sys.executable, pip_args, allow_source_for)
+    return install_dependencies(root, runtime, architecture, specs, options=pip, **options)
+
+
+def merge(root, site):
+    """Merge a folder pip installed into into root/vendor, as an install does."""
+    with vendor_change(root) as change:
+        return change.merge(site)
 
 
 def platform_marker(root):
@@ -201,11 +208,11 @@ def test_packages_without_wheel_are_read_from_pip_output():
 
 
 def test_pure_wheels_are_told_from_compiled_ones():
-    assert deps.is_pure_wheel("a-1.0-py3-none-any.whl")
-    assert deps.is_pure_wheel("a-1.0-py2.py3-none-any.whl")
-    assert not deps.is_pure_wheel("a-1.0-cp312-cp312-linux_x86_64.whl")
-    assert not deps.is_pure_wheel("a-1.0-cp312-abi3-manylinux2014_x86_64.whl")
-    assert not deps.is_pure_wheel("a-1.0.tar.gz")
+    assert is_pure_wheel("a-1.0-py3-none-any.whl")
+    assert is_pure_wheel("a-1.0-py2.py3-none-any.whl")
+    assert not is_pure_wheel("a-1.0-cp312-cp312-linux_x86_64.whl")
+    assert not is_pure_wheel("a-1.0-cp312-abi3-manylinux2014_x86_64.whl")
+    assert not is_pure_wheel("a-1.0.tar.gz")
 
 
 # --- pip ---------------------------------------------------------------------------------------
@@ -231,10 +238,10 @@ def test_missing_pip_says_how_to_get_it(tmp_path):
 
 def test_arm64_function_gets_the_aarch64_wheel(root, offline_pip):
     lines = []
-    result = install(
+    installed = install(
         root, "python3.12", "arm64", ["tinynative", "tinypure"], offline_pip, on_output=lines.append
     )
-    assert result.installed == ["tinynative==1.0", "tinypure==1.0"]
+    assert installed == ["tinynative==1.0", "tinypure==1.0"]
     assert platform_marker(root) == "manylinux2014_aarch64"
     vendor = os.listdir(os.path.join(root, "vendor"))
     assert {"tinynative-1.0.dist-info", "tinypure-1.0.dist-info"} <= set(vendor)
@@ -242,8 +249,7 @@ def test_arm64_function_gets_the_aarch64_wheel(root, offline_pip):
         assert "__pycache__" not in dirs
         assert not [name for name in files if name.endswith(".pyc")]
     assert any("Successfully installed" in line for line in lines)
-    assert result.size_report is not None
-    assert result.size_report.summary() in lines
+    assert lines[-1] == "Installed into vendor/: tinynative==1.0, tinypure==1.0."
     assert staging_leftovers(root) == []
 
 
@@ -271,9 +277,7 @@ def test_al2_function_gets_manylinux2014_rather_than_2_28(root, offline_pip):
 def test_no_wheel_for_al2_names_the_package_and_leaves_vendor_untouched(
     root, tmp_path, wheelhouse, offline_pip
 ):
-    deps.merge_into_vendor(
-        root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl"))
-    )
+    merge(root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl")))
     before = tree_digest(root)
     with pytest.raises(NoWheelError) as raised:
         install(root, "python3.11", "x86_64", ["tinynew", "tinypure"], offline_pip)
@@ -285,13 +289,11 @@ def test_no_wheel_for_al2_names_the_package_and_leaves_vendor_untouched(
 
 
 def test_cancelled_install_leaves_vendor_untouched(root, tmp_path, wheelhouse, offline_pip):
-    deps.merge_into_vendor(
-        root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl"))
-    )
+    merge(root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl")))
     before = tree_digest(root)
     cancel = threading.Event()
     cancel.set()
-    with pytest.raises(deps.InstallCancelledError):
+    with pytest.raises(InstallCancelledError):
         install(root, "python3.12", "x86_64", ["tinynative"], offline_pip, cancel=cancel)
     assert tree_digest(root) == before
 
@@ -300,7 +302,7 @@ def test_pure_python_package_without_wheel_installs_when_source_build_is_allowed
     install(
         root, "python3.12", "x86_64", ["tinysrc==1.0"], offline_pip, allow_source_for=["tinysrc"]
     )
-    assert [dist.name for dist in deps.list_installed(root)] == ["tinysrc"]
+    assert [dist.name for dist in list_installed(root)] == ["tinysrc"]
     assert os.path.isfile(os.path.join(root, "vendor", "tinysrc", "__init__.py"))
 
 
@@ -321,33 +323,36 @@ def test_upgrade_removes_the_old_version_files_and_keeps_the_rest(root, tmp_path
     new = wheels.build_wheel(
         wheel_dir, "tinylib", "2.0", files={"tinylib/__init__.py": "", "tinylib/new.py": ""}
     )
-    deps.merge_into_vendor(root, stage(tmp_path, old))
+    merge(root, stage(tmp_path, old))
     vendor = os.path.join(root, "vendor")
     with open(os.path.join(vendor, "mine.py"), "w") as own:
         own.write("# the user's own file\n")
     os.mkdir(os.path.join(vendor, "tinylib", "__pycache__"))
 
-    assert deps.merge_into_vendor(root, stage(tmp_path, new)) == ["tinylib==2.0"]
+    assert merge(root, stage(tmp_path, new)) == ["tinylib==2.0"]
     assert sorted(os.listdir(os.path.join(vendor, "tinylib"))) == ["__init__.py", "new.py"]
     assert sorted(os.listdir(vendor)) == ["mine.py", "tinylib", "tinylib-2.0.dist-info"]
-    assert [(d.name, d.version) for d in deps.list_installed(root)] == [("tinylib", "2.0")]
+    assert [(d.name, d.version) for d in list_installed(root)] == [("tinylib", "2.0")]
 
 
 def test_merge_failing_halfway_leaves_vendor_untouched(root, tmp_path, monkeypatch):
     wheel_dir = str(tmp_path / "wheels")
     old = wheels.build_wheel(wheel_dir, "tinylib", "1.0", files={"tinylib/old.py": ""})
     new = wheels.build_wheel(wheel_dir, "tinylib", "2.0", files={"tinylib/new.py": ""})
-    deps.merge_into_vendor(root, stage(tmp_path, old))
+    merge(root, stage(tmp_path, old))
     before = tree_digest(root)
-    real_move = deps._move
+    moves = []
+    real_move = shutil.move
 
-    def move_once_then_fail(source, target, merge):
-        real_move(source, target, merge)
-        raise OSError(28, "No space left on device")
+    def disk_full_on_the_second_move(source, target):
+        moves.append(source)
+        if len(moves) == 2:
+            raise OSError(28, "No space left on device")
+        return real_move(source, target)
 
-    monkeypatch.setattr(deps, "_move", move_once_then_fail)
+    monkeypatch.setattr(shutil, "move", disk_full_on_the_second_move)
     with pytest.raises(LambdaEditorError, match="No space left") as raised:
-        deps.merge_into_vendor(root, stage(tmp_path, new))
+        merge(root, stage(tmp_path, new))
     assert "vendor/ is unchanged" in str(raised.value)
     assert tree_digest(root) == before
 
@@ -356,11 +361,11 @@ def test_namespace_package_shared_by_two_distributions_is_merged(root, tmp_path)
     wheel_dir = str(tmp_path / "wheels")
     first = wheels.build_wheel(wheel_dir, "ns-a", "1.0", files={"ns/a.py": "A = 1\n"})
     second = wheels.build_wheel(wheel_dir, "ns-b", "1.0", files={"ns/b.py": "B = 1\n"})
-    deps.merge_into_vendor(root, stage(tmp_path, first))
-    deps.merge_into_vendor(root, stage(tmp_path, second))
+    merge(root, stage(tmp_path, first))
+    merge(root, stage(tmp_path, second))
     assert sorted(os.listdir(os.path.join(root, "vendor", "ns"))) == ["a.py", "b.py"]
 
-    deps.remove_dependency(root, "NS_A")
+    remove_dependency(root, "NS_A")
     assert os.listdir(os.path.join(root, "vendor", "ns")) == ["b.py"]
 
 
@@ -373,13 +378,13 @@ def test_unowned_folder_is_replaced_and_bytecode_dropped(root, tmp_path):
     os.makedirs(os.path.join(site, "tinypure", "__pycache__"))
     with open(os.path.join(site, "tinypure", "compiled.pyc"), "wb"):
         pass
-    deps.merge_into_vendor(root, site)
+    merge(root, site)
     assert os.listdir(stale) == ["__init__.py"]
 
 
 def test_remove_deletes_the_recorded_files_and_prunes_empty_folders(root, tmp_path):
     wheel_dir = str(tmp_path / "wheels")
-    deps.merge_into_vendor(
+    merge(
         root,
         stage(
             tmp_path,
@@ -389,14 +394,14 @@ def test_remove_deletes_the_recorded_files_and_prunes_empty_folders(root, tmp_pa
     )
     os.mkdir(os.path.join(root, "vendor", "tinylib", "sub", "__pycache__"))
 
-    removed = deps.remove_dependency(root, "tinylib")
+    removed = remove_dependency(root, "tinylib")
     assert (removed.name, removed.version) == ("tinylib", "1.0")
     assert sorted(os.listdir(os.path.join(root, "vendor"))) == [
         "tinypure",
         "tinypure-1.0.dist-info",
     ]
     with pytest.raises(LambdaEditorError, match="It holds: tinypure"):
-        deps.remove_dependency(root, "tinylib")
+        remove_dependency(root, "tinylib")
 
 
 def test_record_entries_leaving_vendor_are_ignored(root, tmp_path):
@@ -409,25 +414,23 @@ def test_record_entries_leaving_vendor_are_ignored(root, tmp_path):
     os.mkdir(os.path.join(site, "bin"))
     with open(os.path.join(site, "bin", "tinytool"), "w"):
         pass
-    deps.merge_into_vendor(root, site)
+    merge(root, site)
 
-    deps.remove_dependency(root, "tinypure")
+    remove_dependency(root, "tinypure")
     assert outside.read_text() == "keep me\n"
     assert os.listdir(os.path.join(root, "vendor")) == []
 
 
 def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(root, tmp_path):
-    deps.merge_into_vendor(
-        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
-    )
+    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     before = tree_digest(os.path.join(root, "vendor"))
     interrupted = os.path.join(root, ".lambda-editor", "staging-dead")
     os.makedirs(interrupted)
     os.replace(os.path.join(root, "vendor"), os.path.join(interrupted, "vendor-old"))
 
-    assert deps.list_installed(root) == []
+    assert list_installed(root) == []
     with pytest.raises(LambdaEditorError, match="not installed"):
-        deps.remove_dependency(root, "absent")
+        remove_dependency(root, "absent")
     assert tree_digest(os.path.join(root, "vendor")) == before
     assert staging_leftovers(root) == []
 
@@ -436,7 +439,7 @@ def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(root, tmp_p
 
 
 def write_lock(root, pid, age_seconds=0):
-    lock = os.path.join(root, ".lambda-editor", deps.LOCK_FILE)
+    lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     with open(lock, "w") as stream:
         stream.write(f"{pid}\n")
@@ -452,56 +455,41 @@ def dead_pid():
 
 
 def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(root, tmp_path):
-    deps.merge_into_vendor(
-        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
-    )
+    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     in_progress = os.path.join(root, ".lambda-editor", "staging-other")
     os.makedirs(os.path.join(in_progress, "site"))
     lock = write_lock(root, os.getpid())
 
     with pytest.raises(LambdaEditorError, match="Another dependency install") as raised:
-        deps.remove_dependency(root, "tinypure")
+        remove_dependency(root, "tinypure")
     assert f"process {os.getpid()}" in str(raised.value)
     with pytest.raises(LambdaEditorError, match="running for this function"):
-        deps.merge_into_vendor(root, stage(tmp_path))
+        merge(root, stage(tmp_path))
     assert os.path.isdir(os.path.join(in_progress, "site"))
     assert os.path.exists(lock)
-    assert [dist.name for dist in deps.list_installed(root)] == ["tinypure"]
+    assert [dist.name for dist in list_installed(root)] == ["tinypure"]
 
 
 @pytest.mark.parametrize(
     ("pid", "age_seconds"),
-    [(dead_pid, 0), (os.getpid, deps.STALE_LOCK_SECONDS + 60)],
+    [(dead_pid, 0), (os.getpid, process_lock.STALE_LOCK_SECONDS + 60)],
     ids=["process gone", "too old"],
 )
 def test_a_stale_lock_is_taken_over_and_released(root, tmp_path, pid, age_seconds):
-    deps.merge_into_vendor(
-        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
-    )
+    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     os.makedirs(os.path.join(root, ".lambda-editor", "staging-dead"))
     lock = write_lock(root, pid(), age_seconds)
 
-    deps.remove_dependency(root, "tinypure")
-    assert deps.list_installed(root) == []
+    remove_dependency(root, "tinypure")
+    assert list_installed(root) == []
     assert not os.path.exists(lock)
     assert staging_leftovers(root) == []
 
 
-def test_the_lock_holds_this_process_id_while_vendor_changes(root, tmp_path, monkeypatch):
-    lock = os.path.join(root, ".lambda-editor", deps.LOCK_FILE)
-    seen = []
-    real_merge = deps._merge
-
-    def merge_and_look(staged, vendor):
-        with open(lock) as stream:
-            seen.append(stream.read().strip())
-        real_merge(staged, vendor)
-
-    monkeypatch.setattr(deps, "_merge", merge_and_look)
-    deps.merge_into_vendor(
-        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
-    )
-    assert seen == [str(os.getpid())]
+def test_the_lock_holds_this_process_id_while_vendor_changes(root):
+    lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
+    with vendor_change(root), open(lock) as stream:
+        assert stream.read().strip() == str(os.getpid())
     assert not os.path.exists(lock)
 
 
@@ -509,10 +497,8 @@ def test_the_lock_holds_this_process_id_while_vendor_changes(root, tmp_path, mon
 
 
 def test_size_report_measures_the_built_package(root, tmp_path):
-    deps.merge_into_vendor(
-        root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
-    )
-    report = deps.size_report(root)
+    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
+    report = size.size_report(root)
     built = build_package(root)
     assert (report.unzipped_size, report.zipped_size) == (built.unzipped_size, len(built.data))
     assert (report.unzipped_limit, report.zipped_limit) == (UNZIPPED_LIMIT, DIRECT_UPLOAD_LIMIT)
@@ -523,32 +509,32 @@ def test_size_report_measures_the_built_package(root, tmp_path):
 
 def test_biggest_packages_are_named_close_to_a_limit():
     installed = [
-        deps.InstalledDist(f"pkg{i}", "1", size) for i, size in enumerate([5, 90, 40, 1, 2, 3, 70])
+        InstalledDist(f"pkg{i}", "1", size) for i, size in enumerate([5, 90, 40, 1, 2, 3, 70])
     ]
-    quiet = deps.make_size_report(100, 50, installed, unzipped_limit=1000, zipped_limit=1000)
+    quiet = size.make_size_report(100, 50, installed, unzipped_limit=1000, zipped_limit=1000)
     assert quiet.biggest == ()
 
-    near_zip = deps.make_size_report(100, 800, installed, unzipped_limit=1000, zipped_limit=1000)
+    near_zip = size.make_size_report(100, 800, installed, unzipped_limit=1000, zipped_limit=1000)
     assert [dist.name for dist in near_zip.biggest] == ["pkg1", "pkg6", "pkg2", "pkg0", "pkg5"]
     assert "Biggest packages: pkg1 90 B, pkg6 70 B" in near_zip.summary()
 
-    over = deps.make_size_report(1200, None, installed, unzipped_limit=1000, zipped_limit=1000)
+    over = size.make_size_report(1200, None, installed, unzipped_limit=1000, zipped_limit=1000)
     assert over.biggest
     assert "Lambda refuses a package this large" in over.summary()
     assert "not zipped" in over.summary()
 
-    direct = deps.make_size_report(900, 1100, installed, unzipped_limit=2000, zipped_limit=1000)
+    direct = size.make_size_report(900, 1100, installed, unzipped_limit=2000, zipped_limit=1000)
     assert "through S3" in direct.summary()
 
 
 def test_size_report_over_the_unzipped_limit_still_measures(root, monkeypatch):
-    monkeypatch.setattr(deps, "UNZIPPED_LIMIT", 10)
+    monkeypatch.setattr(size, "UNZIPPED_LIMIT", 10)
     monkeypatch.setattr(
-        deps,
+        size,
         "build_package",
         lambda root, exclude: (_ for _ in ()).throw(LambdaEditorError("too big")),
     )
-    report = deps.size_report(root)
+    report = size.size_report(root)
     assert report.zipped_size is None
     assert report.unzipped_size == os.path.getsize(os.path.join(root, "app.py"))
 
@@ -571,17 +557,17 @@ def handler(event, context):
 
 
 def test_bootstrap_goes_after_docstring_and_future_imports_once():
-    plan = deps.plan_vendor_bootstrap(HANDLER)
+    plan = bootstrap.plan_vendor_bootstrap(HANDLER)
     assert plan.needed
     assert plan.line_number == 7
-    assert plan.lines == deps.VENDOR_BOOTSTRAP
+    assert plan.lines == bootstrap.VENDOR_BOOTSTRAP
     lines = plan.new_source.splitlines()
     assert lines[5] == "from __future__ import annotations"
     assert lines[7].startswith("# Lambda only puts")
     assert plan.new_source.count("sys.path.insert") == 1
     compile(plan.new_source, "handler.py", "exec")
 
-    assert not deps.vendor_bootstrap_needed(plan.new_source)
+    assert not bootstrap.vendor_bootstrap_needed(plan.new_source)
     assert add_lines(plan.new_source) == plan.new_source
     assert "line 7 of the handler module" in plan.preview
 
@@ -609,16 +595,16 @@ def test_bootstrap_keeps_windows_line_ends():
     ],
 )
 def test_existing_vendor_path_setup_is_recognised(existing):
-    assert not deps.vendor_bootstrap_needed(f"import os, sys, site\n{existing}\n")
+    assert not bootstrap.vendor_bootstrap_needed(f"import os, sys, site\n{existing}\n")
 
 
 def test_commented_out_setup_does_not_count():
-    assert deps.vendor_bootstrap_needed('# sys.path.insert(0, "vendor")\nimport json\n')
+    assert bootstrap.vendor_bootstrap_needed('# sys.path.insert(0, "vendor")\nimport json\n')
 
 
 def test_bootstrap_of_a_module_with_a_syntax_error_is_refused():
     with pytest.raises(LambdaEditorError, match="syntax error"):
-        deps.plan_vendor_bootstrap("def broken(:\n")
+        bootstrap.plan_vendor_bootstrap("def broken(:\n")
 
 
 def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(root, tmp_path):
@@ -628,7 +614,7 @@ def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(root, tmp_p
         module.write("VALUE = 42\n")
     handler = os.path.join(root, "pkg", "mod.py")
     os.makedirs(os.path.dirname(handler))
-    depth = deps.handler_module_depth(root, handler)
+    depth = bootstrap.handler_module_depth(root, handler)
     assert depth == 1
     with open(handler, "w") as module:
         module.write(add_lines("import tinyvendored\nprint(tinyvendored.VALUE)\n", depth))
@@ -663,11 +649,97 @@ def test_workspace_bootstrap_plan_reads_the_handler_file_at_its_depth(root):
     os.makedirs(os.path.dirname(handler))
     with open(handler, "w", newline="") as module:
         module.write('"""Doc."""\r\nimport json\r\n')
-    plan = deps.plan_bootstrap_for_workspace(workspace_with_handler(root, "pkg.mod.handler"))
+    plan = bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "pkg.mod.handler"))
     assert plan.path == handler
-    assert plan.lines == deps.vendor_bootstrap_lines(1)
+    assert plan.lines == bootstrap.vendor_bootstrap_lines(1)
     assert plan.new_source.startswith('"""Doc."""\r\n\r\n# Lambda only puts')
     assert "line 2 of mod.py" in plan.preview
 
     with pytest.raises(LambdaEditorError, match="handler file of fn"):
-        deps.plan_bootstrap_for_workspace(workspace_with_handler(root, "missing.handler"))
+        bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "missing.handler"))
+
+
+def test_apply_writes_the_planned_lines_and_keeps_the_files_mode(root):
+    handler = os.path.join(root, "app.py")
+    os.chmod(handler, 0o750)
+    plan = bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "app.handler"))
+
+    bootstrap.apply_bootstrap(plan)
+
+    with open(handler, newline="") as module:
+        assert module.read() == plan.new_source
+    assert os.stat(handler).st_mode & 0o777 == 0o750
+    assert os.listdir(root) == ["app.py"]  # no scratch file left behind
+
+
+def test_apply_refuses_a_handler_changed_since_the_plan(root):
+    handler = os.path.join(root, "app.py")
+    plan = bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "app.handler"))
+    with open(handler, "a") as module:
+        module.write("# typed meanwhile\n")
+    edited = Path(handler).read_text()
+
+    with pytest.raises(LambdaEditorError, match=r"app\.py changed since the vendor/ lines were"):
+        bootstrap.apply_bootstrap(plan)
+    assert Path(handler).read_text() == edited
+
+
+# --- the whole sequence -----------------------------------------------------------------------
+
+
+def test_install_then_size_then_bootstrap_then_deploy(root, offline_pip):
+    steps = []
+
+    def add_bootstrap(plan):
+        steps.append(("asked", plan.path))
+        return True
+
+    outcome = install_and_deploy(
+        workspace_with_handler(root, "app.handler"),
+        ["tinypure"],
+        add_bootstrap=add_bootstrap,
+        deploy=lambda deployed: steps.append(("deployed", deployed)),
+        pip=PipOptions(sys.executable, offline_pip),
+        on_output=lambda line: steps.append(("output", line)),
+    )
+
+    assert outcome.installed == ["tinypure==1.0"]
+    assert outcome.bootstrap_added
+    assert outcome.size_report is not None
+    handler = os.path.join(root, "app.py")
+    installed = steps.index(("output", "Installed into vendor/: tinypure==1.0."))
+    measured = steps.index(("output", outcome.size_report.summary()))
+    asked = steps.index(("asked", handler))
+    added = steps.index(("output", f"Added the vendor/ lines to {handler}."))
+    deployed = steps.index(("deployed", root))
+    assert installed < measured < asked < added < deployed == len(steps) - 1
+    assert "sys.path.insert" in Path(handler).read_text()
+
+
+def test_a_handler_that_cannot_be_planned_is_said_and_the_packages_still_deploy(root, offline_pip):
+    deployed = []
+    asked = []
+    outcome = install_and_deploy(
+        workspace_with_handler(root, "missing.handler"),
+        ["tinypure"],
+        add_bootstrap=asked.append,
+        deploy=deployed.append,
+        pip=PipOptions(sys.executable, offline_pip),
+    )
+
+    assert not outcome.bootstrap_added
+    assert asked == []
+    assert deployed == [root]
+
+
+def test_a_failed_install_asks_nothing_and_deploys_nothing(root, offline_pip):
+    deployed = []
+    with pytest.raises(NoWheelError):
+        install_and_deploy(
+            workspace_with_handler(root, "app.handler"),
+            ["tinynew"],
+            add_bootstrap=lambda plan: pytest.fail("asked after a failed install"),
+            deploy=deployed.append,
+            pip=PipOptions(sys.executable, offline_pip),
+        )
+    assert deployed == []

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import sublime
 import sublime_plugin
 
-from ..dependencies import (
-    InstalledDist,
-    InstallResult,
-    install_for_workspace,
-    list_installed,
-    plan_bootstrap_for_workspace,
-    remove_dependency,
-)
+from ..dependencies.bootstrap import BootstrapPlan
+from ..dependencies.dists import InstalledDist, list_installed
+from ..dependencies.pip_install import NoWheelError, PipOptions
+from ..dependencies.workflow import InstallOutcome, install_and_deploy, remove_and_deploy
 from ..errors import LambdaEditorError
-from ..pip_platform import NoWheelError
 from ..units import format_size
 from ..workspace import Workspace
 from . import deploying
@@ -61,14 +56,15 @@ def _start_install(
 
         on_ui(show)
 
-    def work() -> InstallResult:
+    def work() -> InstallOutcome:
         try:
-            return install_for_workspace(
+            return install_and_deploy(
                 workspace,
                 specs,
                 requirements_file,
-                interpreter=settings.python_interpreter,
-                allow_source_for=allow_source_for,
+                add_bootstrap=lambda plan: _answer_on_ui(lambda: _add_bootstrap(window, plan)),
+                deploy=deploying.queue().submit,
+                pip=PipOptions(settings.python_interpreter, allow_source_for=allow_source_for),
                 exclude=settings.exclude,
                 on_output=show_line,
                 cancel=cancel,
@@ -77,9 +73,9 @@ def _start_install(
             with _installs_lock:
                 _installs.pop(workspace.root, None)
 
-    def done(result: InstallResult) -> None:
+    def done(outcome: InstallOutcome) -> None:
         progress.end()
-        _installed(window, workspace, result)
+        status(f"installed {', '.join(outcome.installed) or 'nothing new'}")
 
     def failed(error: LambdaEditorError) -> None:
         progress.end()
@@ -118,27 +114,31 @@ def _offer_source_build(
         _start_install(window, workspace, specs, requirements_file, allowed)
 
 
-def _installed(window: sublime.Window, workspace: Workspace, result: InstallResult) -> None:
-    status(f"installed {', '.join(result.installed) or 'nothing new'}")
-    _offer_bootstrap(window, workspace)
-    deploying.queue().submit(workspace.root)
+def _answer_on_ui(question: Callable[[], bool]) -> bool:
+    """Ask on the UI thread from a worker, and wait for the answer (False if asking failed)."""
+    answers: List[bool] = []
+    answered = threading.Event()
+
+    def ask() -> None:
+        try:
+            answers.append(question())
+        finally:
+            answered.set()
+
+    on_ui(ask)
+    answered.wait()
+    return bool(answers and answers[0])
 
 
-def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
+def _add_bootstrap(window: sublime.Window, plan: BootstrapPlan) -> bool:
     """Lambda puts only the task root on sys.path: offer the lines that add vendor/ as well."""
-    try:
-        plan = plan_bootstrap_for_workspace(workspace)
-    except LambdaEditorError as error:
-        status(str(error))
-        return
-    if not plan.needed or plan.path is None:
-        return
+    assert plan.path is not None
     if not sublime.ok_cancel_dialog(
         f"Lambda only puts the function's folder on sys.path, so {plan.path} must add "
         f"vendor/ itself.\n\n{plan.preview}",
         "Add These Lines",
     ):
-        return
+        return False
     view = window.find_open_file(plan.path)
     if view is not None and view.is_dirty():
         show_error(
@@ -147,10 +147,8 @@ def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
                 "Save it, then add the lines shown above at its top.",
             )
         )
-        return
-    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(plan.new_source)
-    status(f"added the vendor/ lines to {os.path.basename(plan.path)}")
+        return False
+    return True
 
 
 class LambdaInstallDependencyCommand(sublime_plugin.WindowCommand):
@@ -212,9 +210,11 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
 
             def removed(_result: object) -> None:
                 status(f"removed {name} from vendor/")
-                deploying.queue().submit(workspace.root)
 
-            run_off_ui(lambda: remove_dependency(workspace.root, name), removed)
+            run_off_ui(
+                lambda: remove_and_deploy(workspace.root, [name], deploy=deploying.queue().submit),
+                removed,
+            )
 
         self.window.show_quick_panel(
             [
