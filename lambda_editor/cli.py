@@ -24,18 +24,10 @@ from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
 from .functions import list_functions
-from .invoke import (
-    INVOCATION_TYPES,
-    REQUEST_RESPONSE,
-    InvokeResult,
-    format_error,
-    format_response,
-    header_line,
-    invoke_remote,
-    invoke_workspace_locally,
-    save_last_result,
-)
-from .invoke import to_json as invoke_json
+from .invoke import invoke_remote, invoke_workspace_locally
+from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
+from .invoke_text import format_error, format_response, header_line
+from .last_result import save_last_result
 from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
@@ -248,12 +240,12 @@ def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -
 
 def _print_invoke_result(context: Context, result: InvokeResult) -> None:
     if context.options.json:
-        context.out(json.dumps(invoke_json(result), indent=2))
+        context.out(json.dumps(result.to_json(), indent=2))
         return
     context.err(header_line(result))
     if result.log_tail:
         context.err(result.log_tail.rstrip("\n"))
-    if result.error is not None:
+    if result.error_details is not None:
         context.err(format_error(result))
     context.out(format_response(result.payload))
 

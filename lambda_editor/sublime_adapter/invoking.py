@@ -12,15 +12,10 @@ from .. import aws
 from ..errors import explain
 from ..events import TEMPLATES, EventStore, parse_payload, template_text
 from ..functions import FunctionSummary
-from ..invoke import (
-    INVOCATION_TYPES,
-    InvokeResult,
-    format_result,
-    invoke_remote,
-    invoke_workspace_locally,
-    load_last_result,
-    save_last_result,
-)
+from ..invoke import invoke_remote, invoke_workspace_locally
+from ..invoke_result import INVOCATION_TYPES, InvokeResult
+from ..invoke_text import format_result
+from ..last_result import load_last_result, save_last_result
 from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
