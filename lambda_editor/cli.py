@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import __version__, actions, aws
+from . import __version__, actions
 from .aws import AwsTarget
 from .dependencies.bootstrap import BootstrapPlan
 from .dependencies.dists import list_installed
@@ -24,10 +24,9 @@ from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
 from .functions import list_functions
-from .invoke import invoke_remote, invoke_workspace_locally
+from .invoke import Invocation, invoke_and_keep
 from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from .invoke_text import format_error, format_response, header_line
-from .last_result import save_last_result
 from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
@@ -73,10 +72,7 @@ class Context:
 
 
 def command_list(context: Context) -> int:
-    try:
-        functions = list_functions(aws.lambda_client(context.target))
-    except Exception as exc:
-        raise explain(exc, "list functions", context.target.profile) from exc
+    functions = list_functions(context.target)
     if context.options.json:
         context.out(json.dumps([function.to_json() for function in functions], indent=2))
         return EXIT_OK
@@ -179,29 +175,26 @@ def command_invoke(context: Context) -> int:
     options = context.options
     if options.local and (options.type != REQUEST_RESPONSE or options.qualifier):
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
-    workspace = _workspace_of(context, options.name, required=options.local)
+    workspace = _workspace_of(context, options.name)
     try:
         payload = parse_payload(_payload_text(options, workspace), options.type)
     except LambdaEditorError as error:  # nothing is sent: the input is what needs fixing
         raise UsageError(error.message, error.hint) from error
-    if options.local:
-        assert workspace is not None
-        result = invoke_workspace_locally(workspace, payload, options.python)
-    else:
-        result = invoke_remote(
-            context.target,
-            options.name,
-            payload,
-            invocation_type=options.type,
-            qualifier=options.qualifier,
-        )
-    if workspace is not None:
-        save_last_result(workspace.metadata_dir, result)
+    invocation = Invocation(
+        options.name,
+        context.target,
+        workspace,
+        local=options.local,
+        invocation_type=options.type,
+        qualifier=options.qualifier,
+        interpreter=options.python,
+    )
+    result = invoke_and_keep(invocation, payload)
     _print_invoke_result(context, result)
     return EXIT_OK if result.succeeded else EXIT_FUNCTION_ERROR
 
 
-def _workspace_of(context: Context, name: str, required: bool) -> Optional[Workspace]:
+def _workspace_of(context: Context, name: str) -> Optional[Workspace]:
     """The workspace of function `name`: the current folder's, else one under the workspace root."""
     here = Workspace.find(os.getcwd())
     if here is not None and name in (here.binding.function_name, here.binding.function_arn):
@@ -214,11 +207,6 @@ def _workspace_of(context: Context, name: str, required: bool) -> Optional[Works
             binding.region,
         ):
             return workspace
-    if required:
-        raise LambdaEditorError(
-            f"There is no workspace of {name} to run locally.",
-            f"Download it first: python -m lambda_editor pull {name}",
-        )
     return None
 
 

@@ -1,9 +1,12 @@
-"""Invoking a function, in AWS or locally.
+"""Invoking a function, in AWS or locally, and keeping what came back.
 
 Remote: Invoke with `LogType=Tail`, through a client whose read timeout follows the function's
 current timeout and which never retries (a retried Invoke runs the function again). Local: the
 handler runs through `local_runner`, and its outcome becomes the same `InvokeResult`, so the
 panel, the CLI and the saved last result do not care where the code ran.
+
+`invoke_and_keep` is the one sequence both front ends run: invoke as asked, then keep the result as
+the workspace's last one.
 """
 
 from __future__ import annotations
@@ -17,13 +20,53 @@ from . import actions, aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .events import check_payload_size
+from .functions import read_configuration
 from .interpreters import pick_interpreter, version_note
 from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
+from .last_result import save_last_result
 from .local_runner import FunctionSpec, run_locally
 from .workspace import Workspace
 
 # Added to the function's timeout for the botocore read timeout: cold start, network, queueing.
 READ_TIMEOUT_MARGIN_S = 30.0
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What to invoke and how: in AWS (type, qualifier) or locally (in which Python)."""
+
+    function: str  # a name or an ARN
+    target: AwsTarget
+    workspace: Optional[Workspace] = None  # keeps the result; a local run needs its code
+    local: bool = False  # always synchronous, of the workspace's code: no type, no qualifier
+    invocation_type: str = REQUEST_RESPONSE
+    qualifier: Optional[str] = None
+    interpreter: Optional[str] = None  # the Python of a local run (None: the runtime's)
+
+
+def invoke_and_keep(invocation: Invocation, payload: bytes) -> InvokeResult:
+    """Invoke once, as `invocation` says; the result is kept as the workspace's last one, when
+    there is a workspace (failing to keep it is not an error: the invocation happened)."""
+    workspace = invocation.workspace
+    if invocation.local:
+        if workspace is None:
+            raise LambdaEditorError(
+                f"There is no workspace of {invocation.function} to run locally.",
+                "Download the function first.",
+                next_action=actions.DOWNLOAD,
+            )
+        result = invoke_workspace_locally(workspace, payload, invocation.interpreter)
+    else:
+        result = invoke_remote(
+            invocation.target,
+            invocation.function,
+            payload,
+            invocation_type=invocation.invocation_type,
+            qualifier=invocation.qualifier,
+        )
+    if workspace is not None:
+        save_last_result(workspace.metadata_dir, result)
+    return result
 
 
 # ---- remote ----------------------------------------------------------------------------------
@@ -53,7 +96,7 @@ def invoke_remote(
     """
     _check_request(payload, invocation_type)
     if function_timeout is None:
-        function_timeout = current_timeout(target, function_name, qualifier)
+        function_timeout = int(read_configuration(target, function_name, qualifier)["Timeout"])
     client = invoke_client(target, function_timeout, margin)
     request: Dict[str, Any] = {
         "FunctionName": function_name,
@@ -78,18 +121,6 @@ def invoke_remote(
         function_error=response.get("FunctionError"),
         log_tail=_decode_log_result(response.get("LogResult")),
     )
-
-
-def current_timeout(target: AwsTarget, function_name: str, qualifier: Optional[str] = None) -> int:
-    """The function's timeout in seconds, as configured now (GetFunctionConfiguration)."""
-    request = {"FunctionName": function_name}
-    if qualifier:
-        request["Qualifier"] = qualifier
-    try:
-        configuration = aws.lambda_client(target).get_function_configuration(**request)
-    except Exception as exc:
-        raise explain(exc, f"read the timeout of {function_name}", target.profile) from exc
-    return int(configuration["Timeout"])
 
 
 def _display_name(function: str) -> str:

@@ -229,6 +229,7 @@ def test_an_invalid_payload_is_a_usage_error_and_nothing_runs(
         (["push", "/"], 1, "not inside a Lambda Editor workspace"),
         (["frobnicate"], 2, "invalid choice"),
         (["invoke", "fn", "--local", "--type", "DryRun"], 2, "no --type or --qualifier"),
+        (["invoke", "fn", "--local"], 1, "Run `python -m lambda_editor pull NAME`."),
     ],
 )
 def test_errors_are_one_clear_line_with_the_documented_status(

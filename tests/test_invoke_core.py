@@ -22,7 +22,9 @@ from lambda_editor.events import check_payload_size
 from lambda_editor.invoke import (
     READ_TIMEOUT_MARGIN_S,
     HandlerCredentials,
+    Invocation,
     handler_credentials,
+    invoke_and_keep,
     invoke_client,
     invoke_local,
     invoke_remote,
@@ -33,6 +35,7 @@ from lambda_editor.last_result import load_last_result, save_last_result
 from lambda_editor.limits import SYNC_PAYLOAD_LIMIT
 from lambda_editor.local_runner import FunctionSpec
 from lambda_editor.sandbox import invoke as sandbox_invoke
+from lambda_editor.workspace import Binding, Workspace
 
 REPORT = (
     "REPORT RequestId: 8f5b2c1e-0000-4000-8000-000000000001\tDuration: 15.74 ms\t"
@@ -414,7 +417,7 @@ def test_without_a_timeout_the_current_one_is_read_first(
 def test_a_timeout_that_cannot_be_read_is_explained_and_nothing_is_invoked(
     endpoint: CountingEndpoint,
 ) -> None:
-    with pytest.raises(LambdaEditorError, match="Could not read the timeout of my-fn"):
+    with pytest.raises(LambdaEditorError, match="Could not read the configuration of my-fn"):
         invoke_remote(endpoint.target, "my-fn", b"{}")
     assert len(endpoint.configuration_reads) == 1
     assert endpoint.requests == []
@@ -629,3 +632,44 @@ def test_only_python_functions_run_locally(tmp_path: Path) -> None:
     with pytest.raises(LambdaEditorError, match="Only Python functions run locally") as refused:
         invoke_local(str(tmp_path), spec(runtime="nodejs20.x"), b"{}")
     assert refused.value.next_action == actions.INVOKE_IN_AWS
+
+
+# ---- invoking and keeping the result: what both front ends run -------------------------------
+
+
+def workspace_of(root: Path) -> Workspace:
+    this_python = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    configuration = {
+        "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:my-fn",
+        "FunctionName": "my-fn",
+        "Runtime": this_python,
+        "Handler": "lambda_function.lambda_handler",
+    }
+    return Workspace(str(root), Binding.from_configuration(configuration, None, None), {})
+
+
+def test_a_local_run_is_kept_as_the_workspaces_last_result(tmp_path: Path) -> None:
+    write_handler(tmp_path, "def lambda_handler(event, context):\n    return event\n")
+    workspace = workspace_of(tmp_path)
+    invocation = Invocation("my-fn", TARGET, workspace, local=True, interpreter=sys.executable)
+
+    result = invoke_and_keep(invocation, b'{"n": 1}')
+
+    assert result.local and result.payload == b'{"n": 1}' and result.warnings == ()
+    assert load_last_result(workspace.metadata_dir) == result
+
+
+def test_a_remote_run_is_kept_too(tmp_path: Path, endpoint: CountingEndpoint) -> None:
+    endpoint.configuration = {"FunctionName": "my-fn", "Timeout": 3}
+    workspace = workspace_of(tmp_path)
+
+    result = invoke_and_keep(Invocation("my-fn", endpoint.target, workspace), b"{}")
+
+    assert not result.local and result.payload == b'{"ok": true}'
+    assert load_last_result(workspace.metadata_dir) == result
+
+
+def test_a_local_run_without_a_workspace_says_to_download_it() -> None:
+    with pytest.raises(LambdaEditorError, match="no workspace of my-fn") as missing:
+        invoke_and_keep(Invocation("my-fn", TARGET, local=True), b"{}")
+    assert missing.value.next_action == actions.DOWNLOAD

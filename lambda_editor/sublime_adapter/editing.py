@@ -8,8 +8,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import sublime
 import sublime_plugin
 
-from .. import aws
-from ..errors import LambdaEditorError, explain
+from ..errors import LambdaEditorError
 from ..functions import FunctionSummary, list_functions
 from ..packaging.manifest import ManifestDiff
 from ..pull import PullResult, pull_function, undeployed_changes, workspace_for_arn
@@ -39,11 +38,7 @@ def _cache_key(settings: Settings) -> CacheKey:
 
 
 def _fetch_function_list(settings: Settings) -> List[FunctionSummary]:
-    target = settings.target
-    try:
-        functions = list_functions(aws.lambda_client(target))
-    except Exception as exc:
-        raise explain(exc, "list functions", target.profile) from exc
+    functions = list_functions(settings.target)
     with _function_lists_lock:
         _function_lists[_cache_key(settings)] = functions
     return functions
