@@ -10,7 +10,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
-from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import AbstractSet, Any, Callable, Dict, Literal, Mapping, Optional, Sequence
 
 from . import actions, aws
 from .errors import LambdaEditorError, RemoteChangedError, explain
@@ -238,12 +238,15 @@ def _error_code(exc: BaseException) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
+DeployEventKind = Literal["progress", "finished", "failed"]
+
+
 @dataclass(frozen=True)
 class DeployEvent:
     """What the queue tells its listener: a deploy started, finished, or failed."""
 
     root: str
-    kind: str  # "progress", "finished" or "failed"
+    kind: DeployEventKind
     message: str
     result: Optional[DeployResult] = None
     error: Optional[LambdaEditorError] = None
@@ -321,7 +324,7 @@ class DeployQueue:
         self._emit(root, "finished", result.describe(), result=result)
         return False
 
-    def _emit(self, root: str, kind: str, message: str, **details: Any) -> None:
+    def _emit(self, root: str, kind: DeployEventKind, message: str, **details: Any) -> None:
         """Tell the listener; a listener that fails must not stop the deploys."""
         try:
             self._on_event(DeployEvent(root, kind, message, **details))
