@@ -80,10 +80,27 @@ def listing(folder: Path) -> List[str]:
         ("Makefile", "Makefile", False, True),
         ("makefile", "Makefile", False, False),  # case-sensitive everywhere
         ("", "app.py", False, False),
+        ("src/*.py", "src/app.py", False, True),
+        ("src/*.py", "src/lib/util.py", False, False),  # `*` stays within one folder
+        ("src/**/*.py", "src/lib/util.py", False, True),
+        ("src/**/*.py", "src/app.py", False, True),
+        ("docs/**", "docs/a/b.md", False, True),
+        ("a/**/b", "a/x/y/b", True, True),
+        ("?.txt", "a.txt", False, True),
+        ("?.txt", "ab.txt", False, False),
+        ("[ab].txt", "b.txt", False, True),
+        ("[!ab].txt", "b.txt", False, False),
+        ("\\!important", "!important", False, True),
+        ("lib\\vendor", "lib/vendor", True, True),  # a Windows separator
     ],
 )
 def test_exclude_patterns(pattern: str, rel_path: str, is_dir: bool, expected: bool) -> None:
     assert ExcludeRules.compile([pattern]).excludes(rel_path, is_dir) is expected
+
+
+def test_a_pattern_that_takes_files_back_in_is_refused() -> None:
+    with pytest.raises(LambdaEditorError, match=r'"!keep\.py" would take files back in'):
+        ExcludeRules.compile(["*.py", "!keep.py"])
 
 
 def test_scan_skips_always_excluded_and_user_patterns(tmp_path: Path) -> None:
