@@ -49,11 +49,7 @@ def _optional_text(values: Mapping[str, Any], key: str) -> Optional[str]:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise LambdaEditorError(
-            f'The setting "{key}" must be a string, not {type(value).__name__}.',
-            "Fix it in the settings.",
-            next_action=actions.EDIT_SETTINGS,
-        )
+        raise _wrong_setting(f'The setting "{key}" must be a string, not {type(value).__name__}.')
     return value.strip() or None
 
 
@@ -68,11 +64,7 @@ def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise LambdaEditorError(
-            f'The setting "{key}" must be true or false, not {value!r}.',
-            "Fix it in the settings.",
-            next_action=actions.EDIT_SETTINGS,
-        )
+        raise _wrong_setting(f'The setting "{key}" must be true or false, not {value!r}.')
     return value
 
 
@@ -81,8 +73,10 @@ def _patterns(value: Any) -> Tuple[str, ...]:
         return ()
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
-    raise LambdaEditorError(
-        'The setting "exclude" must be a list of glob patterns, e.g. ["tests/*", "*.md"].',
-        "Fix it in the settings.",
-        next_action=actions.EDIT_SETTINGS,
+    raise _wrong_setting(
+        'The setting "exclude" must be a list of glob patterns, e.g. ["tests/*", "*.md"].'
     )
+
+
+def _wrong_setting(message: str) -> LambdaEditorError:
+    return LambdaEditorError(message, "Fix it in the settings.", next_action=actions.EDIT_SETTINGS)
