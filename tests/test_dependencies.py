@@ -560,7 +560,7 @@ def test_bootstrap_goes_after_docstring_and_future_imports_once():
     plan = bootstrap.plan_vendor_bootstrap(HANDLER)
     assert plan.needed
     assert plan.line_number == 7
-    assert plan.lines == bootstrap.VENDOR_BOOTSTRAP
+    assert plan.lines == bootstrap.vendor_bootstrap_lines()
     lines = plan.new_source.splitlines()
     assert lines[5] == "from __future__ import annotations"
     assert lines[7].startswith("# Lambda only puts")

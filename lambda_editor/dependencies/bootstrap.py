@@ -45,9 +45,6 @@ def vendor_bootstrap_lines(module_depth: int = 0) -> str:
     )
 
 
-VENDOR_BOOTSTRAP = vendor_bootstrap_lines()
-
-
 def vendor_bootstrap_needed(handler_source: str) -> bool:
     """False when the module already puts a vendor folder on sys.path (these lines or similar)."""
     return _PUTS_VENDOR_ON_PATH.search(handler_source) is None
