@@ -46,6 +46,7 @@ def _start_install(
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
     settings = package_settings.load()
+    deploy = deploying.queue().submit
     progress = Progress(f"installing {what}…")
 
     def show_line(line: str) -> None:
@@ -63,7 +64,7 @@ def _start_install(
                 specs,
                 requirements_file,
                 add_bootstrap=lambda plan: _answer_on_ui(lambda: _add_bootstrap(window, plan)),
-                deploy=deploying.queue().submit,
+                deploy=deploy,
                 pip=PipOptions(settings.python_interpreter, allow_source_for=allow_source_for),
                 exclude=settings.exclude,
                 on_output=show_line,
@@ -211,10 +212,8 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
             def removed(_result: object) -> None:
                 status(f"removed {name} from vendor/")
 
-            run_off_ui(
-                lambda: remove_and_deploy(workspace.root, [name], deploy=deploying.queue().submit),
-                removed,
-            )
+            deploy = deploying.queue().submit
+            run_off_ui(lambda: remove_and_deploy(workspace.root, [name], deploy=deploy), removed)
 
         self.window.show_quick_panel(
             [
