@@ -42,24 +42,9 @@ def pull(sandbox: Any, tmp_path: Path, name: str) -> Path:
     return Path(completed.stdout.strip())
 
 
-def test_list_pages_through_every_function(sandbox: Any, tmp_path: Path) -> None:
-    client = sandbox.client()
+def test_list_pages_through_every_function(sandbox: Any, functions: Any, tmp_path: Path) -> None:
     before = len(json.loads(run_cli(sandbox, tmp_path, "list", "--json").stdout))
-    from lambda_editor.sandbox import ensure_role
-
-    role = ensure_role(sandbox.url, sandbox.region)
-    from conftest import zip_files
-
-    code = zip_files({"app.py": "def handler(e, c):\n    return 1\n"})
-    created = [f"paged-{index:03d}" for index in range(125)]
-    for name in created:
-        client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=role,
-            Handler="app.handler",
-            Code={"ZipFile": code},
-        )
+    created = [functions.create(prefix="paged") for _ in range(125)]
 
     listed = json.loads(run_cli(sandbox, tmp_path, "list", "--json").stdout)
     plain = run_cli(sandbox, tmp_path, "list").stdout.splitlines()
