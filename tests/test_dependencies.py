@@ -16,12 +16,14 @@ import threading
 import time
 import venv
 from pathlib import Path
+from typing import Any, Callable, List, Optional, Sequence
 
 import pytest
 import wheels
 
 from lambda_editor import process_lock
 from lambda_editor.dependencies import bootstrap, size, vendor
+from lambda_editor.dependencies.bootstrap import BootstrapPlan
 from lambda_editor.dependencies.dists import InstalledDist, list_installed
 from lambda_editor.dependencies.pip_install import (
     InstallCancelledError,
@@ -44,7 +46,7 @@ PLATFORMS = ("manylinux2014_x86_64", "manylinux2014_aarch64", "manylinux_2_28_x8
 
 
 @pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory):
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = str(tmp_path_factory.mktemp("wheelhouse"))
     for python in ("cp311", "cp312"):
         for platform in PLATFORMS:
@@ -63,7 +65,7 @@ def wheelhouse(tmp_path_factory):
 
 
 @pytest.fixture
-def offline_pip(monkeypatch, wheelhouse):
+def offline_pip(monkeypatch: pytest.MonkeyPatch, wheelhouse: str) -> List[str]:
     """No pip configuration from this machine; the pip options that keep it offline."""
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     for name in ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
@@ -72,35 +74,44 @@ def offline_pip(monkeypatch, wheelhouse):
 
 
 @pytest.fixture
-def root(tmp_path):
+def root(tmp_path: Path) -> str:
     folder = tmp_path / "fn"
     folder.mkdir()
     (folder / "app.py").write_text("def handler(event, context):\n    return 1\n")
     return str(folder)
 
 
-def add_lines(source, depth=0):
+def add_lines(source: str, depth: int = 0) -> str:
     """The module with the bootstrap lines added, as the commands would write it."""
     return bootstrap.plan_vendor_bootstrap(source, depth).new_source
 
 
-def install(root, runtime, architecture, specs, pip_args, *, allow_source_for=(), **options):
+def install(
+    root: str,
+    runtime: str,
+    architecture: str,
+    specs: Sequence[str],
+    pip_args: Sequence[str],
+    *,
+    allow_source_for: Sequence[str] = (),
+    **options: Any,
+) -> List[str]:
     pip = PipOptions(sys.executable, pip_args, allow_source_for)
     return install_dependencies(root, runtime, architecture, specs, options=pip, **options)
 
 
-def merge(root, site):
+def merge(root: str, site: str) -> List[str]:
     """Merge a folder pip installed into into root/vendor, as an install does."""
     with vendor_change(root) as change:
         return change.merge(site)
 
 
-def platform_marker(root):
+def platform_marker(root: str) -> str:
     with open(os.path.join(root, "vendor", "tinynative", "_platform.txt")) as marker:
         return marker.read()
 
 
-def tree_digest(folder):
+def tree_digest(folder: str) -> str:
     """Every path (folders too), file content and link target under folder."""
     digest = hashlib.sha256()
     for parent, dirs, files in sorted(os.walk(folder)):
@@ -117,12 +128,12 @@ def tree_digest(folder):
     return digest.hexdigest()
 
 
-def staging_leftovers(root):
+def staging_leftovers(root: str) -> List[str]:
     metadata = os.path.join(root, ".lambda-editor")
     return [name for name in os.listdir(metadata) if name.startswith("staging-")]
 
 
-def stage(tmp_path, *wheel_paths):
+def stage(tmp_path: Path, *wheel_paths: str) -> str:
     """A folder holding these wheels unpacked, as `pip install --target` leaves them."""
     site = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
     for wheel in wheel_paths:
@@ -133,7 +144,7 @@ def stage(tmp_path, *wheel_paths):
 # --- platform tags ----------------------------------------------------------------------------
 
 
-def test_al2023_runtime_accepts_manylinux_up_to_glibc_2_34_newest_first():
+def test_al2023_runtime_accepts_manylinux_up_to_glibc_2_34_newest_first() -> None:
     tags = lambda_platform("python3.12", "x86_64").platform_tags()
     assert tags[0] == "manylinux_2_34_x86_64"
     assert "manylinux_2_35_x86_64" not in tags
@@ -143,7 +154,7 @@ def test_al2023_runtime_accepts_manylinux_up_to_glibc_2_34_newest_first():
     assert lambda_platform("python3.13", "x86_64").platform_tags() == tags
 
 
-def test_al2_runtime_never_accepts_manylinux_2_27_or_newer():
+def test_al2_runtime_never_accepts_manylinux_2_27_or_newer() -> None:
     tags = lambda_platform("python3.11", "x86_64").platform_tags()
     assert tags[0] == "manylinux_2_26_x86_64"
     assert not any(f"manylinux_2_{minor}_" in tag for tag in tags for minor in range(27, 40))
@@ -151,13 +162,13 @@ def test_al2_runtime_never_accepts_manylinux_2_27_or_newer():
     assert lambda_platform("python3.9", "x86_64").glibc == (2, 26)
 
 
-def test_arm64_gets_aarch64_tags_from_manylinux2014_on():
+def test_arm64_gets_aarch64_tags_from_manylinux2014_on() -> None:
     tags = lambda_platform("python3.12", "arm64").platform_tags()
     assert all(tag.endswith("_aarch64") for tag in tags)
     assert tags[-2:] == ["manylinux_2_17_aarch64", "manylinux2014_aarch64"]
 
 
-def test_pip_platform_args_name_implementation_version_and_binary_only():
+def test_pip_platform_args_name_implementation_version_and_binary_only() -> None:
     args = pip_platform_args("python3.11", "arm64")
     assert args[:5] == ["--implementation", "cp", "--python-version", "3.11", "--only-binary=:all:"]
     platforms = [args[i + 1] for i, arg in enumerate(args) if arg == "--platform"]
@@ -172,12 +183,14 @@ def test_pip_platform_args_name_implementation_version_and_binary_only():
         ("python3.12", "sparc", "Unknown Lambda architecture"),
     ],
 )
-def test_non_python_runtime_or_unknown_architecture_is_refused(runtime, architecture, expected):
+def test_non_python_runtime_or_unknown_architecture_is_refused(
+    runtime: Optional[str], architecture: str, expected: str
+) -> None:
     with pytest.raises(LambdaEditorError, match=expected):
         lambda_platform(runtime, architecture)
 
 
-def test_pip_command_targets_the_staging_folder_for_the_platform():
+def test_pip_command_targets_the_staging_folder_for_the_platform() -> None:
     argv = build_pip_command(
         "/usr/bin/python3",
         "/stage",
@@ -197,7 +210,7 @@ def test_pip_command_targets_the_staging_folder_for_the_platform():
         build_pip_command("py", "/s", [], runtime="python3.12", architecture="x86_64")
 
 
-def test_packages_without_wheel_are_read_from_pip_output():
+def test_packages_without_wheel_are_read_from_pip_output() -> None:
     output = [
         "ERROR: Could not find a version that satisfies the requirement Numpy_X>=2 "
         "(from tinyapp) (from versions: none)",
@@ -207,7 +220,7 @@ def test_packages_without_wheel_are_read_from_pip_output():
     assert packages_without_wheel(output) == ["Numpy_X", "other"]
 
 
-def test_pure_wheels_are_told_from_compiled_ones():
+def test_pure_wheels_are_told_from_compiled_ones() -> None:
     assert is_pure_wheel("a-1.0-py3-none-any.whl")
     assert is_pure_wheel("a-1.0-py2.py3-none-any.whl")
     assert not is_pure_wheel("a-1.0-cp312-cp312-linux_x86_64.whl")
@@ -220,12 +233,12 @@ def test_pure_wheels_are_told_from_compiled_ones():
 THIS_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def other_runtime():
+def other_runtime() -> str:
     """A Lambda runtime whose Python version is not this one's."""
     return "python3.12" if THIS_PYTHON == "3.11" else "python3.11"
 
 
-def test_missing_pip_says_how_to_get_it(tmp_path):
+def test_missing_pip_says_how_to_get_it(tmp_path: Path) -> None:
     venv.create(str(tmp_path / "nopip"), with_pip=False)
     python = str(tmp_path / "nopip" / "bin" / "python")
     with pytest.raises(LambdaEditorError, match="pip is not available") as raised:
@@ -236,8 +249,8 @@ def test_missing_pip_says_how_to_get_it(tmp_path):
 # --- real pip: the function's platform, whatever this machine is ------------------------------
 
 
-def test_arm64_function_gets_the_aarch64_wheel(root, offline_pip):
-    lines = []
+def test_arm64_function_gets_the_aarch64_wheel(root: str, offline_pip: List[str]) -> None:
+    lines: List[str] = []
     installed = install(
         root, "python3.12", "arm64", ["tinynative", "tinypure"], offline_pip, on_output=lines.append
     )
@@ -253,8 +266,8 @@ def test_arm64_function_gets_the_aarch64_wheel(root, offline_pip):
     assert staging_leftovers(root) == []
 
 
-def test_the_version_warning_is_shown_before_pip_runs(root, offline_pip):
-    lines = []
+def test_the_version_warning_is_shown_before_pip_runs(root: str, offline_pip: List[str]) -> None:
+    lines: List[str] = []
     install(root, other_runtime(), "x86_64", ["tinypure"], offline_pip, on_output=lines.append)
     notes = [i for i, line in enumerate(lines) if line.startswith("Note: pip runs with Python")]
     assert f"Python {THIS_PYTHON} but the function runs {other_runtime()}" in lines[notes[0]]
@@ -264,19 +277,23 @@ def test_the_version_warning_is_shown_before_pip_runs(root, offline_pip):
     assert notes[0] < commands[0]
 
 
-def test_al2023_x86_64_function_may_get_a_manylinux_2_28_wheel(root, offline_pip):
+def test_al2023_x86_64_function_may_get_a_manylinux_2_28_wheel(
+    root: str, offline_pip: List[str]
+) -> None:
     install(root, "python3.12", "x86_64", ["tinynative"], offline_pip)
     assert platform_marker(root) == "manylinux_2_28_x86_64"
 
 
-def test_al2_function_gets_manylinux2014_rather_than_2_28(root, offline_pip):
+def test_al2_function_gets_manylinux2014_rather_than_2_28(
+    root: str, offline_pip: List[str]
+) -> None:
     install(root, "python3.11", "x86_64", ["tinynative"], offline_pip)
     assert platform_marker(root) == "manylinux2014_x86_64"
 
 
 def test_no_wheel_for_al2_names_the_package_and_leaves_vendor_untouched(
-    root, tmp_path, wheelhouse, offline_pip
-):
+    root: str, tmp_path: Path, wheelhouse: str, offline_pip: List[str]
+) -> None:
     merge(root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl")))
     before = tree_digest(root)
     with pytest.raises(NoWheelError) as raised:
@@ -288,7 +305,9 @@ def test_no_wheel_for_al2_names_the_package_and_leaves_vendor_untouched(
     assert tree_digest(root) == before
 
 
-def test_cancelled_install_leaves_vendor_untouched(root, tmp_path, wheelhouse, offline_pip):
+def test_cancelled_install_leaves_vendor_untouched(
+    root: str, tmp_path: Path, wheelhouse: str, offline_pip: List[str]
+) -> None:
     merge(root, stage(tmp_path, os.path.join(wheelhouse, "tinypure-1.0-py3-none-any.whl")))
     before = tree_digest(root)
     cancel = threading.Event()
@@ -298,7 +317,9 @@ def test_cancelled_install_leaves_vendor_untouched(root, tmp_path, wheelhouse, o
     assert tree_digest(root) == before
 
 
-def test_pure_python_package_without_wheel_installs_when_source_build_is_allowed(root, offline_pip):
+def test_pure_python_package_without_wheel_installs_when_source_build_is_allowed(
+    root: str, offline_pip: List[str]
+) -> None:
     install(
         root, "python3.12", "x86_64", ["tinysrc==1.0"], offline_pip, allow_source_for=["tinysrc"]
     )
@@ -306,7 +327,7 @@ def test_pure_python_package_without_wheel_installs_when_source_build_is_allowed
     assert os.path.isfile(os.path.join(root, "vendor", "tinysrc", "__init__.py"))
 
 
-def test_source_build_with_compiled_code_is_refused(root, offline_pip):
+def test_source_build_with_compiled_code_is_refused(root: str, offline_pip: List[str]) -> None:
     with pytest.raises(LambdaEditorError, match="tinyc is not pure Python"):
         install(root, "python3.12", "x86_64", ["tinyc"], offline_pip, allow_source_for=["tinyc"])
     assert not os.path.exists(os.path.join(root, "vendor"))
@@ -315,7 +336,9 @@ def test_source_build_with_compiled_code_is_refused(root, offline_pip):
 # --- merging into vendor/ and removing (no pip: wheels unpacked the way pip lays them out) ----
 
 
-def test_upgrade_removes_the_old_version_files_and_keeps_the_rest(root, tmp_path):
+def test_upgrade_removes_the_old_version_files_and_keeps_the_rest(
+    root: str, tmp_path: Path
+) -> None:
     wheel_dir = str(tmp_path / "wheels")
     old = wheels.build_wheel(
         wheel_dir, "tinylib", "1.0", files={"tinylib/__init__.py": "", "tinylib/old.py": ""}
@@ -335,7 +358,9 @@ def test_upgrade_removes_the_old_version_files_and_keeps_the_rest(root, tmp_path
     assert [(d.name, d.version) for d in list_installed(root)] == [("tinylib", "2.0")]
 
 
-def test_merge_failing_halfway_leaves_vendor_untouched(root, tmp_path, monkeypatch):
+def test_merge_failing_halfway_leaves_vendor_untouched(
+    root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     wheel_dir = str(tmp_path / "wheels")
     old = wheels.build_wheel(wheel_dir, "tinylib", "1.0", files={"tinylib/old.py": ""})
     new = wheels.build_wheel(wheel_dir, "tinylib", "2.0", files={"tinylib/new.py": ""})
@@ -344,7 +369,7 @@ def test_merge_failing_halfway_leaves_vendor_untouched(root, tmp_path, monkeypat
     moves = []
     real_move = shutil.move
 
-    def disk_full_on_the_second_move(source, target):
+    def disk_full_on_the_second_move(source: str, target: str) -> Any:
         moves.append(source)
         if len(moves) == 2:
             raise OSError(28, "No space left on device")
@@ -357,7 +382,7 @@ def test_merge_failing_halfway_leaves_vendor_untouched(root, tmp_path, monkeypat
     assert tree_digest(root) == before
 
 
-def test_namespace_package_shared_by_two_distributions_is_merged(root, tmp_path):
+def test_namespace_package_shared_by_two_distributions_is_merged(root: str, tmp_path: Path) -> None:
     wheel_dir = str(tmp_path / "wheels")
     first = wheels.build_wheel(wheel_dir, "ns-a", "1.0", files={"ns/a.py": "A = 1\n"})
     second = wheels.build_wheel(wheel_dir, "ns-b", "1.0", files={"ns/b.py": "B = 1\n"})
@@ -369,7 +394,7 @@ def test_namespace_package_shared_by_two_distributions_is_merged(root, tmp_path)
     assert os.listdir(os.path.join(root, "vendor", "ns")) == ["b.py"]
 
 
-def test_unowned_folder_is_replaced_and_bytecode_dropped(root, tmp_path):
+def test_unowned_folder_is_replaced_and_bytecode_dropped(root: str, tmp_path: Path) -> None:
     stale = os.path.join(root, "vendor", "tinypure")
     os.makedirs(stale)
     with open(os.path.join(stale, "stale.py"), "w"):
@@ -382,7 +407,9 @@ def test_unowned_folder_is_replaced_and_bytecode_dropped(root, tmp_path):
     assert os.listdir(stale) == ["__init__.py"]
 
 
-def test_remove_deletes_the_recorded_files_and_prunes_empty_folders(root, tmp_path):
+def test_remove_deletes_the_recorded_files_and_prunes_empty_folders(
+    root: str, tmp_path: Path
+) -> None:
     wheel_dir = str(tmp_path / "wheels")
     merge(
         root,
@@ -404,7 +431,7 @@ def test_remove_deletes_the_recorded_files_and_prunes_empty_folders(root, tmp_pa
         remove_dependency(root, "tinylib")
 
 
-def test_record_entries_leaving_vendor_are_ignored(root, tmp_path):
+def test_record_entries_leaving_vendor_are_ignored(root: str, tmp_path: Path) -> None:
     outside = tmp_path / "outside.py"
     outside.write_text("keep me\n")
     site = stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0"))
@@ -421,7 +448,9 @@ def test_record_entries_leaving_vendor_are_ignored(root, tmp_path):
     assert os.listdir(os.path.join(root, "vendor")) == []
 
 
-def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(root, tmp_path):
+def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(
+    root: str, tmp_path: Path
+) -> None:
     merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     before = tree_digest(os.path.join(root, "vendor"))
     interrupted = os.path.join(root, ".lambda-editor", "staging-dead")
@@ -438,7 +467,7 @@ def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(root, tmp_p
 # --- the lock between processes -----------------------------------------------------------------
 
 
-def write_lock(root, pid, age_seconds=0):
+def write_lock(root: str, pid: int, age_seconds: int = 0) -> str:
     lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     with open(lock, "w") as stream:
@@ -448,13 +477,15 @@ def write_lock(root, pid, age_seconds=0):
     return lock
 
 
-def dead_pid():
+def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", ""])
     process.wait()
     return process.pid
 
 
-def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(root, tmp_path):
+def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(
+    root: str, tmp_path: Path
+) -> None:
     merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     in_progress = os.path.join(root, ".lambda-editor", "staging-other")
     os.makedirs(os.path.join(in_progress, "site"))
@@ -475,7 +506,9 @@ def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(r
     [(dead_pid, 0), (os.getpid, process_lock.STALE_LOCK_SECONDS + 60)],
     ids=["process gone", "too old"],
 )
-def test_a_stale_lock_is_taken_over_and_released(root, tmp_path, pid, age_seconds):
+def test_a_stale_lock_is_taken_over_and_released(
+    root: str, tmp_path: Path, pid: Callable[[], int], age_seconds: int
+) -> None:
     merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     os.makedirs(os.path.join(root, ".lambda-editor", "staging-dead"))
     lock = write_lock(root, pid(), age_seconds)
@@ -486,7 +519,7 @@ def test_a_stale_lock_is_taken_over_and_released(root, tmp_path, pid, age_second
     assert staging_leftovers(root) == []
 
 
-def test_the_lock_holds_this_process_id_while_vendor_changes(root):
+def test_the_lock_holds_this_process_id_while_vendor_changes(root: str) -> None:
     lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
     with vendor_change(root), open(lock) as stream:
         assert stream.read().strip() == str(os.getpid())
@@ -496,7 +529,7 @@ def test_the_lock_holds_this_process_id_while_vendor_changes(root):
 # --- size report ------------------------------------------------------------------------------
 
 
-def test_size_report_measures_the_built_package(root, tmp_path):
+def test_size_report_measures_the_built_package(root: str, tmp_path: Path) -> None:
     merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     report = size.size_report(root)
     built = build_package(root)
@@ -507,7 +540,7 @@ def test_size_report_measures_the_built_package(root, tmp_path):
     assert "Biggest" not in report.summary()
 
 
-def test_biggest_packages_are_named_close_to_a_limit():
+def test_biggest_packages_are_named_close_to_a_limit() -> None:
     installed = [
         InstalledDist(f"pkg{i}", "1", size) for i, size in enumerate([5, 90, 40, 1, 2, 3, 70])
     ]
@@ -527,7 +560,9 @@ def test_biggest_packages_are_named_close_to_a_limit():
     assert "through S3" in direct.summary()
 
 
-def test_size_report_over_the_unzipped_limit_still_measures(root, monkeypatch):
+def test_size_report_over_the_unzipped_limit_still_measures(
+    root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(size, "UNZIPPED_LIMIT", 10)
     monkeypatch.setattr(
         size,
@@ -556,7 +591,7 @@ def handler(event, context):
 '''
 
 
-def test_bootstrap_goes_after_docstring_and_future_imports_once():
+def test_bootstrap_goes_after_docstring_and_future_imports_once() -> None:
     plan = bootstrap.plan_vendor_bootstrap(HANDLER)
     assert plan.needed
     assert plan.line_number == 7
@@ -572,7 +607,7 @@ def test_bootstrap_goes_after_docstring_and_future_imports_once():
     assert "line 7 of the handler module" in plan.preview
 
 
-def test_bootstrap_without_docstring_goes_after_shebang_and_encoding():
+def test_bootstrap_without_docstring_goes_after_shebang_and_encoding() -> None:
     source = "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport json\n"
     lines = add_lines(source).splitlines()
     assert lines[:3] == ["#!/usr/bin/env python3", "# -*- coding: utf-8 -*-", ""]
@@ -580,7 +615,7 @@ def test_bootstrap_without_docstring_goes_after_shebang_and_encoding():
     assert add_lines("").startswith("# Lambda only puts")
 
 
-def test_bootstrap_keeps_windows_line_ends():
+def test_bootstrap_keeps_windows_line_ends() -> None:
     new_source = add_lines('"""Doc."""\r\nimport json\r\n')
     assert "\n" not in new_source.replace("\r\n", "")
 
@@ -594,20 +629,22 @@ def test_bootstrap_keeps_windows_line_ends():
         'site.addsitedir("vendor")',
     ],
 )
-def test_existing_vendor_path_setup_is_recognised(existing):
+def test_existing_vendor_path_setup_is_recognised(existing: str) -> None:
     assert not bootstrap.vendor_bootstrap_needed(f"import os, sys, site\n{existing}\n")
 
 
-def test_commented_out_setup_does_not_count():
+def test_commented_out_setup_does_not_count() -> None:
     assert bootstrap.vendor_bootstrap_needed('# sys.path.insert(0, "vendor")\nimport json\n')
 
 
-def test_bootstrap_of_a_module_with_a_syntax_error_is_refused():
+def test_bootstrap_of_a_module_with_a_syntax_error_is_refused() -> None:
     with pytest.raises(LambdaEditorError, match="syntax error"):
         bootstrap.plan_vendor_bootstrap("def broken(:\n")
 
 
-def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(root, tmp_path):
+def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(
+    root: str, tmp_path: Path
+) -> None:
     package = os.path.join(root, "vendor", "tinyvendored")
     os.makedirs(package)
     with open(os.path.join(package, "__init__.py"), "w") as module:
@@ -629,7 +666,7 @@ def test_bootstrap_lines_make_vendor_importable_from_a_nested_module(root, tmp_p
     assert completed.stdout.strip() == "42", completed.stderr
 
 
-def workspace_with_handler(root, handler):
+def workspace_with_handler(root: str, handler: str) -> Workspace:
     binding = Binding.from_configuration(
         {
             "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
@@ -644,7 +681,7 @@ def workspace_with_handler(root, handler):
     return Workspace(root, binding, {})
 
 
-def test_workspace_bootstrap_plan_reads_the_handler_file_at_its_depth(root):
+def test_workspace_bootstrap_plan_reads_the_handler_file_at_its_depth(root: str) -> None:
     handler = os.path.join(root, "pkg", "mod.py")
     os.makedirs(os.path.dirname(handler))
     with open(handler, "w", newline="") as module:
@@ -659,7 +696,7 @@ def test_workspace_bootstrap_plan_reads_the_handler_file_at_its_depth(root):
         bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "missing.handler"))
 
 
-def test_apply_writes_the_planned_lines_and_keeps_the_files_mode(root):
+def test_apply_writes_the_planned_lines_and_keeps_the_files_mode(root: str) -> None:
     handler = os.path.join(root, "app.py")
     os.chmod(handler, 0o750)
     plan = bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "app.handler"))
@@ -672,7 +709,7 @@ def test_apply_writes_the_planned_lines_and_keeps_the_files_mode(root):
     assert os.listdir(root) == ["app.py"]  # no scratch file left behind
 
 
-def test_apply_refuses_a_handler_changed_since_the_plan(root):
+def test_apply_refuses_a_handler_changed_since_the_plan(root: str) -> None:
     handler = os.path.join(root, "app.py")
     plan = bootstrap.plan_bootstrap_for_workspace(workspace_with_handler(root, "app.handler"))
     with open(handler, "a") as module:
@@ -687,10 +724,10 @@ def test_apply_refuses_a_handler_changed_since_the_plan(root):
 # --- the whole sequence -----------------------------------------------------------------------
 
 
-def test_install_then_size_then_bootstrap_then_deploy(root, offline_pip):
+def test_install_then_size_then_bootstrap_then_deploy(root: str, offline_pip: List[str]) -> None:
     steps = []
 
-    def add_bootstrap(plan):
+    def add_bootstrap(plan: BootstrapPlan) -> bool:
         steps.append(("asked", plan.path))
         return True
 
@@ -716,13 +753,20 @@ def test_install_then_size_then_bootstrap_then_deploy(root, offline_pip):
     assert "sys.path.insert" in Path(handler).read_text()
 
 
-def test_a_handler_that_cannot_be_planned_is_said_and_the_packages_still_deploy(root, offline_pip):
-    deployed = []
-    asked = []
+def test_a_handler_that_cannot_be_planned_is_said_and_the_packages_still_deploy(
+    root: str, offline_pip: List[str]
+) -> None:
+    deployed: List[str] = []
+    asked: List[BootstrapPlan] = []
+
+    def add_bootstrap(plan: BootstrapPlan) -> bool:
+        asked.append(plan)
+        return True
+
     outcome = install_and_deploy(
         workspace_with_handler(root, "missing.handler"),
         ["tinypure"],
-        add_bootstrap=asked.append,
+        add_bootstrap=add_bootstrap,
         deploy=deployed.append,
         pip=PipOptions(sys.executable, offline_pip),
     )
@@ -732,8 +776,10 @@ def test_a_handler_that_cannot_be_planned_is_said_and_the_packages_still_deploy(
     assert deployed == [root]
 
 
-def test_a_failed_install_asks_nothing_and_deploys_nothing(root, offline_pip):
-    deployed = []
+def test_a_failed_install_asks_nothing_and_deploys_nothing(
+    root: str, offline_pip: List[str]
+) -> None:
+    deployed: List[str] = []
     with pytest.raises(NoWheelError):
         install_and_deploy(
             workspace_with_handler(root, "app.handler"),

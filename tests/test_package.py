@@ -373,7 +373,7 @@ SMALL_LIMITS = {"held_limit": READ_CHUNK, "batch_bytes": 1}
 class CountedCompressions:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        compress = builder.deflate
+        compress = zipwriter.deflate
 
         def counted(chunks: Iterable[bytes]) -> Any:
             self.count += 1
@@ -515,7 +515,7 @@ def test_the_manifest_describes_the_zip_when_a_file_changes_during_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = sample_tree(tmp_path)
-    list_files = builder.list_files
+    list_files = walk.list_files
 
     def listed_then_changed(*arguments: Any) -> Any:
         files = list_files(*arguments)
