@@ -21,6 +21,7 @@ from .dependencies.dists import list_installed
 from .dependencies.pip_install import PipOptions
 from .dependencies.workflow import install_and_deploy, remove_and_deploy
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
+from .earlier_workspaces import earlier_workspaces
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
 from .functions import list_functions
@@ -200,7 +201,7 @@ def _workspace_of(context: Context, name: str) -> Optional[Workspace]:
     if here is not None and name in (here.binding.function_name, here.binding.function_arn):
         return here
     region = context.target.region
-    for workspace in list_workspaces(context.workspace_root):
+    for workspace in [*list_workspaces(context.workspace_root), *earlier_workspaces()]:
         binding = workspace.binding
         if name in (binding.function_name, binding.function_arn) and region in (
             None,

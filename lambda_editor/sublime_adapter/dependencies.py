@@ -16,7 +16,7 @@ from ..dependencies.workflow import InstallOutcome, install_and_deploy, remove_a
 from ..errors import LambdaEditorError
 from ..units import format_size
 from ..workspace import Workspace
-from . import deploying
+from . import deploying, quick_panel
 from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import Progress, on_ui, run_off_ui, show_error, status
@@ -38,7 +38,7 @@ def _start_install(
     cancel = threading.Event()
     with _installs_lock:
         if workspace.root in _installs:
-            status("an install is already running for this function")
+            status(window, "an install is already running for this function")
             return
         _installs[workspace.root] = cancel
     panel = OutputPanel(window, PIP_PANEL).clear()
@@ -46,8 +46,8 @@ def _start_install(
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
     settings = package_settings.load()
-    deploy = deploying.queue().submit
-    progress = Progress(f"installing {what}…")
+    deploy = _deploy_from_ui(window)
+    progress = Progress(window, f"installing {what}…")
 
     def show_line(line: str) -> None:
         def show() -> None:
@@ -76,12 +76,12 @@ def _start_install(
 
     def done(outcome: InstallOutcome) -> None:
         progress.end()
-        status(f"installed {', '.join(outcome.installed) or 'nothing new'}")
+        status(window, f"installed {', '.join(outcome.installed) or 'nothing new'}")
 
     def failed(error: LambdaEditorError) -> None:
         progress.end()
         panel.append(f"\n{worded(error)}\n")
-        status(f"installing {what} failed: vendor/ is unchanged")
+        status(window, f"installing {what} failed: vendor/ is unchanged")
         if isinstance(error, NoWheelError):
             allowed = [*allow_source_for, *error.packages]
             _offer_source_build(
@@ -93,7 +93,7 @@ def _start_install(
                 allowed=allowed,
             )
 
-    run_off_ui(work, done, on_error=failed, long_running=True)
+    run_off_ui(work, done, window=window, on_error=failed, long_running=True)
 
 
 def _offer_source_build(
@@ -113,6 +113,11 @@ def _offer_source_build(
         "Retry With a Source Build",
     ):
         _start_install(window, workspace, specs, requirements_file, allowed)
+
+
+def _deploy_from_ui(window: sublime.Window) -> Callable[[str], None]:
+    """The deploy step of a sequence running on a worker: started on the UI thread."""
+    return lambda root: on_ui(lambda: deploying.submit(window, root))
 
 
 def _answer_on_ui(question: Callable[[], bool]) -> bool:
@@ -196,12 +201,14 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
         workspace = bound_workspace(self.window)
         if workspace is not None:
             run_off_ui(
-                lambda: list_installed(workspace.root), lambda dists: self._pick(workspace, dists)
+                lambda: list_installed(workspace.root),
+                lambda dists: self._pick(workspace, dists),
+                window=self.window,
             )
 
     def _pick(self, workspace: Workspace, installed: List[InstalledDist]) -> None:
         if not installed:
-            status("vendor/ holds no packages")
+            status(self.window, "vendor/ holds no packages")
             return
 
         def on_select(index: int) -> None:
@@ -210,12 +217,17 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
             name = installed[index].name
 
             def removed(_result: object) -> None:
-                status(f"removed {name} from vendor/")
+                status(self.window, f"removed {name} from vendor/")
 
-            deploy = deploying.queue().submit
-            run_off_ui(lambda: remove_and_deploy(workspace.root, [name], deploy=deploy), removed)
+            deploy = _deploy_from_ui(self.window)
+            run_off_ui(
+                lambda: remove_and_deploy(workspace.root, [name], deploy=deploy),
+                removed,
+                window=self.window,
+            )
 
-        self.window.show_quick_panel(
+        quick_panel.show(
+            self.window,
             [
                 sublime.QuickPanelItem(dist.name, dist.version, format_size(dist.size))
                 for dist in installed
@@ -239,7 +251,7 @@ class LambdaCancelDependencyInstallCommand(sublime_plugin.WindowCommand):
             cancel = _installs.get(root) if root else None
         if cancel is not None:
             cancel.set()
-            status("cancelling the install…")
+            status(self.window, "cancelling the install…")
 
 
 def cancel_all() -> None:
