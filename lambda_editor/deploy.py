@@ -10,9 +10,9 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
-from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import AbstractSet, Any, Callable, Dict, Literal, Mapping, Optional, Sequence
 
-from . import aws
+from . import actions, aws
 from .errors import LambdaEditorError, RemoteChangedError, error_code, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .packaging.builder import BuiltPackage
@@ -218,7 +218,8 @@ class UpdateFailedError(LambdaEditorError):
         super().__init__(
             f"The update of {configuration['FunctionName']} failed: {reason}"
             + (f" ({code})." if code else "."),
-            "Your local files are unchanged: fix the cause, then save again or run Deploy Now.",
+            "Your local files are unchanged: fix the cause, then deploy again.",
+            next_action=actions.DEPLOY,
         )
         self.configuration = dict(configuration)
 
@@ -232,12 +233,15 @@ def _adopt_failed_revision(
         replace(workspace, binding=workspace.binding.with_configuration(configuration)).save()
 
 
+DeployEventKind = Literal["progress", "finished", "failed"]
+
+
 @dataclass(frozen=True)
 class DeployEvent:
     """What the queue tells its listener: a deploy started, finished, or failed."""
 
     root: str
-    kind: str  # "progress", "finished" or "failed"
+    kind: DeployEventKind
     message: str
     result: Optional[DeployResult] = None
     error: Optional[LambdaEditorError] = None
@@ -315,7 +319,7 @@ class DeployQueue:
         self._emit(root, "finished", result.describe(), result=result)
         return False
 
-    def _emit(self, root: str, kind: str, message: str, **details: Any) -> None:
+    def _emit(self, root: str, kind: DeployEventKind, message: str, **details: Any) -> None:
         """Tell the listener; a listener that fails must not stop the deploys."""
         try:
             self._on_event(DeployEvent(root, kind, message, **details))

@@ -6,19 +6,30 @@ turns the exceptions that boto3, botocore and the OS raise into one, so no layer
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
+
+from . import actions
 
 
 class LambdaEditorError(Exception):
-    """A failure with a message for the user and, when there is one, the next step to take."""
+    """A failure with a message for the user and, when there is one, the next step to take.
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    `next_action` (one of `actions`) is that step, for the front end to say how it is taken there.
+    """
+
+    def __init__(self, message: str, hint: str = "", next_action: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.next_action = next_action
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
+
+    def worded_for(self, action_words: Mapping[str, str]) -> str:
+        """The message and hint, then how to take the suggested action in one front end."""
+        how = action_words.get(self.next_action, "")
+        return f"{self} {how}" if how else str(self)
 
 
 def check_choice(what: str, value: str, choices: Sequence[str]) -> None:
@@ -41,8 +52,8 @@ class BotoMissingError(LambdaEditorError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(
             "boto3 is not installed for this Python" + (f" ({detail})." if detail else "."),
-            'In Sublime Text, run "Lambda: Install boto3" from the command palette; on the '
-            "command line, `pip install boto3`.",
+            "Install boto3 for it.",
+            next_action=actions.INSTALL_BOTO3,
         )
 
 
@@ -117,18 +128,20 @@ def explain(
     if isinstance(exc, bx.ProfileNotFound):
         return LambdaEditorError(
             f"{doing}: {exc}.",
-            'Pick one of your profiles with "Lambda: Select Profile" or fix ~/.aws/config.',
+            "Pick one of your profiles, or fix ~/.aws/config.",
+            next_action=actions.SELECT_PROFILE,
         )
     if isinstance(exc, bx.NoCredentialsError):
         return LambdaEditorError(
             f"{doing}: no AWS credentials were found.",
-            "Configure a profile (`aws configure` or `aws configure sso`) and pick it with "
-            '"Lambda: Select Profile".',
+            "Configure a profile (`aws configure` or `aws configure sso`), then pick it.",
+            next_action=actions.SELECT_PROFILE,
         )
     if isinstance(exc, bx.NoRegionError):
         return LambdaEditorError(
             f"{doing}: no AWS region is set.",
-            'Pick one with "Lambda: Select Region" (CLI: --region).',
+            "Pick a region.",
+            next_action=actions.SELECT_REGION,
         )
     if isinstance(exc, bx.ClientError):
         return _explain_client_error(exc, doing, profile_flag)

@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Union
 
+from . import actions
 from .errors import LambdaEditorError
 from .limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from .units import format_size
@@ -150,7 +151,8 @@ class EventStore:
         if not names:
             raise LambdaEditorError(
                 "This function has no test event yet.",
-                'Create one with "Lambda: New Test Event…".',
+                "Create one first.",
+                next_action=actions.NEW_TEST_EVENT,
             )
         return names[0]
 
@@ -162,7 +164,8 @@ class EventStore:
         except FileNotFoundError:
             raise LambdaEditorError(
                 f'There is no test event named "{name}".',
-                'Create one with "Lambda: New Test Event…".',
+                "Create it first.",
+                next_action=actions.NEW_TEST_EVENT,
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise LambdaEditorError(f'The test event "{name}" cannot be read: {exc}.') from exc

@@ -11,7 +11,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Dict, List, Mapping, Optional
 
-from .errors import LambdaEditorError, NotFoundError
+from . import aws
+from .aws import AwsTarget
+from .errors import LambdaEditorError, NotFoundError, explain
 
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_TIMEOUT = 60.0
@@ -47,14 +49,35 @@ class FunctionSummary:
         return dict(self.__dict__)
 
 
-def list_functions(client: Any) -> List[FunctionSummary]:
-    """Every function in the client's account and region, all pages, sorted by name."""
-    functions = [
-        FunctionSummary.from_configuration(config)
-        for page in client.get_paginator("list_functions").paginate()
-        for config in page["Functions"]
-    ]
+def list_functions(target: AwsTarget) -> List[FunctionSummary]:
+    """Every function of the target's account and region, all pages, sorted by name."""
+    try:
+        pages = aws.lambda_client(target).get_paginator("list_functions").paginate()
+        functions = [
+            FunctionSummary.from_configuration(config)
+            for page in pages
+            for config in page["Functions"]
+        ]
+    except Exception as exc:
+        raise explain(exc, "list functions", target.profile) from exc
     return sorted(functions, key=lambda function: function.name.lower())
+
+
+def read_configuration(
+    target: AwsTarget, function: str, qualifier: Optional[str] = None
+) -> Dict[str, Any]:
+    """The function's configuration as it is now (GetFunctionConfiguration); `function` is a
+    name or an ARN."""
+    request = {"FunctionName": function}
+    if qualifier:
+        request["Qualifier"] = qualifier
+    try:
+        configuration: Dict[str, Any] = aws.lambda_client(target).get_function_configuration(
+            **request
+        )
+    except Exception as exc:
+        raise explain(exc, f"read the configuration of {function}", target.profile) from exc
+    return configuration
 
 
 @dataclass(frozen=True)

@@ -10,3 +10,5 @@ from __future__ import annotations
 METADATA_DIR = ".lambda-editor"
 MARKER_FILE = "function.json"
 BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only
+# The function's own folder that dependencies are installed into (and put on sys.path from).
+VENDOR_DIR = "vendor"

@@ -20,6 +20,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from . import actions
 from .aws import AwsTarget
 from .errors import LambdaEditorError
 from .layout import BACKUP_MARKER_FILE, MARKER_FILE, METADATA_DIR
@@ -220,8 +221,8 @@ class Workspace:
             raise LambdaEditorError(
                 f"{root} is not a Lambda Editor workspace "
                 f"(it has no {METADATA_DIR}/{MARKER_FILE}).",
-                'Open the function with "Lambda: Edit Function…" '
-                "or `python -m lambda_editor pull NAME`.",
+                "Download the function first.",
+                next_action=actions.DOWNLOAD,
             ) from None
         except OSError as exc:
             raise LambdaEditorError(f"Could not read {marker}: {exc.strerror or exc}.") from exc

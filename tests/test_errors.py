@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore import exceptions as bx
 
+from lambda_editor import actions, cli
 from lambda_editor.errors import BotoMissingError, LambdaEditorError, NotFoundError, explain
 
 
@@ -67,4 +68,17 @@ def test_missing_boto3_says_how_to_get_it_in_sublime_and_on_the_command_line() -
     error = BotoMissingError("No module named 'boto3'")
 
     assert error.message == "boto3 is not installed for this Python (No module named 'boto3')."
-    assert '"Lambda: Install boto3"' in error.hint and "pip install boto3" in error.hint
+    assert error.next_action == actions.INSTALL_BOTO3
+    assert error.worded_for(cli.ACTION_WORDS).endswith(" Run `pip install boto3`.")
+
+
+def test_every_next_step_is_worded_on_the_command_line() -> None:
+    # The command line reads no settings file: its flags carry them.
+    assert set(cli.ACTION_WORDS) == set(actions.ALL) - {actions.EDIT_SETTINGS}
+
+
+def test_a_message_of_the_core_names_no_front_ends_command() -> None:
+    error = BotoMissingError()
+
+    assert "Lambda:" not in str(error) and "pip install" not in str(error)
+    assert str(error) == error.worded_for({})

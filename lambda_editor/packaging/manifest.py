@@ -70,11 +70,6 @@ def _file_sha256(path: str, st: os.stat_result) -> str:
     return sha256
 
 
-def clear_hash_cache() -> None:
-    with _hash_cache_lock:
-        _hash_cache.clear()
-
-
 # --- manifests --------------------------------------------------------------------------------
 
 

@@ -1,14 +1,18 @@
 """Which files of a folder are packaged: exclude rules, the walk, links and modes.
 
-Exclude patterns (`ALWAYS_EXCLUDED` plus the user's `exclude` setting) follow `.gitignore` habits,
-matched case-sensitively with `fnmatch` on every OS so a folder packs the same everywhere:
+Exclude patterns (`ALWAYS_EXCLUDED` plus the user's `exclude` setting) are `.gitignore` globs,
+matched case-sensitively on every OS so a folder packs the same everywhere:
 
 - `name`, `*.md`: no slash, matches the name of a file or folder at any depth; a matching folder is
   left out with everything in it.
 - `tests/`: a trailing slash matches folders only.
 - `docs/*`, `src/tests`, `/build`: a slash elsewhere anchors the pattern at the top of the folder
-  and matches the whole relative path (`*` also crosses `/`, so `docs/*` leaves out all of `docs/`).
-  A leading `**/` unanchors the rest: `**/fixtures` is the same as `fixtures`.
+  and matches the whole relative path. `*`, `?` and `[abc]` match within one folder's name (so
+  `src/*.py` leaves out `src/app.py`, not `src/lib/util.py`); `**` spans folders: `src/**/*.py`,
+  `docs/**`. A leading `**/` unanchors the rest: `**/fixtures` is the same as `fixtures`.
+
+Patterns only leave files out: `.gitignore`'s `!pattern`, which takes files back in, is refused
+with a message rather than taken as a file name (a backslash before the `!` means the name).
 
 Symbolic links are followed when they point inside the folder (the package holds a regular copy of
 what they point to); a link pointing outside is refused with a message naming it, since following it
@@ -20,7 +24,6 @@ its runtime user must be able to read every file whatever the local umask was.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass
@@ -48,7 +51,7 @@ class ExcludeRules:
     def __init__(self, patterns: Sequence[str]) -> None:
         kinds: Dict[Tuple[bool, bool], List[str]] = {}
         for raw in patterns:
-            pattern = raw.strip().replace("\\", "/")
+            pattern = _checked_pattern(raw.strip())
             folders_only = pattern.endswith("/")
             pattern = pattern.rstrip("/")
             while pattern.startswith("**/"):
@@ -56,7 +59,7 @@ class ExcludeRules:
             if pattern:
                 anchored = "/" in pattern
                 kinds.setdefault((anchored, folders_only), []).append(
-                    fnmatch.translate(pattern.lstrip("/") if anchored else pattern)
+                    _glob_regex(pattern.lstrip("/") if anchored else pattern)
                 )
         self._rules = {kind: re.compile("|".join(globs)) for kind, globs in kinds.items()}
 
@@ -71,6 +74,47 @@ class ExcludeRules:
             for (anchored, folders_only), regex in self._rules.items()
             if is_dir or not folders_only
         )
+
+
+def _checked_pattern(pattern: str) -> str:
+    """The pattern with `/` separators; refused when it would take files back in (`!name`)."""
+    if pattern.startswith("!"):
+        raise LambdaEditorError(
+            f'The exclude pattern "{pattern}" would take files back in, which is not supported.',
+            "Exclude patterns only leave files out: remove it, or narrow the patterns that "
+            "match those files.",
+        )
+    if pattern.startswith("\\!"):
+        pattern = pattern[1:]
+    return pattern.replace("\\", "/")
+
+
+def _glob_regex(pattern: str) -> str:
+    """A `.gitignore` glob as a regular expression matching a whole relative path."""
+    parts: List[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")  # no folder, or any number of them
+            index += 3
+        elif pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        elif pattern[index] == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)
+            members = pattern[index + 1 : end]
+            parts.append("[^" + members[1:] + "]" if members.startswith("!") else f"[{members}]")
+            index = end + 1
+        else:
+            parts.append(re.escape(pattern[index]))
+            index += 1
+    return "".join(parts) + r"\Z"
 
 
 # --- walking a folder -------------------------------------------------------------------------
