@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import __version__, aws
 from .aws import AwsTarget
@@ -22,9 +23,9 @@ from .dependencies import (
     remove_dependency,
 )
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
-from .errors import LambdaEditorError, RemoteChangedError, explain
+from .errors import LambdaEditorError, RemoteChangedError, UnexpectedError, explain
 from .events import EventStore, parse_payload
-from .functions import list_functions
+from .functions import check_function_name, list_functions
 from .invoke import (
     INVOCATION_TYPES,
     REQUEST_RESPONSE,
@@ -86,6 +87,7 @@ def command_list(context: Context) -> int:
 
 
 def command_pull(context: Context) -> int:
+    _check_name(context.options.name)
     result = pull_function(
         context.target,
         context.options.name,
@@ -176,6 +178,7 @@ def command_invoke(context: Context) -> int:
     options = context.options
     if options.local and (options.type != REQUEST_RESPONSE or options.qualifier):
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
+    _check_name(options.name)
     workspace = _workspace_of(context, options.name, required=options.local)
     try:
         payload = parse_payload(_payload_text(options, workspace), options.type)
@@ -219,15 +222,15 @@ def _workspace_of(context: Context, name: str, required: bool) -> Optional[Works
     return None
 
 
-def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> str:
+def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> Union[str, bytes]:
     if options.payload is not None:
         return str(options.payload)
     if options.event is None:
         return "{}"
     if os.path.isfile(options.event) or workspace is None:
         try:
-            with open(options.event, encoding="utf-8") as handle:
-                return handle.read()
+            with open(options.event, "rb") as handle:
+                return handle.read()  # parse_payload decodes it, or says why it cannot
         except OSError as exc:
             raise LambdaEditorError(
                 f"Cannot read the event file {options.event}: {exc.strerror}."
@@ -310,6 +313,13 @@ def command_sandbox(context: Context) -> int:
     return EXIT_OK
 
 
+def _check_name(name: str) -> None:
+    try:
+        check_function_name(name)
+    except LambdaEditorError as error:  # nothing was sent: the name is what needs fixing
+        raise UsageError(error.message, error.hint) from error
+
+
 def _workspace_root(directory: Optional[str]) -> str:
     workspace = Workspace.find(os.path.abspath(directory or os.getcwd()))
     if workspace is None:
@@ -338,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="also write what failed in full (tracebacks, AWS's answers) and what was done",
+    )
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default)")
     parser.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
     parser.add_argument(
@@ -429,19 +444,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     options = build_parser().parse_args(argv)
+    if options.debug:
+        _log_to_stderr()
     try:
         return COMMANDS[options.command](Context(options))
     except UsageError as error:
         print(f"usage error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except RemoteChangedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_REMOTE_CHANGED
-    except LambdaEditorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
-    except Exception as exc:  # an unexpected failure still gets one line, not a traceback
-        print(f"error: {explain(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+    except Exception as exc:  # one line, whatever failed; the traceback goes to the debug log
+        explained = explain(exc)
+        print(f"error: {explained}{_more(explained, options.debug)}", file=sys.stderr)
+        return EXIT_REMOTE_CHANGED if isinstance(explained, RemoteChangedError) else EXIT_ERROR
+
+
+def _more(error: LambdaEditorError, debug: bool) -> str:
+    if isinstance(error, UnexpectedError):
+        return "" if debug else " (--debug shows the details)"
+    return ""
+
+
+def _log_to_stderr() -> None:
+    """--debug: the debug log (see `log`) on stderr. botocore's own stays off: it would print
+    presigned URLs and request signatures."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("lambda_editor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
