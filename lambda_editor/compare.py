@@ -34,7 +34,7 @@ def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
             raise
         except Exception as exc:
             raise explain(exc, f"download {binding.function_name}", binding.profile) from exc
-        deployed = extract_package(archive, deployed_root)
+        deployed = extract_package(archive, deployed_root).manifest
         local = workspace.local_manifest(exclude)
         header = (
             f"# {binding.function_name}: deployed {code.configuration.get('LastModified', '?')} "

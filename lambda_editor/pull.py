@@ -145,7 +145,7 @@ def _download_and_extract(
     report(f"downloading {code.name} ({format_size(size)})…")
     download_code(code.location, archive, code.configuration["CodeSha256"], ca_bundle=ca_bundle)
     report(f"extracting {code.name}…")
-    manifest = extract_package(archive, incoming)
+    manifest = extract_package(archive, incoming).manifest
     os.unlink(archive)
     return manifest
 

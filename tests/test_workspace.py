@@ -205,7 +205,9 @@ def test_a_fresh_download_has_no_undeployed_changes(tmp_path: Path) -> None:
     archive = tmp_path / "code.zip"
     archive.write_bytes(build_package(str(source)).data)
     root = tmp_path / "ws" / "fn"
-    created = Workspace.create(str(root), binding(), extract_package(str(archive), str(root)))
+    created = Workspace.create(
+        str(root), binding(), extract_package(str(archive), str(root)).manifest
+    )
     assert not created.undeployed_changes()
 
 
