@@ -97,6 +97,8 @@ def command_pull(context: Context) -> int:
         keep_backup=context.options.force,
         on_progress=context.err,
     )
+    for notice in result.notices:
+        context.err(notice)
     if result.backup:
         context.err(f"your previous local copy was moved to {result.backup}")
     context.out(result.workspace.root)

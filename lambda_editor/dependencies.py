@@ -52,6 +52,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 from .errors import LambdaEditorError
 from .layout import METADATA_DIR
 from .limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
+from .locking import workspace_lock
 from .packaging.builder import build_package
 from .packaging.manifest import unzipped_size
 from .pip_platform import (
@@ -444,7 +445,8 @@ def _vendor_transaction(root: str) -> Iterator[str]:
     process died between the two renames of a swap).
     """
     metadata = os.path.join(root, METADATA_DIR)
-    with _install_lock(metadata):
+    # A deploy or a re-download of the workspace waits for the change to vendor/ to end.
+    with _install_lock(metadata), workspace_lock(root):
         _recover_interrupted_swap(root, metadata)
         staging = _make_staging(metadata)
         try:
