@@ -70,7 +70,7 @@ class Workspace:
         marker = _marker_path(root)
         try:
             with open(marker, "rb") as source:
-                data = json.loads(source.read().decode("utf-8"), parse_constant=_refuse_constant)
+                data = json.loads(source.read().decode("utf-8"))
         except FileNotFoundError:
             raise LambdaEditorError(
                 f"{root} is not a Lambda Editor workspace "
@@ -81,7 +81,7 @@ class Workspace:
             raise LambdaEditorError(f"Could not read {marker}: {exc.strerror or exc}.") from exc
         except RecursionError:
             raise DamagedMarkerError(marker, "nests too deeply") from None
-        except ValueError as exc:  # JSON syntax, encoding, NaN or Infinity
+        except ValueError as exc:  # JSON syntax or encoding (NaN and the like fail the checks)
             raise DamagedMarkerError(marker, f"is not valid JSON ({exc})") from exc
         parsed = Marker.from_json(data, marker)
         _refuse_enclosing_workspace(root)
@@ -191,10 +191,6 @@ def find_root(path: str) -> Optional[str]:
 
 def _marker_path(root: str) -> str:
     return os.path.join(root, METADATA_DIR, MARKER_FILE)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _refuse_enclosing_workspace(root: str) -> None:

@@ -121,46 +121,68 @@ def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
 
 def manifest_from_json(data: Any) -> Manifest:
     """The inverse of `manifest_to_json`; a mode may also be an int. Every entry is checked (a
-    safe relative path, a SHA-256, a normalised mode): raises LambdaEditorError."""
-    if not isinstance(data, Mapping):
+    safe relative path, a SHA-256, a normalised mode): raises LambdaEditorError.
+
+    Checked in bulk (the marker is read on every save, and a vendored package has thousands of
+    files); only a manifest that fails is gone through entry by entry, to name the culprit.
+    """
+    if not isinstance(data, dict):
         raise LambdaEditorError(f"The manifest is a {type(data).__name__}, not an object.")
-    manifest: Manifest = {}
+    try:
+        manifest = {
+            path: FileEntry(entry["sha256"], _MODES[entry["mode"]]) for path, entry in data.items()
+        }
+        hashes = [entry.sha256 for entry in manifest.values()]
+        valid = (
+            set(map(len, hashes)) <= {64}
+            and _HEX.fullmatch("".join(hashes)) is not None
+            and not any(map(_is_unsafe_path, manifest))
+        )
+    except (TypeError, KeyError):
+        valid = False
+    if not valid:
+        _raise_first_invalid(data)
+    return manifest
+
+
+_HEX = re.compile(r"[0-9a-f]*")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Mode as written ("0644") or as an int; True and False are not modes, though equal to 1 and 0.
+_MODES: Dict[Any, int] = {
+    **{f"{mode:04o}": mode for mode in (EXECUTABLE_MODE, REGULAR_MODE)},
+    EXECUTABLE_MODE: EXECUTABLE_MODE,
+    REGULAR_MODE: REGULAR_MODE,
+}
+
+
+def _raise_first_invalid(data: Mapping[str, Any]) -> None:
     for path, entry in data.items():
         try:
-            manifest[check_rel_path(path)] = _entry_from_json(entry)
+            check_rel_path(path)
+            if not isinstance(entry, dict):
+                raise TypeError(f"a {type(entry).__name__}, not an object")
+            if not isinstance(entry["sha256"], str) or not _SHA256_HEX.fullmatch(entry["sha256"]):
+                raise ValueError("sha256 is not a SHA-256 in hex")
+            if entry["mode"] not in _MODES:
+                raise ValueError(f"mode {str(entry['mode'])[:10]!r} is neither 0644 nor 0755")
         except (TypeError, KeyError, ValueError) as exc:
             raise LambdaEditorError(
                 f"The manifest entry for {str(path)[:80]!r} is invalid ({exc})."
             ) from exc
-    return manifest
-
-
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_MODES = {f"{mode:04o}": mode for mode in (EXECUTABLE_MODE, REGULAR_MODE)}
-
-
-def _entry_from_json(entry: Any) -> FileEntry:
-    if not isinstance(entry, Mapping):
-        raise TypeError(f"a {type(entry).__name__}, not an object")
-    sha256, mode = entry["sha256"], entry["mode"]
-    if not isinstance(sha256, str) or not _SHA256_HEX.fullmatch(sha256):
-        raise ValueError("sha256 is not a SHA-256 in hex")
-    if isinstance(mode, int) and not isinstance(mode, bool) and mode in _MODES.values():
-        return FileEntry(sha256, mode)
-    if isinstance(mode, str) and mode in _MODES:
-        return FileEntry(sha256, _MODES[mode])
-    raise ValueError(f"mode {str(mode)[:10]!r} is neither 0644 nor 0755")
 
 
 def check_rel_path(path: Any) -> str:
     """A file's path inside a workspace as a manifest writes it: relative, `/`-separated, with no
     `..`, empty or `.` part. Raises ValueError otherwise."""
-    if not isinstance(path, str) or not path or len(path) > 4096:
-        raise ValueError("a path must be non-empty text")
-    parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts) or "\\" in path or "\0" in path:
-        raise ValueError(f"{path[:80]!r} is not a relative path inside the folder")
+    if not isinstance(path, str) or len(path) > 4096 or _is_unsafe_path(path):
+        raise ValueError(f"{str(path)[:80]!r} is not a relative path inside the folder")
     return path
+
+
+def _is_unsafe_path(path: str) -> bool:
+    """Empty, absolute, with an empty, `.` or `..` part, a backslash or a NUL."""
+    framed = f"/{path}/"
+    return "//" in framed or "/./" in framed or "/../" in framed or "\\" in path or "\0" in path
 
 
 _SUMMARY_PATHS = 5
