@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import logging
 import os
 import sys
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import __version__, actions, function_url
 from .aws import AwsTarget
@@ -23,9 +24,9 @@ from .dependencies.pip_install import PipOptions
 from .dependencies.workflow import install_and_deploy, remove_and_deploy
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .earlier_workspaces import earlier_workspaces
-from .errors import LambdaEditorError, RemoteChangedError, explain
+from .errors import LambdaEditorError, RemoteChangedError, UnexpectedError, explain
 from .events import EventStore, parse_payload
-from .functions import list_functions
+from .functions import check_function_name, list_functions
 from .invoke import Invocation, invoke_and_keep
 from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from .invoke_text import format_error, format_response, header_line
@@ -88,6 +89,7 @@ def command_list(context: Context) -> int:
 
 
 def command_pull(context: Context) -> int:
+    _check_name(context.options.name)
     result = pull_function(
         context.target,
         context.options.name,
@@ -97,6 +99,8 @@ def command_pull(context: Context) -> int:
         keep_backup=context.options.force,
         on_progress=context.err,
     )
+    for notice in result.notices:
+        context.err(notice)
     if result.backup:
         context.err(f"your previous local copy was moved to {result.backup}")
     context.out(result.workspace.root)
@@ -178,6 +182,7 @@ def command_invoke(context: Context) -> int:
     options = context.options
     if options.local and (options.type != REQUEST_RESPONSE or options.qualifier):
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
+    _check_name(options.name)
     workspace = _workspace_of(context, options.name)
     try:
         payload = parse_payload(_payload_text(options, workspace), options.type)
@@ -213,15 +218,15 @@ def _workspace_of(context: Context, name: str) -> Optional[Workspace]:
     return None
 
 
-def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> str:
+def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> Union[str, bytes]:
     if options.payload is not None:
         return str(options.payload)
     if options.event is None:
         return "{}"
     if os.path.isfile(options.event) or workspace is None:
         try:
-            with open(options.event, encoding="utf-8") as handle:
-                return handle.read()
+            with open(options.event, "rb") as handle:
+                return handle.read()  # parse_payload decodes it, or says why it cannot
         except OSError as exc:
             raise LambdaEditorError(
                 f"Cannot read the event file {options.event}: {exc.strerror}."
@@ -299,6 +304,13 @@ def command_sandbox(context: Context) -> int:
 
     serve(port=context.options.port, seed=context.options.seed, out=sys.stdout)
     return EXIT_OK
+
+
+def _check_name(name: str) -> None:
+    try:
+        check_function_name(name)
+    except LambdaEditorError as error:  # nothing was sent: the name is what needs fixing
+        raise UsageError(error.message, error.hint) from error
 
 
 def _workspace_root(directory: Optional[str]) -> str:
@@ -504,6 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="also write what failed in full (tracebacks, AWS's answers) and what was done",
+    )
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default)")
     parser.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
     parser.add_argument(
@@ -596,19 +613,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     options = build_parser().parse_args(argv)
+    if options.debug:
+        _log_to_stderr()
     try:
         return COMMANDS[options.command](Context(options))
     except UsageError as error:
         print(f"usage error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except RemoteChangedError as error:
-        print(f"error: {_worded(error)}", file=sys.stderr)
-        return EXIT_REMOTE_CHANGED
-    except LambdaEditorError as error:
-        print(f"error: {_worded(error)}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
-    except Exception as exc:  # an unexpected failure still gets one line, not a traceback
-        print(f"error: {explain(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+    except Exception as exc:  # one line, whatever failed; the traceback goes to the debug log
+        explained = explain(exc)
+        print(f"error: {_worded(explained)}{_more(explained, options.debug)}", file=sys.stderr)
+        return EXIT_REMOTE_CHANGED if isinstance(explained, RemoteChangedError) else EXIT_ERROR
+
+
+def _more(error: LambdaEditorError, debug: bool) -> str:
+    if isinstance(error, UnexpectedError):
+        return "" if debug else " (--debug shows the details)"
+    return ""
+
+
+def _log_to_stderr() -> None:
+    """--debug: the debug log (see `log`) on stderr. botocore's own stays off: it would print
+    presigned URLs and request signatures."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("lambda_editor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)

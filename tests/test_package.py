@@ -18,6 +18,7 @@ from typing import Any, Iterable, List, Sequence, Tuple, Union
 import pytest
 
 from lambda_editor.errors import LambdaEditorError
+from lambda_editor.folders import remove_tree
 from lambda_editor.packaging import builder, extract, walk, zipwriter
 from lambda_editor.packaging.builder import build_package
 from lambda_editor.packaging.extract import UnsafeArchiveError, extract_package
@@ -134,6 +135,65 @@ def test_scan_skips_always_excluded_and_user_patterns(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "name", [".LAMBDA-EDITOR", ".Lambda-Editor", ".lambda-editor.", ".lambda-editor"]
+)
+def test_a_workspace_folder_at_any_depth_is_never_packaged(tmp_path: Path, name: str) -> None:
+    write(tmp_path, "app.py")
+    write(tmp_path, f"sub/{name}/function.json", "{}")
+    write(tmp_path, f"sub/deeper/{name}/events/ping.json", "{}")
+    write(tmp_path, "sub/mod.py")
+
+    assert sorted(build_package(str(tmp_path)).manifest) == ["app.py", "sub/mod.py"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux allows names that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_is_named_in_one_clear_line(tmp_path: Path) -> None:
+    write(tmp_path, "app.py")
+    (tmp_path / "lib").mkdir()
+    with open(os.path.join(os.fsencode(tmp_path), b"lib", b"caf\xe9.txt"), "wb") as odd:
+        odd.write(b"x")
+
+    with pytest.raises(LambdaEditorError) as refused:
+        build_package(str(tmp_path))
+
+    assert refused.value.message.startswith("Cannot package lib/caf\\xe9.txt: its name is not")
+    assert "Rename it" in refused.value.hint
+    assert sorted(build_package(str(tmp_path), ["caf*"]).manifest) == ["app.py"]
+
+
+def nested_folders(root: Path, depth: int) -> Path:
+    """root/d/d/…/d, `depth` folders deep, made without recursion (os.makedirs recurses)."""
+    root.mkdir()
+    folder = root
+    for _level in range(depth):
+        folder = folder / "d"
+        folder.mkdir()
+    return folder
+
+
+def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    depth = sys.getrecursionlimit() + 200
+    (nested_folders(tmp_path / "fn", depth) / "leaf.py").write_text("x")
+
+    try:
+        manifest = scan(str(tmp_path / "fn"))
+    finally:
+        remove_tree(str(tmp_path / "fn"))  # pytest's own cleanup recurses before Python 3.12
+
+    assert list(manifest) == ["d/" * depth + "leaf.py"]
+
+
+def test_remove_tree_removes_a_tree_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    (nested_folders(tmp_path / "junk", sys.getrecursionlimit() + 200) / "leaf").write_text("x")
+    (tmp_path / "outside").write_text("kept")
+    os.symlink(tmp_path / "outside", tmp_path / "junk" / "link")
+
+    remove_tree(str(tmp_path / "junk"))
+
+    assert listing(tmp_path) == ["outside"]
+
+
 # --- manifests --------------------------------------------------------------------------------
 
 
@@ -164,17 +224,27 @@ def test_manifest_json_round_trip(tmp_path: Path) -> None:
     data = manifest_to_json(manifest)
     assert data["bootstrap"]["mode"] == ("0644" if os.name == "nt" else "0755")
     assert manifest_from_json(data) == manifest
-    assert manifest_from_json({"a": {"sha256": "ab", "mode": 0o644}}) == {
-        "a": FileEntry("ab", 0o644)
+    assert manifest_from_json({"a": {"sha256": "ab" * 32, "mode": 0o644}}) == {
+        "a": FileEntry("ab" * 32, 0o644)
     }
 
 
 @pytest.mark.parametrize(
-    "bad", [{"a": {"sha256": "ab"}}, {"a": {"sha256": "ab", "mode": "9x"}}, {"a": "x"}, []]
+    "bad",
+    [
+        {"a": {"sha256": "ab" * 32}},
+        {"a": {"sha256": "ab" * 32, "mode": "9x"}},
+        {"a": {"sha256": "ab" * 32, "mode": 0o777}},
+        {"a": {"sha256": "ab", "mode": "0644"}},
+        {"../a": {"sha256": "ab" * 32, "mode": "0644"}},
+        {"/etc/a": {"sha256": "ab" * 32, "mode": "0644"}},
+        {"a": "x"},
+        [],
+    ],
 )
 def test_manifest_from_json_refuses_malformed_entries(bad: object) -> None:
     with pytest.raises(LambdaEditorError):
-        manifest_from_json(bad)  # type: ignore[arg-type]
+        manifest_from_json(bad)
 
 
 def test_diff_manifests() -> None:
@@ -618,7 +688,7 @@ def link_entry(name: str, target: str) -> Entry:
 def test_build_then_extract_round_trips_content_and_modes(tmp_path: Path) -> None:
     built = build_package(str(sample_tree(tmp_path / "src")))
     dest = tmp_path / "ws" / "fn"
-    manifest = extract_package(_saved(tmp_path, built.data), str(dest))
+    manifest = extract_package(_saved(tmp_path, built.data), str(dest)).manifest
     assert manifest == built.manifest
     assert manifest == scan(str(dest))
     assert (dest / "lib" / "util.py").read_text() == "X = 1\n"
@@ -636,7 +706,7 @@ def test_extract_gives_default_modes_to_archives_without_unix_modes(tmp_path: Pa
     dest = tmp_path / "fn"
     manifest = extract_package(
         crafted_zip(tmp_path, [(info, b"#!/bin/sh"), ("dir/", b"")]), str(dest)
-    )
+    ).manifest
     assert manifest["bootstrap"].mode == 0o644
     assert (dest / "dir").is_dir()
     if os.name != "nt":
@@ -646,8 +716,60 @@ def test_extract_gives_default_modes_to_archives_without_unix_modes(tmp_path: Pa
 def test_extract_skips_our_metadata_folder(tmp_path: Path) -> None:
     archive = crafted_zip(tmp_path, [("app.py", b"x"), (".lambda-editor/function.json", b"{}")])
     dest = tmp_path / "fn"
-    assert sorted(extract_package(archive, str(dest))) == ["app.py"]
+    extraction = extract_package(archive, str(dest))
+    assert sorted(extraction.manifest) == ["app.py"]
+    assert extraction.skipped == (".lambda-editor",)
+    assert extraction.left_out == (".lambda-editor/function.json",)
     assert not (dest / ".lambda-editor").exists()
+
+
+@pytest.mark.parametrize(
+    "folder", [".lambda-editor", "sub/.lambda-editor", "a/b/.LAMBDA-EDITOR", "c/.lambda-editor. "]
+)
+def test_extract_skips_workspace_folders_at_any_depth_and_says_so(
+    tmp_path: Path, folder: str
+) -> None:
+    marker = f"{folder}/function.json"
+    archive = crafted_zip(tmp_path, [("app.py", b"x"), (marker, b"{}"), (f"{folder}/", b"")])
+    dest = tmp_path / "fn"
+
+    extraction = extract_package(archive, str(dest))
+
+    assert sorted(extraction.manifest) == ["app.py"]
+    assert extraction.skipped == (folder,)
+    assert extraction.left_out == (marker,)
+    assert [str(path.relative_to(dest)) for path in dest.rglob("*")] == ["app.py"]
+
+
+def test_extract_lists_what_the_package_would_leave_out(tmp_path: Path) -> None:
+    archive = crafted_zip(
+        tmp_path,
+        [
+            ("app.py", b"x"),
+            ("__pycache__/app.cpython-312.pyc", b"\0"),
+            ("lib/.DS_Store", b"\0"),
+            (".git/HEAD", b"ref: refs/heads/main\n"),
+        ],
+    )
+
+    extraction = extract_package(archive, str(tmp_path / "fn"))
+
+    assert sorted(extraction.manifest) == ["app.py"]
+    assert extraction.left_out == (".git/HEAD", "__pycache__/app.cpython-312.pyc", "lib/.DS_Store")
+    assert (tmp_path / "fn" / ".git" / "HEAD").is_file()  # extracted, only not packaged
+
+
+def test_extract_refuses_an_archive_nested_thousands_deep_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    archive = crafted_zip(tmp_path, [("app.py", b"x"), ("d/" * 3000 + "leaf.py", b"x")])
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+
+    with pytest.raises(UnsafeArchiveError, match=r"nests 3001 folders deep \(at most 128\)"):
+        extract_package(archive, str(parent / "fn"))
+
+    assert listing(parent) == []
 
 
 def test_extract_refuses_an_existing_destination(tmp_path: Path) -> None:
@@ -715,7 +837,7 @@ def test_extract_creates_links_that_stay_inside(tmp_path: Path) -> None:
         ],
     )
     dest = tmp_path / "fn"
-    manifest = extract_package(archive, str(dest))
+    manifest = extract_package(archive, str(dest)).manifest
     assert os.readlink(dest / "node_modules" / ".bin" / "cli") == "../pkg/cli.js"
     assert manifest["node_modules/.bin/cli"].sha256 == manifest["node_modules/pkg/cli.js"].sha256
 
@@ -769,7 +891,7 @@ def test_extract_reports_a_damaged_archive_and_leaves_nothing(tmp_path: Path) ->
 def test_extracted_manifest_matches_the_package_built_from_it(tmp_path: Path) -> None:
     original = build_package(str(sample_tree(tmp_path / "src")))
     dest = tmp_path / "fn"
-    manifest = extract_package(_saved(tmp_path, original.data), str(dest))
+    manifest = extract_package(_saved(tmp_path, original.data), str(dest)).manifest
     rebuilt = build_package(str(dest))
     assert rebuilt.manifest == manifest
     if os.name != "nt":

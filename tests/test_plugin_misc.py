@@ -371,7 +371,7 @@ def test_a_damaged_marker_is_reported_once(plugin: Plugin, command: str) -> None
     settle()
 
     [error] = harness.error_messages()
-    assert "is corrupt" in error
+    assert "binding is damaged" in error
 
 
 def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
@@ -388,7 +388,7 @@ def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
     plugin.wait_for_status(f"{name} downloaded; your previous copy is in")
 
     [dialog] = [d for d in harness.dialogs("ok_cancel") if "Re-download" in str(d)]
-    assert "is corrupt" in str(dialog)
+    assert "binding is damaged" in str(dialog)
     [backup] = root.parent.glob(f"{name}.backup-*")
     assert (backup / "notes.txt").read_text() == "mine\n"
     marker = json.loads((root / ".lambda-editor" / "function.json").read_text())

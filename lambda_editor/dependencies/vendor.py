@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Iterator, List, Set
 from .. import process_lock
 from ..errors import LambdaEditorError
 from ..layout import METADATA_DIR, VENDOR_DIR
+from ..locking import workspace_lock
 from .dists import Dist, InstalledDist, canonical_name, installed, read_dists
 
 LOCK_FILE = "deps.lock"
@@ -110,7 +111,8 @@ def vendor_change(root: str) -> Iterator[VendorChange]:
     process died between the two renames of a swap).
     """
     metadata = os.path.join(root, METADATA_DIR)
-    with process_lock.held(os.path.join(metadata, LOCK_FILE), _BUSY):
+    # A deploy or a re-download of the workspace waits for the change to vendor/ to end.
+    with process_lock.held(os.path.join(metadata, LOCK_FILE), _BUSY), workspace_lock(root):
         _recover_interrupted_swap(root, metadata)
         staging = _make_staging(metadata)
         try:
