@@ -3,8 +3,8 @@ against the plain version of the same work.
 
 Every case runs on a generated tree deployed to functions of the local endpoint. Baselines use only
 the standard library and bare boto3 calls, on exactly the files the package holds. "A new process"
-means this process after forgetting what it learnt (digests, compressed entries): what a `push`
-process or a restarted editor starts from.
+is one: the step is timed there after its imports (`first_steps`), as a `push` process or a
+restarted editor meets the workspace.
 """
 
 from __future__ import annotations
@@ -16,28 +16,37 @@ import itertools
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 import zipfile
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 from bare_upload import wait_for_update as plain_wait
-from measure import MB, Action, Comparison, Target, Trial, compare_peak_memory, compare_times
+from first_steps import archive_ready, check_nothing_to_deploy
+from measure import (
+    MB,
+    Action,
+    Comparison,
+    Target,
+    Trial,
+    compare_peak_memory,
+    compare_times,
+    timed_in_process,
+)
 
-from lambda_editor import warm_start
 from lambda_editor.aws import AwsTarget
 from lambda_editor.deploy import deploy_workspace, wait_for_update
-from lambda_editor.packaging import builder, hash_index
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder
 from lambda_editor.packaging.extract import extract_package
-from lambda_editor.packaging.manifest import RACY_WINDOW_NS, Manifest, clear_hash_cache
-from lambda_editor.packaging.walk import one_walk
+from lambda_editor.packaging.manifest import RACY_WINDOW_NS, Manifest
 from lambda_editor.pull import pull_function
 from lambda_editor.sandbox import Sandbox, ensure_role
-from lambda_editor.workspace import Workspace
 
+_HERE = Path(__file__).resolve().parent
 OURS_FUNCTION = "bench-ours"  # built by us: the workspace saves and pushes deploy to it
 FOREIGN_FUNCTION = "bench-foreign"  # zipped by another tool: pulls prove their zip
 BASELINE_FUNCTION = "bench-baseline"  # bare uploads
@@ -109,6 +118,29 @@ def _check_baselines_see(root: str, manifest: Manifest) -> None:
         raise RuntimeError("The baselines would not read the same files as the package holds.")
 
 
+def environment(scratch: str) -> Dict[str, str]:
+    """Processes' environment: placeholder credentials, no AWS files of the developer's."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    config = os.path.join(scratch, "aws-config")
+    Path(config).touch()
+    env.update(
+        AWS_ACCESS_KEY_ID="benchmark",
+        AWS_SECRET_ACCESS_KEY="benchmark",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=config,
+        AWS_SHARED_CREDENTIALS_FILE=config,
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONPATH=str(_HERE.parent),
+    )
+    return env
+
+
+def in_new_process(step: str, root: str, scratch: str) -> Action:
+    """One of `first_steps`, timed in a new process after its imports."""
+    command = [sys.executable, str(_HERE / "first_steps.py"), step, root]
+    return timed_in_process(command, environment(scratch))
+
+
 def settle() -> None:
     """Let files written just now leave the racy window: their digests are kept from then on."""
     time.sleep(RACY_WINDOW_NS / 1e9)
@@ -119,7 +151,7 @@ def settle() -> None:
 
 def no_op_check(setup: Setup, runs: int) -> List[Comparison]:
     """A save that changes nothing, in the editor: the decision against hashing every file."""
-    ours = _unprepared(partial(_check_nothing_to_deploy, setup.workspace))
+    ours = _unprepared(partial(check_nothing_to_deploy, setup.workspace))
     baseline = _unprepared(partial(_hash_every_file, setup.workspace))
     return [
         compare_times(
@@ -137,8 +169,7 @@ def first_no_op_check_after_pull(setup: Setup, runs: int) -> List[Comparison]:
     """The first check of a pulled workspace in a new process: the digests come from its index."""
 
     def ours() -> Action:
-        _forget_everything()
-        return partial(_check_nothing_to_deploy, setup.pulled, load_index=True)
+        return in_new_process("check", setup.pulled, setup.scratch)
 
     baseline = _unprepared(partial(_hash_every_file, setup.pulled))
     return [
@@ -163,12 +194,14 @@ def save(setup: Setup, runs: int) -> List[Comparison]:
 
     def ours() -> Action:
         edit()
-        return partial(_archive_ready, setup.workspace)
+        return partial(archive_ready, setup.workspace)
 
     def ours_with_what_it_keeps() -> Action:
-        builder._builders.clear()
-        ours()()
-        return ours()
+        """A builder that keeps its last zip, made while traced, then a save with it."""
+        kept = PackageBuilder(setup.workspace)
+        kept.build()
+        edit()
+        return lambda: kept.build().sha256_b64
 
     baseline = _unprepared(partial(_plain_archive, setup.workspace))
     return [
@@ -199,14 +232,13 @@ def first_save_after_pull(setup: Setup, runs: int) -> List[Comparison]:
         shutil.rmtree(folder, ignore_errors=True)
         root = pull_function(setup.aws_target, FOREIGN_FUNCTION, folder, destination=folder)
         _editor(root.workspace.root)()
-        return partial(_archive_ready, root.workspace.root)
+        return partial(archive_ready, root.workspace.root)
 
     edit = _editor(setup.pulled)
 
     def new_process() -> Action:
         edit()
-        _forget_everything()
-        return partial(_archive_ready, setup.pulled, load_index=True)
+        return in_new_process("save", setup.pulled, setup.scratch)
 
     baseline = _unprepared(partial(_plain_archive, setup.pulled))
     return [
@@ -233,8 +265,7 @@ def cold_build(setup: Setup, runs: int) -> List[Comparison]:
     """A build with nothing to reuse (files compressed in parallel) against a plain ZipFile."""
 
     def ours() -> Action:
-        clear_hash_cache()
-        return PackageBuilder(setup.tree).build
+        return PackageBuilder(setup.tree).build  # a new builder: nothing to copy from
 
     baseline = _unprepared(partial(_plain_zip, setup.tree))
     return [
@@ -402,35 +433,7 @@ def _editor(root: str) -> Callable[[], None]:
     return edit
 
 
-def _forget_everything() -> None:
-    """What a new process does not know yet."""
-    builder._builders.clear()
-    warm_start._loaded.clear()
-    hash_index._on_disk.clear()
-    clear_hash_cache()
-
-
 # --- ours -------------------------------------------------------------------------------------
-
-
-def _check_nothing_to_deploy(root: str, load_index: bool = False) -> None:
-    if load_index:
-        warm_start.load_hashes(root)
-    changes = Workspace.load(root).undeployed_changes()
-    if changes:
-        raise RuntimeError(f"The workspace changed under the benchmark: {changes.summary()}.")
-
-
-def _archive_ready(root: str, load_index: bool = False) -> str:
-    """What a deploy does before it uploads: decide, build, and the CodeSha256 to expect."""
-    with one_walk(root):
-        if load_index:
-            warm_start.load_hashes(root)
-        workspace = Workspace.load(root)
-        if not workspace.undeployed_changes():
-            raise RuntimeError("The edit was not seen.")
-        warm_start.offer_reusable_entries(workspace)
-        return workspace.build_package().sha256_b64
 
 
 def _deploy(root: str, client: Any) -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from cases import BASELINE_FUNCTION, EDITED_FILE, Setup, settle
+from cases import BASELINE_FUNCTION, EDITED_FILE, Setup, environment, settle
 from measure import (
     MB,
     Action,
@@ -28,23 +28,6 @@ from lambda_editor import history
 
 _HERE = Path(__file__).resolve().parent
 _BARE_UPLOAD = str(_HERE / "bare_upload.py")
-
-
-def environment(scratch: str) -> Dict[str, str]:
-    """The processes' environment: placeholder credentials, no AWS files of the developer's."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    config = os.path.join(scratch, "aws-config")
-    Path(config).touch()
-    env.update(
-        AWS_ACCESS_KEY_ID="benchmark",
-        AWS_SECRET_ACCESS_KEY="benchmark",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=config,
-        AWS_SHARED_CREDENTIALS_FILE=config,
-        AWS_EC2_METADATA_DISABLED="true",
-        PYTHONPATH=str(_HERE.parent),
-    )
-    return env
 
 
 def _push(setup: Setup) -> List[str]:

@@ -118,7 +118,7 @@ def run(tree: str, runs: int) -> TreeResults:
     with tempfile.TemporaryDirectory(prefix="lambda-editor-bench-") as scratch, Sandbox(
         update_delay=0
     ) as sandbox:
-        os.environ.update(processes.environment(scratch))  # no AWS files of the developer's
+        os.environ.update(cases.environment(scratch))  # no AWS files of the developer's
         quick = tree == "tiny"  # a check of the harness: no time for AWS's pace
         setup = cases.prepare(
             scratch, sandbox, TREES[tree], 0.05 if quick else cases.UPDATE_SECONDS

@@ -7,41 +7,34 @@ refused because the function changed remotely, 4 an invoked function returned an
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import logging
 import os
 import sys
 import time
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import __version__, aws
+from . import __version__, actions, function_url
 from .aws import AwsTarget
-from .dependencies import (
-    install_for_workspace,
-    list_installed,
-    plan_bootstrap_for_workspace,
-    remove_dependency,
-)
+from .create import ARCHITECTURES, PYTHON_RUNTIMES, TEMPLATES, NewFunction, create_function
+from .dependencies.bootstrap import BootstrapPlan
+from .dependencies.dists import list_installed
+from .dependencies.pip_install import PipOptions
+from .dependencies.workflow import install_and_deploy, remove_and_deploy
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .earlier_workspaces import earlier_workspaces
-from .errors import LambdaEditorError, RemoteChangedError, explain
+from .errors import LambdaEditorError, RemoteChangedError, UnexpectedError, explain
 from .events import EventStore, parse_payload
-from .functions import list_functions
+from .functions import check_function_name, list_functions
 from .history import DEFAULT_LIMITS, HistoryLimits
-from .invoke import (
-    INVOCATION_TYPES,
-    REQUEST_RESPONSE,
-    InvokeResult,
-    format_error,
-    format_response,
-    header_line,
-    invoke_remote,
-    invoke_workspace_locally,
-    save_last_result,
-)
-from .invoke import to_json as invoke_json
+from .invoke import Invocation, invoke_and_keep
+from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
+from .invoke_text import format_error, format_response, header_line
 from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
+from .versions import parse_weight, point_alias, publish_function, publish_workspace
 from .workspace import Workspace, default_workspace_root, list_workspaces
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1, 2, 3, 4
@@ -49,6 +42,18 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1
 WATCH_INTERVAL = 0.5  # seconds between two looks at the folder
 WATCH_SETTLE = 0.3  # a burst of writes is one change once the folder is quiet this long
 WATCH_SCAN_ATTEMPTS = 20  # looks at a folder that keeps changing before taking it as it is
+
+# How each next step the core suggests is taken on the command line.
+ACTION_WORDS = {
+    actions.DEPLOY: "Run `python -m lambda_editor push`.",
+    actions.DOWNLOAD: "Run `python -m lambda_editor pull NAME`.",
+    actions.INVOKE_IN_AWS: "Run `python -m lambda_editor invoke` without --local.",
+    actions.NEW_TEST_EVENT: "Save it as .lambda-editor/events/NAME.json in the workspace.",
+    actions.SELECT_PROFILE: "Pass --profile NAME.",
+    actions.SELECT_REGION: "Pass --region NAME.",
+    actions.CHOOSE_PYTHON: "Pass --python PATH.",
+    actions.INSTALL_BOTO3: "Run `pip install boto3`.",
+}
 
 
 class UsageError(LambdaEditorError):
@@ -75,10 +80,7 @@ class Context:
 
 
 def command_list(context: Context) -> int:
-    try:
-        functions = list_functions(aws.lambda_client(context.target))
-    except Exception as exc:
-        raise explain(exc, "list functions", context.target.profile) from exc
+    functions = list_functions(context.target)
     if context.options.json:
         context.out(json.dumps([function.to_json() for function in functions], indent=2))
         return EXIT_OK
@@ -91,6 +93,7 @@ def command_list(context: Context) -> int:
 
 
 def command_pull(context: Context) -> int:
+    _check_name(context.options.name)
     result = pull_function(
         context.target,
         context.options.name,
@@ -101,6 +104,8 @@ def command_pull(context: Context) -> int:
         on_progress=context.err,
         history_limits=context.history_limits,
     )
+    for notice in result.notices:
+        context.err(notice)
     if result.backup:
         context.err(f"your previous local copy was moved to {result.backup}")
     context.out(result.workspace.root)
@@ -132,7 +137,7 @@ def command_watch(context: Context) -> int:
     name = Workspace.load(root).binding.function_name
 
     def report(event: DeployEvent) -> None:
-        context.err(event.message)
+        context.err(event.message if event.error is None else _worded(event.error))
 
     queue = DeployQueue(
         lambda path, **kw: deploy_workspace(
@@ -189,29 +194,27 @@ def command_invoke(context: Context) -> int:
     options = context.options
     if options.local and (options.type != REQUEST_RESPONSE or options.qualifier):
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
-    workspace = _workspace_of(context, options.name, required=options.local)
+    _check_name(options.name)
+    workspace = _workspace_of(context, options.name)
     try:
         payload = parse_payload(_payload_text(options, workspace), options.type)
     except LambdaEditorError as error:  # nothing is sent: the input is what needs fixing
         raise UsageError(error.message, error.hint) from error
-    if options.local:
-        assert workspace is not None
-        result = invoke_workspace_locally(workspace, payload, options.python)
-    else:
-        result = invoke_remote(
-            context.target,
-            options.name,
-            payload,
-            invocation_type=options.type,
-            qualifier=options.qualifier,
-        )
-    if workspace is not None:
-        save_last_result(workspace.metadata_dir, result)
+    invocation = Invocation(
+        options.name,
+        context.target,
+        workspace,
+        local=options.local,
+        invocation_type=options.type,
+        qualifier=options.qualifier,
+        interpreter=options.python,
+    )
+    result = invoke_and_keep(invocation, payload)
     _print_invoke_result(context, result)
     return EXIT_OK if result.succeeded else EXIT_FUNCTION_ERROR
 
 
-def _workspace_of(context: Context, name: str, required: bool) -> Optional[Workspace]:
+def _workspace_of(context: Context, name: str) -> Optional[Workspace]:
     """The workspace of function `name`: the current folder's, else one under the workspace root."""
     here = Workspace.find(os.getcwd())
     if here is not None and name in (here.binding.function_name, here.binding.function_arn):
@@ -224,23 +227,18 @@ def _workspace_of(context: Context, name: str, required: bool) -> Optional[Works
             binding.region,
         ):
             return workspace
-    if required:
-        raise LambdaEditorError(
-            f"There is no workspace of {name} to run locally.",
-            f"Download it first: python -m lambda_editor pull {name}",
-        )
     return None
 
 
-def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> str:
+def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> Union[str, bytes]:
     if options.payload is not None:
         return str(options.payload)
     if options.event is None:
         return "{}"
     if os.path.isfile(options.event) or workspace is None:
         try:
-            with open(options.event, encoding="utf-8") as handle:
-                return handle.read()
+            with open(options.event, "rb") as handle:
+                return handle.read()  # parse_payload decodes it, or says why it cannot
         except OSError as exc:
             raise LambdaEditorError(
                 f"Cannot read the event file {options.event}: {exc.strerror}."
@@ -250,12 +248,12 @@ def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -
 
 def _print_invoke_result(context: Context, result: InvokeResult) -> None:
     if context.options.json:
-        context.out(json.dumps(invoke_json(result), indent=2))
+        context.out(json.dumps(result.to_json(), indent=2))
         return
     context.err(header_line(result))
     if result.log_tail:
         context.err(result.log_tail.rstrip("\n"))
-    if result.error is not None:
+    if result.error_details is not None:
         context.err(format_error(result))
     context.out(format_response(result.payload))
 
@@ -268,35 +266,43 @@ def command_deps(context: Context) -> int:
         for dist in list_installed(root):
             context.out(f"{dist.name}=={dist.version}\t{format_size(dist.size)}")
         return EXIT_OK
+    deploy = None if options.no_deploy else functools.partial(_deploy_and_print, context)
     if options.remove:
-        for name in options.remove:
-            removed = remove_dependency(root, name)
-            context.err(f"removed {removed.name} {removed.version}")
-    else:
-        if not specs and not options.requirements:
-            raise UsageError("name at least one package, or --requirements FILE")
-        result = install_for_workspace(
-            Workspace.load(root),
-            specs,
-            options.requirements,
-            interpreter=options.python,
-            allow_source_for=options.allow_source or (),
-            exclude=context.exclude,
-            on_output=context.err,
-        )
-        if result.size_report is not None:
-            context.err(result.size_report.summary())
-        _offer_bootstrap(context, Workspace.load(root), options.bootstrap)
-    if not options.no_deploy:
-        context.out(
-            deploy_workspace(
-                root,
-                exclude=context.exclude,
-                on_progress=context.err,
-                history_limits=context.history_limits,
-            ).describe()
-        )
+        remove_and_deploy(root, options.remove, deploy=deploy, on_output=context.err)
+        return EXIT_OK
+    if not specs and not options.requirements:
+        raise UsageError("name at least one package, or --requirements FILE")
+    install_and_deploy(
+        Workspace.load(root),
+        specs,
+        options.requirements,
+        add_bootstrap=functools.partial(_add_bootstrap, context),
+        deploy=deploy,
+        pip=PipOptions(interpreter=options.python, allow_source_for=options.allow_source or ()),
+        exclude=context.exclude,
+        on_output=context.err,
+    )
     return EXIT_OK
+
+
+def _deploy_and_print(context: Context, root: str) -> None:
+    result = deploy_workspace(
+        root,
+        exclude=context.exclude,
+        on_progress=context.err,
+        history_limits=context.history_limits,
+    )
+    context.out(result.describe())
+
+
+def _add_bootstrap(context: Context, plan: BootstrapPlan) -> bool:
+    """--bootstrap adds the lines; without it, they are shown."""
+    if not context.options.bootstrap:
+        context.err(
+            f"Lambda only puts the function's folder on sys.path: {plan.preview}"
+            "Add them with --bootstrap, or by hand."
+        )
+    return bool(context.options.bootstrap)
 
 
 def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List[str]]:
@@ -306,19 +312,9 @@ def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List
     return None, list(arguments)
 
 
-def _offer_bootstrap(context: Context, workspace: Workspace, write: bool) -> None:
-    plan = plan_bootstrap_for_workspace(workspace)
-    if not plan.needed or plan.path is None:
-        return
-    if not write:
-        context.err(
-            f"Lambda only puts the task root on sys.path: {plan.preview}\n"
-            "Add them with --bootstrap, or by hand."
-        )
-        return
-    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(plan.new_source)
-    context.err(f"added the vendor/ bootstrap lines to {plan.path}")
+def _worded(error: LambdaEditorError) -> str:
+    """The error, then how its next step is taken on the command line."""
+    return error.worded_for(ACTION_WORDS)
 
 
 def command_sandbox(context: Context) -> int:
@@ -326,6 +322,13 @@ def command_sandbox(context: Context) -> int:
 
     serve(port=context.options.port, seed=context.options.seed, out=sys.stdout)
     return EXIT_OK
+
+
+def _check_name(name: str) -> None:
+    try:
+        check_function_name(name)
+    except LambdaEditorError as error:  # nothing was sent: the name is what needs fixing
+        raise UsageError(error.message, error.hint) from error
 
 
 def _workspace_root(directory: Optional[str]) -> str:
@@ -350,6 +353,181 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
 }
 
 
+# --- versions, aliases, function URLs, new functions ------------------------------------------
+
+
+def command_publish(context: Context) -> int:
+    options = context.options
+    workspace = _workspace_to_publish(context, options.function)
+    if workspace is None:
+        result = publish_function(context.target, options.function, description=options.description)
+    else:
+        result = publish_workspace(
+            workspace.root,
+            description=options.description,
+            force=options.force,
+            exclude=context.exclude,
+        )
+    context.err(result.describe())
+    context.out(result.version)
+    return EXIT_OK
+
+
+def _workspace_to_publish(context: Context, function: Optional[str]) -> Optional[Workspace]:
+    """The workspace a publish names: a folder (the current one by default), or the workspace
+    of a function name; None for a function without one."""
+    if function is None or os.path.isdir(function):
+        return Workspace.load(_workspace_root(function))
+    return _workspace_of(context, function)
+
+
+def command_alias(context: Context) -> int:
+    options = context.options
+    try:
+        weighted = parse_weight(options.weight) if options.weight else None
+    except LambdaEditorError as error:
+        raise UsageError(error.message, error.hint) from error
+    alias = point_alias(
+        context.target, options.function, options.alias, options.version, weighted=weighted
+    )
+    context.out(alias.describe())
+    return EXIT_OK
+
+
+def command_url(context: Context) -> int:
+    options = context.options
+    if options.delete:
+        deleted = function_url.delete_function_url(context.target, options.function)
+        if deleted is None:
+            context.err(f"{options.function} has no URL")
+        else:
+            context.err(f"deleted {deleted.url.url}")
+            _report_statements(context, "removed", deleted.statements)
+        return EXIT_OK
+    if not options.create:
+        found = function_url.get_function_url(context.target, options.function)
+        if found is None:
+            raise LambdaEditorError(
+                f"{options.function} has no URL.",
+                f"Create one: python -m lambda_editor url {options.function} --create",
+            )
+        context.err(found.describe())
+        context.out(found.url)
+        return EXIT_OK
+    if options.auth == function_url.AUTH_NONE:
+        context.err(f"warning: {function_url.PUBLIC_WARNING}")
+    change = function_url.create_function_url(
+        context.target,
+        options.function,
+        auth_type=options.auth,
+        cors_origins=options.cors or (),
+        invoke_mode=options.invoke_mode,
+    )
+    context.err(("created " if change.changed else "already there: ") + change.url.describe())
+    _report_statements(context, "added", change.statements)
+    context.out(change.url.url)
+    return EXIT_OK
+
+
+def _report_statements(context: Context, verb: str, statements: Sequence[str]) -> None:
+    if statements:
+        context.err(f"{verb} the resource-based policy statements {', '.join(statements)}")
+
+
+def command_create(context: Context) -> int:
+    options = context.options
+    request = NewFunction(
+        name=options.name,
+        template=options.template,
+        runtime=options.runtime,
+        architecture=options.arch,
+        memory=options.memory,
+        timeout=options.timeout,
+        role_arn=options.role,
+    )
+    try:
+        request = request.checked()  # before any request is made
+    except LambdaEditorError as error:
+        raise UsageError(error.message, error.hint) from error
+    created = create_function(
+        context.target, request, context.workspace_root, on_progress=context.err
+    )
+    context.err(f"created {request.name} ({request.describe()}) running as {created.role_arn}")
+    next_step = request.function_template.next_step
+    if next_step:
+        context.err(f"next: {next_step}")
+    context.out(created.pulled.workspace.root)
+    return EXIT_OK
+
+
+def _add_shape_parsers(commands: Any) -> None:
+    publish = commands.add_parser(
+        "publish", help="publish what is deployed as a new version (its number on stdout)"
+    )
+    publish.add_argument(
+        "function", nargs="?", metavar="NAME|DIR", help="a function or its workspace (default: .)"
+    )
+    publish.add_argument("--description", default="", help="the version's description")
+    publish.add_argument(
+        "--force",
+        action="store_true",
+        help="publish even when the workspace holds changes that were never deployed",
+    )
+
+    alias = commands.add_parser("alias", help="create an alias or point it at a version")
+    alias.add_argument("function", metavar="NAME", help="function name or ARN")
+    alias.add_argument("alias", metavar="ALIAS")
+    alias.add_argument("version", metavar="VERSION", help="a version number or $LATEST")
+    alias.add_argument(
+        "--weight",
+        metavar="VERSION=WEIGHT",
+        help="send a share of the invocations to a second version, e.g. 2=0.1",
+    )
+
+    url = commands.add_parser("url", help="print the function's URL, or create or delete it")
+    url.add_argument("function", metavar="NAME", help="function name or ARN")
+    action = url.add_mutually_exclusive_group()
+    action.add_argument("--create", action="store_true", help="create it if there is none")
+    action.add_argument("--delete", action="store_true", help="delete it")
+    url.add_argument(
+        "--auth",
+        choices=function_url.AUTH_TYPES,
+        default=function_url.AUTH_IAM,
+        help="with --create: AWS_IAM (signed requests, the default) or NONE (public)",
+    )
+    url.add_argument(
+        "--cors", action="append", metavar="ORIGIN", help="with --create: allow this origin"
+    )
+    url.add_argument(
+        "--invoke-mode", choices=function_url.INVOKE_MODES, default=function_url.BUFFERED
+    )
+
+    create = commands.add_parser(
+        "create", help="create a function from a template, then download it"
+    )
+    create.add_argument("name", help="the new function's name")
+    create.add_argument("--template", choices=list(TEMPLATES), default="hello")
+    create.add_argument("--runtime", choices=PYTHON_RUNTIMES, default=PYTHON_RUNTIMES[0])
+    create.add_argument("--arch", choices=ARCHITECTURES, default=ARCHITECTURES[0])
+    create.add_argument("--memory", type=int, metavar="MB", help="default: the template's")
+    create.add_argument("--timeout", type=int, metavar="SECONDS", help="default: the template's")
+    create.add_argument(
+        "--role",
+        metavar="ARN",
+        help="the execution role (default: lambda-editor-basic-execution, created if missing)",
+    )
+
+
+COMMANDS.update(
+    {
+        "publish": command_publish,
+        "alias": command_alias,
+        "url": command_url,
+        "create": command_create,
+    }
+)
+
+
 def _at_least_one(text: str) -> int:
     try:
         value = int(text)
@@ -366,6 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="also write what failed in full (tracebacks, AWS's answers) and what was done",
+    )
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default)")
     parser.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
     parser.add_argument(
@@ -466,24 +649,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sandbox.add_argument("--seed", action="store_true", help="create a few sample functions")
+    _add_shape_parsers(commands)
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     options = build_parser().parse_args(argv)
+    if options.debug:
+        _log_to_stderr()
     try:
         return COMMANDS[options.command](Context(options))
     except UsageError as error:
         print(f"usage error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except RemoteChangedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_REMOTE_CHANGED
-    except LambdaEditorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
-    except Exception as exc:  # an unexpected failure still gets one line, not a traceback
-        print(f"error: {explain(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+    except Exception as exc:  # one line, whatever failed; the traceback goes to the debug log
+        explained = explain(exc)
+        print(f"error: {_worded(explained)}{_more(explained, options.debug)}", file=sys.stderr)
+        return EXIT_REMOTE_CHANGED if isinstance(explained, RemoteChangedError) else EXIT_ERROR
+
+
+def _more(error: LambdaEditorError, debug: bool) -> str:
+    if isinstance(error, UnexpectedError):
+        return "" if debug else " (--debug shows the details)"
+    return ""
+
+
+def _log_to_stderr() -> None:
+    """--debug: the debug log (see `log`) on stderr. botocore's own stays off: it would print
+    presigned URLs and request signatures."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("lambda_editor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)

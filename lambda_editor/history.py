@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Union
 
+from .atomic_files import write_atomically
 from .errors import LambdaEditorError
+from .folders import make_private_dir
 from .layout import HISTORY_DIR, METADATA_DIR
 from .log import logger
 from .packaging.manifest import Manifest, manifest_from_json, manifest_to_json
-from .private_files import make_private_dir, write_private
 
 PULLED, DEPLOYED = "pulled", "deployed"
 _VERSION = 1
@@ -117,7 +118,7 @@ def add(
     code_sha256 = str(configuration["CodeSha256"])
     zip_path = os.path.join(folder, f"{entry_id}.zip")
     if isinstance(archive, bytes):
-        write_private(zip_path, archive)
+        write_atomically(zip_path, archive, durable=False)
     else:
         os.chmod(archive, 0o600)
         os.replace(archive, zip_path)
@@ -125,7 +126,7 @@ def add(
     compressed_here: Optional[BuiltHere] = None
     if rebuilt is not None:
         rebuilt_name = f"{entry_id}.rebuilt.zip"
-        write_private(os.path.join(folder, rebuilt_name), rebuilt)
+        write_atomically(os.path.join(folder, rebuilt_name), rebuilt, durable=False)
         compressed_here = _built_here(rebuilt_name, _sha256_b64(rebuilt), len(rebuilt))
     elif built_here:
         compressed_here = _built_here(os.path.basename(zip_path), code_sha256, size)
@@ -141,7 +142,7 @@ def add(
         manifest=manifest,
         built_here=compressed_here,
     )
-    write_private(_description_path(folder, entry_id), _describe(entry))
+    write_atomically(_description_path(folder, entry_id), _describe(entry), durable=False)
     return entry
 
 

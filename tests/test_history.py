@@ -60,6 +60,7 @@ def test_an_entry_describes_itself(root: Path) -> None:
     )
 
     entry = history.newest(str(root))
+    assert entry is not None and entry.built_here is not None
     assert entry == added
     assert entry.kind == "deployed" and entry.code_sha256 == built.sha256_b64
     assert entry.revision_id == "rev-1" and entry.size == len(built.data)
@@ -126,6 +127,7 @@ def test_a_zip_compressed_by_another_zlib_is_not_offered_for_reuse(root: Path) -
     description.write_text(json.dumps(document))
 
     again = history.newest(str(root))
+    assert again is not None
     assert not history.compressed_like_today(again)
     assert history.read_built_here(again) is None
     assert history.read(again) == Path(entry.zip_path).read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -23,8 +24,10 @@ from test_plugin_support import (
     view_text,
     wait_for_quick_panel,
 )
+from test_reliability import crash_at
 
-from lambda_editor import boto_install
+from lambda_editor import actions, boto_install
+from lambda_editor.errors import BotoMissingError
 
 # isort: split
 import sublime
@@ -37,7 +40,7 @@ BUILT_IN = {"edit_settings"}
 FAKE_PIP = """#!/bin/sh
 # Answers like a Python: the probe (-c) succeeds; "pip install --target T" puts boto3's family
 # (and urllib3, which boto3 needs too) into T, as pip would.
-if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
+if [ "$1" = "-c" ]; then printf "%s\\n3.12" "$0"; exit 0; fi
 while [ $# -gt 0 ]; do
     if [ "$1" = "--target" ]; then target="$2"; fi
     shift
@@ -267,6 +270,29 @@ def test_open_workspace_reopens_a_downloaded_function(plugin: Plugin) -> None:
     assert view.file_name() == str(plugin.workspace(name) / "app.py")
 
 
+def test_open_workspace_finishes_a_re_download_killed_half_way_and_says_where_the_edits_are(
+    plugin: Plugin,
+) -> None:
+    name = plugin.functions.create(prefix="misc")
+    plugin.edit(name)
+    workspace = plugin.workspace(name)
+    (workspace / "notes.txt").write_text("mine, never deployed\n")
+    crashed = crash_at(
+        plugin.sandbox, plugin.workspace_root, "moved-aside", "pull", "--force", name
+    )
+    assert crashed == -signal.SIGKILL and not workspace.exists()
+
+    sublime.active_window().run_command("lambda_open_workspace")
+    listed = wait_for_quick_panel("the workspaces")
+    harness.answer_quick_panel(-1)
+
+    assert listed.triggers == [name]
+    [told] = harness.dialogs("message")
+    [backup] = workspace.parent.glob(f"{name}.backup-*")
+    assert str(backup) in told.message
+    assert (backup / "notes.txt").read_text() == "mine, never deployed\n"
+
+
 def test_show_what_differs_without_a_conflict(plugin: Plugin) -> None:
     name = plugin.functions.create(prefix="misc")
     view = plugin.edit(name)
@@ -370,7 +396,7 @@ def test_a_damaged_marker_is_reported_once(plugin: Plugin, command: str) -> None
     settle()
 
     [error] = harness.error_messages()
-    assert "is corrupt" in error
+    assert "binding is damaged" in error
 
 
 def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
@@ -387,8 +413,16 @@ def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
     plugin.wait_for_status(f"{name} downloaded; your previous copy is in")
 
     [dialog] = [d for d in harness.dialogs("ok_cancel") if "Re-download" in str(d)]
-    assert "is corrupt" in str(dialog)
+    assert "binding is damaged" in str(dialog)
     [backup] = root.parent.glob(f"{name}.backup-*")
     assert (backup / "notes.txt").read_text() == "mine\n"
     marker = json.loads((root / ".lambda-editor" / "function.json").read_text())
     assert marker["binding"]["function_name"] == name
+
+
+def test_every_next_step_the_core_suggests_is_worded_in_sublime(plugin: Plugin) -> None:
+    wording = adapter("wording")
+    error = BotoMissingError()
+
+    assert set(wording.ACTION_WORDS) == set(actions.ALL)
+    assert wording.worded(error).endswith('Run "Lambda: Install boto3" from the command palette.')

@@ -12,6 +12,7 @@ import boto3
 import botocore.auth
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.config import Config
 
 from lambda_editor.upload_body import Base64Body, stream_zip_uploads
@@ -41,7 +42,7 @@ class Recorded:
         self.requests: List[Tuple[Dict[str, str], bytes]] = []
         self._answers = iter(answers)
 
-    def __call__(self, request: Any, **_: Any) -> AWSResponse:
+    def __call__(self, request: Any, **_: Any) -> Any:
         body = request.body
         sent = body.read() if hasattr(body, "read") else bytes(body or b"")
         headers = dict(request.headers)
@@ -49,7 +50,7 @@ class Recorded:
         del headers["User-Agent"]  # names the credentials' source for the first client only
         self.requests.append((headers, sent))
         status, document = next(self._answers)
-        return AWSResponse(request.url, status, {}, _Raw(json.dumps(document).encode()))
+        return AWSResponse(request.url, status, HTTPHeaders(), _Raw(json.dumps(document).encode()))
 
 
 class _Raw:

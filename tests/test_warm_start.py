@@ -18,9 +18,8 @@ import pytest
 from lambda_editor import history, warm_start
 from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import LambdaEditorError
-from lambda_editor.packaging import builder, hash_index, manifest
+from lambda_editor.packaging import builder, hash_index, manifest, zipwriter
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder, build_package
-from lambda_editor.packaging.manifest import clear_hash_cache
 from lambda_editor.packaging.zipwriter import Deflated, zip_archive
 from lambda_editor.pull import pull_function
 from lambda_editor.workspace import Binding, Workspace
@@ -40,10 +39,10 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Forget what this process learnt, as a new `push` process starts."""
 
     def forget() -> None:
-        monkeypatch.setattr(builder, "_builders", {})
+        monkeypatch.setattr(builder, "_recent", builder.RecentBuilders())
         monkeypatch.setattr(warm_start, "_loaded", set())
         monkeypatch.setattr(hash_index, "_on_disk", {})
-        clear_hash_cache()
+        monkeypatch.setattr(manifest, "_cache", manifest._DigestCache())
 
     return forget
 
@@ -53,7 +52,7 @@ class Compressions:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        deflate = builder.deflate
+        deflate = zipwriter.deflate
 
         def counted(chunks: Iterable[bytes]) -> Deflated:
             self.count += 1
@@ -96,7 +95,7 @@ def configuration(code_sha256: str) -> Dict[str, Any]:
 
 
 def cold_build(root: Path) -> BuiltPackage:
-    clear_hash_cache()
+    """A build with nothing to copy from: every file read and compressed."""
     return PackageBuilder(str(root)).build()
 
 

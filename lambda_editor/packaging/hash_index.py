@@ -19,9 +19,10 @@ import time
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Tuple
 
+from ..atomic_files import write_atomically
+from ..folders import make_private_dir
 from ..layout import HASH_INDEX_FILE, METADATA_DIR
 from ..log import logger
-from ..private_files import make_private_dir, write_private
 from .manifest import (
     RACY_WINDOW_NS,
     Digest,
@@ -68,7 +69,7 @@ def save_index(root: str, rel_paths: Iterable[str]) -> None:
     fingerprint = hashlib.sha256(encoded).digest()
     if saved is None or saved[1] != fingerprint:
         make_private_dir(os.path.dirname(index_path(root)))
-        write_private(index_path(root), encoded)
+        write_atomically(index_path(root), encoded, durable=False)
     with _on_disk_lock:
         _on_disk[root] = (generation, fingerprint)
 

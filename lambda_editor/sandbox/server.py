@@ -7,13 +7,17 @@ starts, never when this package is imported.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, TextIO, Type
+from typing import TYPE_CHECKING, Any, Optional, TextIO, Tuple, Type
 
 from ..errors import LambdaEditorError
+from .faults import Faults
 from .invoke import FunctionLog, InvokeHandler
+from .roles import RolePropagation
 from .runner import LocalInvoker
 from .seed import client
 from .seed import seed as seed_functions
@@ -57,6 +61,7 @@ class Sandbox:
     be changed while the sandbox runs (it applies to the next update). Invoke runs the function's
     deployed Python code in this process's interpreter (`runner.LocalInvoker`) unless another
     `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs.
+    `role_propagation_delay` is how long a new IAM role cannot be used to create a function.
     """
 
     def __init__(
@@ -66,12 +71,17 @@ class Sandbox:
         account_id: str = DEFAULT_ACCOUNT_ID,
         region: str = DEFAULT_REGION,
         invoke_handler: Optional[InvokeHandler] = None,
+        *,
+        role_propagation_delay: float = 0.0,
     ) -> None:
         self.port = port
         self.update_delay = update_delay
         self.account_id = account_id
         self.region = region
         self._registry = FunctionRegistry(lambda: self.update_delay)
+        self._roles = RolePropagation(role_propagation_delay)
+        # Errors, lost and late answers planned for the next requests (tests).
+        self.faults = Faults()
         self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
         # Called for every accepted Invoke of an existing function; replaceable while running.
         self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
@@ -96,7 +106,15 @@ class Sandbox:
         from .middleware import SandboxApp  # noqa: PLC0415 - likewise
 
         moto = MotoBackend()
-        app = SandboxApp(moto, self._registry, self.account_id, self.region, self._handler)
+        app = SandboxApp(
+            moto,
+            self._registry,
+            self.account_id,
+            self.region,
+            self._handler,
+            roles=self._roles,
+            faults=self.faults,
+        )
         try:
             server = bind(app, self.port)
         except OSError as exc:
@@ -138,6 +156,15 @@ class Sandbox:
     ) -> None:
         """Make the next code or configuration update of the function end `Failed`."""
         self._registry.plan_failure(function_name, reason, reason_code)
+
+    @property
+    def role_propagation_delay(self) -> float:
+        """How long CreateFunction refuses a role after CreateRole, as IAM's propagation does."""
+        return self._roles.delay
+
+    @role_propagation_delay.setter
+    def role_propagation_delay(self, seconds: float) -> None:
+        self._roles.delay = seconds
 
     @property
     def stats(self) -> SandboxStats:
@@ -194,14 +221,40 @@ def _say(out: TextIO, line: str) -> None:
     out.flush()
 
 
+# moto's server pieces the sandbox builds on: `MotoRequestHandler` is in moto from 5.2.5.
+MOTO_NEEDED = (5, 2, 5)
+_MOTO_SPEC = "moto[server]>=5.2.5,<5.3"
+
+
 def _require_moto() -> None:
+    """moto, new enough: an older one would fail deep in the server with an ImportError."""
     try:
-        import moto.moto_server.werkzeug_app  # noqa: F401, PLC0415
+        import moto.moto_server.werkzeug_app as server  # noqa: PLC0415
     except ImportError as exc:
         raise LambdaEditorError(
             f"The sandbox needs moto, which cannot be imported here ({exc}).",
             "Install it: pip install 'lambda-editor[sandbox]'",
         ) from exc
+    installed = _moto_version()
+    if not hasattr(server, "MotoRequestHandler") or _release(installed) < MOTO_NEEDED:
+        raise LambdaEditorError(
+            f"The sandbox needs moto {'.'.join(map(str, MOTO_NEEDED))} or newer; this Python "
+            f"has moto {installed}.",
+            f"Upgrade it: pip install --upgrade '{_MOTO_SPEC}'",
+        )
+
+
+def _moto_version() -> str:
+    try:
+        return importlib.metadata.version("moto")
+    except importlib.metadata.PackageNotFoundError:  # imported from a source tree
+        return "of an unknown version"
+
+
+def _release(version: str) -> Tuple[int, ...]:
+    """(5, 2, 5) from "5.2.5", "5.2.5.dev3" or "5.2.5rc1"; () when there is no number."""
+    numbers = re.match(r"\d+(\.\d+)*", version)
+    return tuple(int(part) for part in numbers.group(0).split(".")) if numbers else ()
 
 
 def _check_account(account_id: str) -> None:

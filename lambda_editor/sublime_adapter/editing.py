@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import sublime
 import sublime_plugin
 
-from .. import aws
 from ..earlier_workspaces import earlier_workspace_of, earlier_workspaces
 from ..errors import LambdaEditorError
 from ..functions import FunctionSummary, list_functions
 from ..packaging.manifest import ManifestDiff
 from ..pull import PullResult, pull_function, undeployed_changes, workspace_for_arn
 from ..settings import Settings
+from ..swap import recover_swaps_under
 from ..units import format_size
 from ..workspace import Workspace, list_workspaces
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
-from .runtime import explained, on_ui, run_off_ui, status
+from .runtime import on_ui, run_off_ui, status
 from .windows import open_workspace_window
 
 CacheKey = Tuple[Optional[str], Optional[str], Optional[str]]
@@ -42,11 +42,7 @@ def _cache_key(settings: Settings) -> CacheKey:
 
 
 def _fetch_function_list(settings: Settings) -> List[FunctionSummary]:
-    target = settings.target
-    try:
-        functions = list_functions(aws.lambda_client(target))
-    except Exception as exc:
-        raise explained(exc, "list functions", target.profile) from exc
+    functions = list_functions(settings.target)
     with _function_lists_lock:
         _function_lists[_cache_key(settings)] = functions
     return functions
@@ -196,6 +192,7 @@ def _pull(
         open_workspace_window(result.workspace)
         note = f"; your previous copy is in {result.backup}" if result.backup else ""
         status(window, f"{result.workspace.binding.function_name} downloaded{note}")
+        tell(result.notices)
 
     run_off_ui(work, done, window=window, status=f"downloading {name}…", long_running=True)
 
@@ -206,13 +203,18 @@ class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):
     def run(self) -> None:
         root = package_settings.workspace_root(package_settings.load())
         sublime_cache = sublime.cache_path()
-        run_off_ui(
-            lambda: (list_workspaces(root), earlier_workspaces(sublime_cache)),
-            lambda found: self._show(*found),
-            window=self.window,
-        )
 
-    def _show(self, workspaces: List[Workspace], earlier: List[Workspace]) -> None:
+        def listing() -> Tuple[List[str], List[Workspace], List[Workspace]]:
+            # A workspace a killed re-download left moved aside is put back before listing.
+            notices = recover_swaps_under(root)
+            return notices, list_workspaces(root), earlier_workspaces(sublime_cache)
+
+        run_off_ui(listing, lambda found: self._show(*found), window=self.window)
+
+    def _show(
+        self, notices: List[str], workspaces: List[Workspace], earlier: List[Workspace]
+    ) -> None:
+        tell(notices)
         """The workspaces, then those an earlier version kept in a cache folder."""
         if not workspaces and not earlier:
             status(self.window, 'no workspaces yet: use "Lambda: Edit Function…"')
@@ -239,6 +241,12 @@ class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):
             on_select,
             placeholder="Open a workspace",
         )
+
+
+def tell(notices: Sequence[str]) -> None:
+    """What the user must know after a download or a recovery, which a fading status would hide."""
+    if notices:
+        sublime.message_dialog("Lambda Editor\n\n" + "\n\n".join(notices))
 
 
 __all__ = ["LambdaEditFunctionCommand", "LambdaOpenWorkspaceCommand"]
