@@ -96,6 +96,10 @@ def client(
     if max_attempts is not None:
         retries["total_max_attempts"] = max_attempts
     options: Dict[str, Any] = {"retries": retries}
+    if target.endpoint_url:
+        # botocore prefixes the host of some operations (`stream-` for Live Tail): a custom
+        # endpoint has no such host.
+        options["inject_host_prefix"] = False
     if read_timeout is not None:
         options["read_timeout"] = read_timeout
     with _sessions_lock:

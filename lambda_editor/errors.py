@@ -49,6 +49,17 @@ _IAM_ACTIONS = {
     "Invoke": "lambda:InvokeFunction",
     "GetCallerIdentity": "sts:GetCallerIdentity",
     "FilterLogEvents": "logs:FilterLogEvents",
+    # Watching a function: its logs, its configuration, its layers, the console's test events.
+    "StartLiveTail": "logs:StartLiveTail",
+    "GetFunctionUrlConfig": "lambda:GetFunctionUrlConfig",
+    "ListVersionsByFunction": "lambda:ListVersionsByFunction",
+    "ListAliases": "lambda:ListAliases",
+    "GetLayerVersionByArn": "lambda:GetLayerVersion",
+    "DescribeRegistry": "schemas:DescribeRegistry",
+    "CreateRegistry": "schemas:CreateRegistry",
+    "DescribeSchema": "schemas:DescribeSchema",
+    "CreateSchema": "schemas:CreateSchema",
+    "UpdateSchema": "schemas:UpdateSchema",
 }
 
 _THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling"}

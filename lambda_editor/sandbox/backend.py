@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.base_backend import BackendDict
-from moto.logs.models import logs_backends
+from moto.logs.models import LogEvent, logs_backends
+from moto.logs.utils import EventMessageFilter
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -112,6 +113,46 @@ class MotoBackend:
             logs.ensure_log_group(log.group)
             logs.ensure_log_stream(log.group, log.stream)
             logs.put_log_events(log.group, log.stream, log.events)
+
+    def missing_log_groups(self, account: str, region: str, arns: List[str]) -> List[str]:
+        """The log group ARNs among `arns` that name no existing group."""
+        with self._lock:
+            known = {group.arn for group in logs_backends[account][region].groups.values()}
+        return [arn for arn in arns if arn not in known]
+
+    @staticmethod
+    def next_log_event_id() -> int:
+        """The id the next log event will get: moto numbers every event, in ingestion order."""
+        return int(LogEvent._event_id)
+
+    def log_events_from(
+        self, account: str, region: str, arns: List[str], first_id: int, pattern: str
+    ) -> Tuple[List[Dict[str, Any]], int]:
+        """Live Tail's view: the events ingested into the groups since event `first_id`, oldest
+        first, and the id to continue from."""
+        matches = EventMessageFilter(pattern).matches
+        with self._lock:
+            next_id = int(LogEvent._event_id)
+            found = []
+            for group in logs_backends[account][region].groups.values():
+                if group.arn not in arns:
+                    continue
+                for stream in group.streams.values():
+                    for event in stream.events:
+                        if first_id <= event.event_id < next_id and matches(event.message):
+                            found.append(_live_tail_result(group.arn, stream, event))
+        found.sort(key=lambda result: (result["ingestionTime"], result["timestamp"]))
+        return found, next_id
+
+
+def _live_tail_result(group_arn: str, stream: Any, event: Any) -> Dict[str, Any]:
+    return {
+        "logStreamName": stream.log_stream_name,
+        "logGroupIdentifier": group_arn,
+        "message": event.message,
+        "timestamp": event.timestamp,
+        "ingestionTime": event.ingestion_time,
+    }
 
 
 def _find(

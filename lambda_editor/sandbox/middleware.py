@@ -8,6 +8,8 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
 - Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
+- CloudWatch Logs: StartLiveTail streams as AWS does (`live_tail`); FilterLogEvents always
+  interleaves the streams, as AWS has done since 2019 (moto only when asked).
 Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
 """
 
@@ -37,6 +39,8 @@ from .invoke import (
     answer_without_running,
     service_error,
 )
+from .live_tail import OPERATION as START_LIVE_TAIL
+from .live_tail import LiveTail
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 
 _log = logging.getLogger(__name__)
@@ -70,6 +74,7 @@ _PHASED_UPDATES = ("UpdateFunctionCode", "UpdateFunctionConfiguration")
 _GUARDED = (*_PHASED_UPDATES, "PublishVersion")
 
 _CHUNK = 1 << 20
+_FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
 
 
 @dataclass
@@ -100,8 +105,11 @@ class SandboxApp:
         account_id: str,
         default_region: str,
         invoke_handler: Callable[[], InvokeHandler],
+        *,
+        live_tail: LiveTail,
     ) -> None:
         self._moto = moto
+        self._live_tail = live_tail
         self._registry = registry
         self._account_id = account_id
         self._default_region = default_region
@@ -125,6 +133,11 @@ class SandboxApp:
         if code_match and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
             return self._serve_code(code_match, environ)
         call = self._call(environ)
+        operation = environ.get("HTTP_X_AMZ_TARGET", "")
+        if operation == START_LIVE_TAIL:
+            return self._live_tail.respond(call.account, call.region, call.body)
+        if operation == _FILTER_LOG_EVENTS:
+            _replace_body(call, {**_json_object(call.body), "interleaved": True})
         match = _FUNCTION_PATH.match(path)
         if match is None:
             return self._moto.call(call.environ).response()
@@ -335,6 +348,12 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     if environ.get("wsgi.input_terminated"):  # chunked transfer: the server ends the stream
         return bytes(stream.read())
     return b""
+
+
+def _replace_body(call: _Call, document: Dict[str, Any]) -> None:
+    call.body = json.dumps(document).encode()
+    call.environ["wsgi.input"] = io.BytesIO(call.body)
+    call.environ["CONTENT_LENGTH"] = str(len(call.body))
 
 
 def _json_object(body: bytes) -> Dict[str, Any]:

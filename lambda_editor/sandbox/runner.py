@@ -29,6 +29,7 @@ from ..local_runner import (
     new_log_stream_name,
     run_locally,
 )
+from ..logs import LogSource
 from ..packaging.extract import extract_package
 from .invoke import FunctionLog, InvokeRequest, InvokeResponse, service_error
 from .state import LATEST
@@ -215,7 +216,7 @@ def function_log(
     started_ms: int,
     ended_ms: int,
 ) -> FunctionLog:
-    """One CloudWatch event per log line, in `/aws/lambda/NAME`, in `stream`.
+    """One CloudWatch event per log line, in the function's log group, in `stream`.
 
     The runner hands over the log whole at the end: lines up to START carry the time the run
     began, the later ones the time it ended.
@@ -229,7 +230,7 @@ def function_log(
     return FunctionLog(
         account_id=request.account_id,
         region=request.region,
-        group=f"/aws/lambda/{spec.name}",
+        group=LogSource.of_configuration(request.configuration).group,
         stream=stream,
         events=events,
     )

@@ -17,7 +17,7 @@ from .invoke import FunctionLog, InvokeHandler
 from .runner import LocalInvoker
 from .seed import client
 from .seed import seed as seed_functions
-from .state import FunctionRegistry, SandboxStats
+from .state import FunctionRegistry, LiveTailTiming, SandboxStats
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -56,7 +56,8 @@ class Sandbox:
     Any credentials are accepted. `update_delay` is how long an update stays InProgress; it may
     be changed while the sandbox runs (it applies to the next update). Invoke runs the function's
     deployed Python code in this process's interpreter (`runner.LocalInvoker`) unless another
-    `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs.
+    `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs, where
+    Live Tail follows it (`live_tail` sets its pace).
     """
 
     def __init__(
@@ -75,6 +76,8 @@ class Sandbox:
         self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
         # Called for every accepted Invoke of an existing function; replaceable while running.
         self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
+        self.live_tail = LiveTailTiming()
+        self._closing = threading.Event()
         self._moto: Optional[MotoBackend] = None
         self._server: Optional[BaseWSGIServer] = None
         self._thread: Optional[threading.Thread] = None
@@ -93,10 +96,15 @@ class Sandbox:
         _require_moto()
         _check_account(self.account_id)
         from .backend import MotoBackend, bind  # noqa: PLC0415 - needs moto, checked above
+        from .live_tail import LiveTail  # noqa: PLC0415 - likewise
         from .middleware import SandboxApp  # noqa: PLC0415 - likewise
 
         moto = MotoBackend()
-        app = SandboxApp(moto, self._registry, self.account_id, self.region, self._handler)
+        self._closing.clear()
+        live_tail = LiveTail(moto, self.live_tail, self._closing)
+        app = SandboxApp(
+            moto, self._registry, self.account_id, self.region, self._handler, live_tail=live_tail
+        )
         try:
             server = bind(app, self.port)
         except OSError as exc:
@@ -119,6 +127,7 @@ class Sandbox:
         if server is None:
             return
         self._server = self._thread = None
+        self._closing.set()  # open Live Tail streams end
         server.shutdown()
         server.server_close()
         if thread is not None:
