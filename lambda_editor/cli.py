@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import __version__, aws
+from . import __version__, aws, cli_inspect
 from .aws import AwsTarget
 from .dependencies import (
     install_for_workspace,
@@ -329,6 +329,7 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
     "invoke": command_invoke,
     "deps": command_deps,
     "sandbox": command_sandbox,
+    **cli_inspect.COMMANDS,
 }
 
 
@@ -424,6 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sandbox.add_argument("--seed", action="store_true", help="create a few sample functions")
+
+    cli_inspect.add_parsers(commands)
     return parser
 
 

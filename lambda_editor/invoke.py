@@ -13,6 +13,7 @@ import binascii
 import json
 import os
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
@@ -84,10 +85,22 @@ class InvokeResult:
     log_tail: str = ""
     local: bool = False
     warnings: Tuple[str, ...] = ()
+    # The invocation's RequestId and when it was sent (epoch seconds): its whole log is found by
+    # them in CloudWatch Logs.
+    request_id: Optional[str] = None
+    invoked_at: Optional[float] = None
 
     @property
     def succeeded(self) -> bool:
         return self.function_error is None
+
+    @property
+    def log_is_partial(self) -> bool:
+        """True when CloudWatch Logs holds more of the request's log than the result: the tail
+        is the last 4 KB (or there is none, for an asynchronous invoke)."""
+        if self.local or not self.request_id or self.invocation_type == DRY_RUN:
+            return False
+        return f"START RequestId: {self.request_id}" not in self.log_tail
 
     @property
     def report(self) -> Optional[ReportFigures]:
@@ -223,6 +236,7 @@ def _send_invoke(
         request["LogType"] = "Tail"  # Lambda accepts Tail for synchronous calls only
     if qualifier:
         request["Qualifier"] = qualifier
+    invoked_at = time.time()
     try:
         response = client.invoke(**request)
         body = response["Payload"].read() if "Payload" in response else b""
@@ -236,6 +250,8 @@ def _send_invoke(
         executed_version=response.get("ExecutedVersion"),
         function_error=response.get("FunctionError"),
         log_tail=_decode_log_result(response.get("LogResult")),
+        request_id=response.get("ResponseMetadata", {}).get("RequestId"),
+        invoked_at=invoked_at,
     )
 
 
@@ -340,6 +356,7 @@ def invoke_local(
         function_error=run.function_error,
         log_tail=run.log,
         local=True,
+        request_id=run.request_id,
         warnings=tuple(warning for warning in warnings if warning),
     )
 
@@ -441,6 +458,8 @@ def to_json(result: InvokeResult) -> Dict[str, Any]:
         "log_tail": result.log_tail,
         "local": result.local,
         "warnings": list(result.warnings),
+        "request_id": result.request_id,
+        "invoked_at": result.invoked_at,
         "report": None if report is None else asdict(report),
         "error": None
         if error is None
@@ -469,6 +488,8 @@ def from_json(data: Mapping[str, Any]) -> InvokeResult:
         log_tail=str(data.get("log_tail", "")),
         local=bool(data.get("local", False)),
         warnings=tuple(data.get("warnings", ())),
+        request_id=data.get("request_id"),
+        invoked_at=data.get("invoked_at"),
     )
 
 

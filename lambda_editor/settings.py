@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 from .aws import AwsTarget
 from .errors import LambdaEditorError
+from .logs import DEFAULT_SINCE, parse_since
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Settings:
     exclude: Tuple[str, ...] = ()
     deploy_on_save: bool = True
     python_interpreter: Optional[str] = None
+    logs_since: str = DEFAULT_SINCE
 
     @property
     def target(self) -> AwsTarget:
@@ -38,6 +40,7 @@ class Settings:
             exclude=_patterns(values.get("exclude")),
             deploy_on_save=_flag(values, "deploy_on_save", default=True),
             python_interpreter=_optional_path(values, "python_interpreter"),
+            logs_since=_since(values),
         )
 
 
@@ -70,6 +73,18 @@ def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
             "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
         )
     return value
+
+
+def _since(values: Mapping[str, Any]) -> str:
+    text = _optional_text(values, "logs_since") or DEFAULT_SINCE
+    try:
+        parse_since(text, 0)
+    except LambdaEditorError as error:
+        raise LambdaEditorError(
+            f'The setting "logs_since" is off: {error.message}',
+            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        ) from None
+    return text
 
 
 def _patterns(value: Any) -> Tuple[str, ...]:

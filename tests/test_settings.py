@@ -45,3 +45,13 @@ def test_paths_may_start_with_the_home_folder() -> None:
 def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
     with pytest.raises(LambdaEditorError, match=key):
         Settings.from_mapping({key: value})
+
+
+def test_logs_since_is_a_duration_or_a_time() -> None:
+    assert Settings.from_mapping({}).logs_since == "10m"
+    assert Settings.from_mapping({"logs_since": "1h"}).logs_since == "1h"
+    assert Settings.from_mapping({"logs_since": "2024-05-01T12:00:00Z"}).logs_since.startswith(
+        "2024"
+    )
+    with pytest.raises(LambdaEditorError, match='"logs_since"'):
+        Settings.from_mapping({"logs_since": "a while"})

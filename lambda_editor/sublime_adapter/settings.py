@@ -20,6 +20,7 @@ _KEYS = (
     "exclude",
     "deploy_on_save",
     "python_interpreter",
+    "logs_since",
 )
 
 
