@@ -11,7 +11,14 @@ import os
 import time
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
+from .console_events import (
+    PRIVATE_EVENTS_NOTE,
+    console_events,
+    import_console_events,
+    share_event,
+)
 from .errors import LambdaEditorError
+from .events import EventStore
 from .info import format_info, function_info, info_json
 from .log_lines import RequestTracker, ShownEvent, cli_text, understand
 from .log_tail import LogTail
@@ -120,9 +127,39 @@ def _workspace_named(context: Context, function: str) -> Optional[Workspace]:
     return _workspace_of(context, function, required=False)
 
 
+def command_events(context: Context) -> int:
+    options = context.options
+    workspace = _workspace_named(context, options.function)
+    if workspace is None and (options.import_events or options.share):
+        raise LambdaEditorError(
+            f"There is no workspace of {options.function} to keep test events in.",
+            f"Download it first: python -m lambda_editor pull {options.function}",
+        )
+    target = workspace.binding.target if workspace else context.target
+    name = workspace.binding.function_name if workspace else options.function
+    store = EventStore.for_workspace(workspace) if workspace else None
+    if options.share:
+        assert store is not None
+        context.err(share_event(target, name, store, options.share).summary())
+        return 0
+    if options.import_events:
+        assert store is not None
+        context.err(import_console_events(target, name, store).summary())
+        context.err(PRIVATE_EVENTS_NOTE)
+        return 0
+    shared = console_events(target, name)
+    local = store.names() if store else []
+    for event in sorted(set(shared) | set(local), key=str.lower):
+        where = ["workspace"] * (event in local) + ["console"] * (event in shared)
+        context.out(f"{event}\t{' and '.join(where)}")
+    context.err(PRIVATE_EVENTS_NOTE)
+    return 0
+
+
 COMMANDS: Dict[str, Callable[[Context], int]] = {
     "logs": command_logs,
     "info": command_info,
+    "events": command_events,
 }
 
 
@@ -142,4 +179,19 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.add_argument(
         "--show-values", action="store_true", help="show environment values (they may be secrets)"
+    )
+
+    events = commands.add_parser(
+        "events", help="test events: the workspace's and the console's shareable ones"
+    )
+    events.add_argument("function", metavar="NAME|DIR", help="function name or ARN, or a workspace")
+    action = events.add_mutually_exclusive_group()
+    action.add_argument(
+        "--import",
+        dest="import_events",
+        action="store_true",
+        help="copy the console's shareable events into the workspace",
+    )
+    action.add_argument(
+        "--share", metavar="EVENT", help="publish a workspace event as a shareable console event"
     )

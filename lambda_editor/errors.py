@@ -66,6 +66,12 @@ _THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttl
 _EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 
 
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError ("" for anything else)."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
 def explain(
     exc: BaseException, action: str = "", profile: Optional[str] = None
 ) -> LambdaEditorError:
@@ -131,7 +137,12 @@ def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> 
     message = str(error.get("Message", "")).rstrip(".")
     operation = str(getattr(exc, "operation_name", ""))
 
-    if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
+    if code in {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "ForbiddenException",
+    }:
         needed = _IAM_ACTIONS.get(operation, f"the permission for {operation}")
         return LambdaEditorError(
             f"{doing}: access denied.",

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import aws
 from .aws import AwsTarget
-from .errors import LambdaEditorError, explain
+from .errors import LambdaEditorError, error_code, explain
 from .units import format_size
 from .workspace import Workspace
 
@@ -115,7 +115,7 @@ def _url(client: Any, function: str) -> Optional[Dict[str, Any]]:
     try:
         return dict(client.get_function_url_config(FunctionName=function))
     except Exception as exc:
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
+        if error_code(exc) == "ResourceNotFoundException":
             return None  # the function has no URL
         raise
 

@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from .aws import AwsTarget
-from .errors import explain
+from .errors import error_code, explain
 from .logs import (
     EventLedger,
     LogEvent,
@@ -114,10 +114,10 @@ class LogTail:
                 if _is_transient(exc):
                     self._back_off(explain(exc, "start Live Tail").message)
                     continue
-                if _code(exc) == "ResourceNotFoundException":
+                if error_code(exc) == "ResourceNotFoundException":
                     return False  # polling waits for the group to appear
                 reason = explain(exc, "start Live Tail", self.target.profile)
-                if not _code(exc) or _code(exc) in _CREDENTIAL_CODES:
+                if not error_code(exc) or error_code(exc) in _CREDENTIAL_CODES:
                     raise reason from exc  # polling would fail the same way
                 # Refused or unknown here (a permission, an emulator without it): poll instead.
                 self._on_notice(f"{reason} Reading new lines every second instead.")
@@ -142,10 +142,10 @@ class LogTail:
         except Exception as exc:
             if self.stopped:
                 return
-            if _code(exc) == "SessionTimeoutException":
+            if error_code(exc) == "SessionTimeoutException":
                 self._on_notice("The Live Tail session reached its 3-hour limit: reconnecting.")
                 return
-            self._back_off(f"Live Tail was interrupted ({_code(exc) or type(exc).__name__})")
+            self._back_off(f"Live Tail was interrupted ({error_code(exc) or type(exc).__name__})")
             return
         if not self.stopped:
             self._on_notice("The Live Tail session ended: reconnecting.")
@@ -214,11 +214,6 @@ class LogTail:
         self._stop.wait(delay)
 
 
-def _code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
 def _is_transient(exc: BaseException) -> bool:
     """Throttling, a lost connection, a timeout: waiting helps."""
     try:
@@ -227,7 +222,7 @@ def _is_transient(exc: BaseException) -> bool:
         return False
     if isinstance(exc, (bx.ConnectionError, bx.ReadTimeoutError, bx.ConnectionClosedError)):
         return True
-    return _code(exc) in _TRANSIENT_CODES
+    return error_code(exc) in _TRANSIENT_CODES
 
 
 def _now_ms() -> int:

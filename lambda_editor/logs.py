@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import aws
 from .aws import AwsTarget
-from .errors import LambdaEditorError, NotFoundError, explain
+from .errors import LambdaEditorError, NotFoundError, error_code, explain
 
 DEFAULT_SINCE = "10m"
 # CloudWatch Logs makes an event searchable a few seconds after its timestamp, sometimes more: a
@@ -129,7 +129,7 @@ def read_events(
         for page in client.get_paginator("filter_log_events").paginate(**request):
             found.extend(_events(page.get("events") or ()))
     except Exception as exc:
-        if _error_code(exc) == "ResourceNotFoundException":
+        if error_code(exc) == "ResourceNotFoundException":
             raise LogGroupMissing(group) from None
         raise
     # Stable: events of one millisecond keep the order CloudWatch gave them.
@@ -146,11 +146,6 @@ def _events(raw: Iterable[Mapping[str, Any]]) -> List[LogEvent]:
 def live_tail_events(results: Iterable[Mapping[str, Any]]) -> List[LogEvent]:
     """A Live Tail update's `sessionResults` as events."""
     return _events(results)
-
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
 
 
 def recent_events(

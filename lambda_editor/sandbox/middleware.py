@@ -10,6 +10,7 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
 - CloudWatch Logs: StartLiveTail streams as AWS does (`live_tail`); FilterLogEvents always
   interleaves the streams, as AWS has done since 2019 (moto only when asked).
+- EventBridge Schemas, which moto lacks, holds the console's shareable test events (`schemas`).
 Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
 """
 
@@ -41,6 +42,8 @@ from .invoke import (
 )
 from .live_tail import OPERATION as START_LIVE_TAIL
 from .live_tail import LiveTail
+from .schemas import PATH_PREFIX as SCHEMAS_PATH
+from .schemas import SchemaRegistries
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 
 _log = logging.getLogger(__name__)
@@ -107,9 +110,11 @@ class SandboxApp:
         invoke_handler: Callable[[], InvokeHandler],
         *,
         live_tail: LiveTail,
+        schemas: SchemaRegistries,
     ) -> None:
         self._moto = moto
         self._live_tail = live_tail
+        self._schemas = schemas
         self._registry = registry
         self._account_id = account_id
         self._default_region = default_region
@@ -133,6 +138,11 @@ class SandboxApp:
         if code_match and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
             return self._serve_code(code_match, environ)
         call = self._call(environ)
+        if path.startswith(SCHEMAS_PATH):
+            query = environ.get("QUERY_STRING", "")
+            return self._schemas.respond(
+                call.method, path, query, call.body, account=call.account, region=call.region
+            )
         operation = environ.get("HTTP_X_AMZ_TARGET", "")
         if operation == START_LIVE_TAIL:
             return self._live_tail.respond(call.account, call.region, call.body)

@@ -98,12 +98,19 @@ class Sandbox:
         from .backend import MotoBackend, bind  # noqa: PLC0415 - needs moto, checked above
         from .live_tail import LiveTail  # noqa: PLC0415 - likewise
         from .middleware import SandboxApp  # noqa: PLC0415 - likewise
+        from .schemas import SchemaRegistries  # noqa: PLC0415 - likewise (werkzeug)
 
         moto = MotoBackend()
         self._closing.clear()
         live_tail = LiveTail(moto, self.live_tail, self._closing)
         app = SandboxApp(
-            moto, self._registry, self.account_id, self.region, self._handler, live_tail=live_tail
+            moto,
+            self._registry,
+            self.account_id,
+            self.region,
+            self._handler,
+            live_tail=live_tail,
+            schemas=SchemaRegistries(),
         )
         try:
             server = bind(app, self.port)
