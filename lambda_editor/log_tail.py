@@ -47,6 +47,9 @@ _CREDENTIAL_CODES = {
     "InvalidSignatureException",
 }
 
+# Why a Live Tail attempt ended.
+_STOPPED, _REFUSED, _NO_GROUP = "stopped", "refused", "no group"
+
 EventsCallback = Callable[[List[LogEvent]], None]
 NoticeCallback = Callable[[str], None]
 
@@ -55,8 +58,9 @@ class LogTail:
     """Follows one log group from `start_ms` (default: now) until stopped.
 
     `on_events` gets each batch of new events, oldest first; `on_notice` one-line news about the
-    tail itself (how it follows, sampling, reconnections). Both are called on the thread that runs
-    the tail.
+    tail itself (how it follows, sampling, reconnections); `heartbeat` is called at least about
+    once a second, so the owner can decide to stop. All are called on the thread that runs the
+    tail.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class LogTail:
         start_ms: Optional[int] = None,
         live: bool = True,
         client: Any = None,
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.target = target
         self.source = source
@@ -77,6 +82,7 @@ class LogTail:
         self.live = live
         self._on_events = on_events
         self._on_notice = on_notice
+        self._heartbeat = heartbeat
         self._client = client
         self._stop = threading.Event()
         self.ledger = EventLedger(start_ms if start_ms is not None else _now_ms())
@@ -96,14 +102,18 @@ class LogTail:
             client = self._client or logs_client(self.target)
         except Exception as exc:
             raise explain(exc, "open CloudWatch Logs", self.target.profile) from exc
-        if self.live and self._live_tail(client):
-            return
-        self._poll(client)
+        live = self.live
+        while not self.stopped:
+            if live and self._live_tail(client) != _NO_GROUP:
+                live = False  # Live Tail ended: stopped, or refused here
+            if not self.stopped:
+                # Until the group exists when Live Tail may follow it then; else for good.
+                self._poll(client, until_the_group_exists=live)
 
     # ---- Live Tail ---------------------------------------------------------------------------
 
-    def _live_tail(self, client: Any) -> bool:
-        """Follow with Live Tail until stopped (True); False when it cannot be used here."""
+    def _live_tail(self, client: Any) -> str:
+        """Follow with Live Tail until stopped; why it ended: stopped, refused, or no group."""
         request: Dict[str, Any] = {"logGroupIdentifiers": [self.source.group_arn]}
         if self.pattern:
             request["logEventFilterPattern"] = self.pattern
@@ -115,19 +125,19 @@ class LogTail:
                     self._back_off(explain(exc, "start Live Tail").message)
                     continue
                 if error_code(exc) == "ResourceNotFoundException":
-                    return False  # polling waits for the group to appear
+                    return _NO_GROUP  # polling waits for the group to appear
                 reason = explain(exc, "start Live Tail", self.target.profile)
                 if not error_code(exc) or error_code(exc) in _CREDENTIAL_CODES:
                     raise reason from exc  # polling would fail the same way
                 # Refused or unknown here (a permission, an emulator without it): poll instead.
                 self._on_notice(f"{reason} Reading new lines every second instead.")
-                return False
+                return _REFUSED
             try:
                 self._catch_up(client)
                 self._follow(stream)
             finally:
                 stream.close()
-        return True
+        return _STOPPED
 
     def _follow(self, stream: Any) -> None:
         """Deliver a session's updates until it ends or the tail stops."""
@@ -139,6 +149,7 @@ class LogTail:
                 if update is not None:
                     self._failures = 0
                     self._deliver_update(update)
+                self._heartbeat()
         except Exception as exc:
             if self.stopped:
                 return
@@ -175,12 +186,14 @@ class LogTail:
 
     # ---- polling -----------------------------------------------------------------------------
 
-    def _poll(self, client: Any) -> None:
+    def _poll(self, client: Any, until_the_group_exists: bool = False) -> None:
         interval = POLL_INTERVAL_S
         waiting_said = False
         while not self.stopped:
             try:
                 got_events = self._read_window(client)
+                if until_the_group_exists:
+                    return
                 interval = (
                     POLL_INTERVAL_S if got_events else min(interval * 1.5, QUIET_POLL_INTERVAL_S)
                 )
@@ -196,7 +209,7 @@ class LogTail:
                     raise error from exc
                 self._back_off(error.message)
                 continue
-            self._stop.wait(interval)
+            self._pause(interval)
 
     def _read_window(self, client: Any) -> bool:
         """Read the events of the ledger's window; deliver the new ones. True when any."""
@@ -211,7 +224,15 @@ class LogTail:
         self._failures += 1
         delay = min(2.0**self._failures, MAX_BACKOFF_S)
         self._on_notice(f"{reason.rstrip('.')}: trying again in {delay:g} s.")
-        self._stop.wait(delay)
+        self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait, waking at once when stopped and every second for the heartbeat."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.wait(min(1.0, max(0.0, deadline - time.monotonic()))):
+            self._heartbeat()
+            if time.monotonic() >= deadline:
+                return
 
 
 def _is_transient(exc: BaseException) -> bool:

@@ -10,8 +10,10 @@ import sublime
 
 from .. import events
 from . import dependencies, deploying
+from . import logs as log_panel
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
+from .console_events import LambdaImportConsoleTestEventsCommand, LambdaShareTestEventCommand
 from .dependencies import (
     LambdaCancelDependencyInstallCommand,
     LambdaInstallDependencyCommand,
@@ -24,6 +26,11 @@ from .deploying import (
     LambdaShowRemoteDiffCommand,
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
+from .info import (
+    LambdaFunctionInfoCommand,
+    LambdaFunctionInfoListener,
+    LambdaShowEnvironmentValuesCommand,
+)
 from .invoking import (
     LambdaInvokeFunctionCommand,
     LambdaInvokeLastEventCommand,
@@ -32,6 +39,15 @@ from .invoking import (
     LambdaNewTestEventCommand,
     LambdaShowLastInvokeResultCommand,
 )
+from .logs import (
+    LambdaFollowRequestCommand,
+    LambdaLogTailListener,
+    LambdaShowRecentLogsCommand,
+    LambdaShowRequestLogCommand,
+    LambdaStopTailingLogsCommand,
+    LambdaTailLogsCommand,
+)
+from .read_only_text import LambdaReplaceReadOnlyTextCommand
 
 
 def plugin_loaded() -> None:
@@ -40,6 +56,7 @@ def plugin_loaded() -> None:
 
 
 def plugin_unloaded() -> None:
+    log_panel.stop_all()
     dependencies.cancel_all()
     deploying.stop()
     forget_function_lists()
@@ -72,4 +89,20 @@ __all__ = [
     "LambdaShowRemoteDiffCommand",
     "plugin_loaded",
     "plugin_unloaded",
+]
+
+# Watching a function.
+__all__ += [
+    "LambdaFollowRequestCommand",
+    "LambdaFunctionInfoCommand",
+    "LambdaFunctionInfoListener",
+    "LambdaImportConsoleTestEventsCommand",
+    "LambdaLogTailListener",
+    "LambdaReplaceReadOnlyTextCommand",
+    "LambdaShareTestEventCommand",
+    "LambdaShowEnvironmentValuesCommand",
+    "LambdaShowRecentLogsCommand",
+    "LambdaShowRequestLogCommand",
+    "LambdaStopTailingLogsCommand",
+    "LambdaTailLogsCommand",
 ]

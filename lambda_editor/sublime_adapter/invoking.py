@@ -120,6 +120,8 @@ class Invocation:
 def show_result(window: sublime.Window, result: InvokeResult) -> None:
     panel = OutputPanel(window).clear(JSON_SYNTAX if result.response_is_json else PLAIN_SYNTAX)
     panel.append(format_result(result))
+    if result.log_is_partial:  # the tail is the last 4 KB, or there is none (asynchronous)
+        panel.append('\nIts whole log: "Lambda: Show Request Log".\n')
     panel.show()
 
 
@@ -142,10 +144,20 @@ def pick_event(
     items.append(
         sublime.QuickPanelItem("New Test Event…", "from a template", "", sublime.KIND_SNIPPET)
     )
+    items.append(
+        sublime.QuickPanelItem(
+            "Import Console Test Events",
+            "the Lambda console's shareable events (its private ones cannot be read)",
+            "",
+            sublime.KIND_NAVIGATION,
+        )
+    )
 
     def on_select(index: int) -> None:
         if index == len(names):
             new_test_event(window, workspace)
+        elif index == len(names) + 1:
+            window.run_command("lambda_import_console_test_events")
         elif index >= 0:
             on_pick(names[index])
 

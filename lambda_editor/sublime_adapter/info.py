@@ -1,0 +1,79 @@
+"""A function at a glance in a read-only view: "Lambda: Function Info", and
+"Lambda: Show Environment Values", which reveals the values there after a confirmation."""
+
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import sublime
+import sublime_plugin
+
+from ..info import FunctionInfo, format_info, function_info
+from . import settings as package_settings
+from .function_choice import FunctionChoice, choose_function
+from .read_only_text import replace_text
+from .runtime import run_off_ui
+
+# The info each open view shows, by view id: environment values stay in memory, in no file.
+_shown: Dict[int, FunctionInfo] = {}
+
+
+class LambdaFunctionInfoCommand(sublime_plugin.WindowCommand):
+    def run(self) -> None:
+        choose_function(self.window, self._read)
+
+    def _read(self, choice: FunctionChoice) -> None:
+        exclude = package_settings.load().exclude
+        run_off_ui(
+            lambda: function_info(choice.target, choice.function, choice.workspace, exclude),
+            lambda info: show_info(self.window, info),
+            status=f"reading {choice.name}…",
+            long_running=True,
+        )
+
+
+def show_info(window: sublime.Window, info: FunctionInfo) -> None:
+    view = window.new_file()
+    view.set_scratch(True)
+    view.set_name(f"{info.name} · Function Info")
+    view.settings().set("word_wrap", False)
+    _shown[view.id()] = info
+    replace_text(view, format_info(info))
+
+
+def _info_of(view: Optional[sublime.View]) -> Optional[FunctionInfo]:
+    return _shown.get(view.id()) if view is not None else None
+
+
+class LambdaShowEnvironmentValuesCommand(sublime_plugin.WindowCommand):
+    """Reveal the environment values in the active Function Info view, once confirmed."""
+
+    def is_enabled(self) -> bool:
+        info = _info_of(self.window.active_view())
+        return info is not None and bool(info.environment)
+
+    def run(self) -> None:
+        view = self.window.active_view()
+        info = _info_of(view)
+        if view is None or info is None:
+            return
+        count = len(info.environment)
+        if sublime.ok_cancel_dialog(
+            f"Show the values of the {count} environment variables of {info.name}?\n\n"
+            "They may be secrets: whoever sees your screen sees them. They are shown in this "
+            "view only and never saved.",
+            "Show Values",
+        ):
+            replace_text(view, format_info(info, show_values=True))
+
+
+class LambdaFunctionInfoListener(sublime_plugin.EventListener):
+    def on_close(self, view: sublime.View) -> None:
+        _shown.pop(view.id(), None)
+
+
+__all__ = [
+    "LambdaFunctionInfoCommand",
+    "LambdaFunctionInfoListener",
+    "LambdaShowEnvironmentValuesCommand",
+]
