@@ -37,6 +37,7 @@ from .invoke import (
     save_last_result,
 )
 from .invoke import to_json as invoke_json
+from .layers import LayerCache, default_layer_cache
 from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
@@ -183,7 +184,8 @@ def command_invoke(context: Context) -> int:
         raise UsageError(error.message, error.hint) from error
     if options.local:
         assert workspace is not None
-        result = invoke_workspace_locally(workspace, payload, options.python)
+        layers = LayerCache(default_layer_cache(context.workspace_root))
+        result = invoke_workspace_locally(workspace, payload, options.python, layers)
     else:
         result = invoke_remote(
             context.target,

@@ -14,15 +14,16 @@ import json
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
 from . import aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .events import check_payload_size, write_json_file
+from .layers import LayerCache, default_layer_cache, function_layers, python_paths
 from .local_runner import FunctionSpec, choose_interpreter, run_locally
-from .workspace import Workspace
+from .workspace import Workspace, default_workspace_root
 
 REQUEST_RESPONSE = "RequestResponse"
 EVENT = "Event"
@@ -362,13 +363,23 @@ def invoke_local(
 
 
 def invoke_workspace_locally(
-    workspace: Workspace, payload: bytes, interpreter_setting: Optional[str] = None
+    workspace: Workspace,
+    payload: bytes,
+    interpreter_setting: Optional[str] = None,
+    layer_cache: Optional[LayerCache] = None,
 ) -> InvokeResult:
-    """Run a workspace's handler locally, with the credentials of the profile it came from."""
+    """Run a workspace's handler locally, with the credentials of the profile it came from and
+    the function's layers (downloaded into `layer_cache` once)."""
     binding = workspace.binding
+    spec = FunctionSpec.from_binding(binding)
+    arns = function_layers(binding)
+    if arns:
+        cache = layer_cache or LayerCache(default_layer_cache(default_workspace_root()))
+        folders = cache.layer_folders(binding.target, arns)
+        spec = replace(spec, python_paths=tuple(python_paths(folders, binding.runtime)))
     return invoke_local(
         workspace.root,
-        FunctionSpec.from_binding(binding),
+        spec,
         payload,
         interpreter_setting=interpreter_setting,
         credentials=handler_credentials(binding.target),

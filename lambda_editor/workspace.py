@@ -58,6 +58,11 @@ _FROM_CONFIGURATION: Dict[str, Tuple[str, Callable[[Mapping[str, Any]], Any]]] =
     "timeout": ("Timeout", lambda c: int(c["Timeout"])),
     "memory_size": ("MemorySize", lambda c: int(c["MemorySize"])),
     "environment": ("Environment", _environment),
+    # Every full configuration has a FunctionArn; one without Layers has no layers.
+    "layers": (
+        "FunctionArn",
+        lambda c: tuple(str(layer["Arn"]) for layer in c.get("Layers") or ()),
+    ),
 }
 
 
@@ -94,6 +99,8 @@ class Binding:
     # The CodeSha256 of an upload whose outcome was never seen (a timeout while waiting, a crash):
     # if AWS holds that code, the changed RevisionId is ours, not someone else's.
     pending_code_sha256: Optional[str] = None
+    # The layer version ARNs, in order; None in markers written before they were recorded.
+    layers: Optional[Tuple[str, ...]] = None
 
     @property
     def target(self) -> AwsTarget:
@@ -148,6 +155,7 @@ class Binding:
     def to_json(self) -> Dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data["architectures"] = list(self.architectures)
+        data["layers"] = None if self.layers is None else list(self.layers)
         return data
 
     @classmethod
@@ -157,6 +165,8 @@ class Binding:
         values = {name: value for name, value in data.items() if name in known}
         values["architectures"] = tuple(str(arch) for arch in values.get("architectures") or ())
         values["environment"] = dict(values.get("environment") or {})
+        if values.get("layers") is not None:
+            values["layers"] = tuple(str(arn) for arn in values["layers"])
         required = {
             item.name
             for item in fields(cls)

@@ -96,6 +96,25 @@ class MotoBackend:
                 return None
             return function.code_bytes, function.code_sha_256
 
+    def layer_version(self, arn: str) -> Optional[Tuple[Dict[str, Any], bytes]]:
+        """GetLayerVersion's answer for a layer version ARN, and its zip; None when unknown."""
+        parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
+        if len(parts) != 8 or parts[5] != "layer" or not parts[7].isdigit():
+            return None
+        with self._lock:
+            try:
+                found = lambda_backends[parts[4]][parts[3]].layers_versions_by_arn(arn)
+            except (LambdaClientError, KeyError):
+                return None
+            if found is None:
+                return None
+            return found.get_layer_version(), found.code_bytes
+
+    def layer_zip(self, arn: str) -> Optional[Tuple[bytes, str]]:
+        """A layer version's zip and its CodeSha256; None when unknown."""
+        found = self.layer_version(arn)
+        return None if found is None else (found[1], str(found[0]["Content"]["CodeSha256"]))
+
     def invocation_target(
         self, account: str, region: str, name: str, qualifier: Optional[str]
     ) -> Optional[Tuple[Dict[str, Any], bytes]]:

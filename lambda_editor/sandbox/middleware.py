@@ -2,7 +2,8 @@
 
 Where moto 5.2 differs from AWS, and what this layer does about it:
 - `Code.Location` points at an AWS host that cannot be fetched: it is rewritten to a URL of this
-  endpoint that serves the function's zip, bound by a token to the code it was issued for.
+  endpoint that serves the function's zip, bound by a token to the code it was issued for. Layer
+  versions' `Content.Location` (moto: `s3://`) likewise, and GetLayerVersionByArn is answered.
 - Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
   RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
@@ -49,10 +50,12 @@ from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 _log = logging.getLogger(__name__)
 
 _FUNCTION_PATH = re.compile(r"^/2015-03-31/functions(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?/?$")
-_CODE_PATH_PREFIX = "/_sandbox/code/"
-_CODE_PATH = re.compile(
-    r"^/_sandbox/code/(?P<account>[^/]+)/(?P<region>[^/]+)/(?P<name>[^/]+)/(?P<version>[^/]+)$"
+# Downloads of a function's code or a layer version's content, like S3's presigned URLs.
+_DOWNLOAD_PATH = re.compile(
+    r"^/_sandbox/(?P<kind>code|layer)/(?P<account>[^/]+)/(?P<region>[^/]+)/(?P<name>[^/]+)/"
+    r"(?P<version>[^/]+)$"
 )
+_LAYERS_PATH = re.compile(r"^/2018-10-31/layers(?:/[^/]+/versions(?:/\d+)?)?/?$")
 # SigV4: "Credential=AKID/20240101/us-east-1/lambda/aws4_request"; moto picks the region likewise.
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 _MOTO_TIME = re.compile(r"^(?P<seconds>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?Z$")
@@ -134,10 +137,12 @@ class SandboxApp:
 
     def _respond(self, environ: Dict[str, Any]) -> Response:
         path = environ.get("PATH_INFO", "")
-        code_match = _CODE_PATH.match(path)
-        if code_match and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
-            return self._serve_code(code_match, environ)
+        download = _DOWNLOAD_PATH.match(path)
+        if download and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            return self._serve_download(download, environ)
         call = self._call(environ)
+        if _LAYERS_PATH.match(path):
+            return self._layer_request(call)
         if path.startswith(SCHEMAS_PATH):
             query = environ.get("QUERY_STRING", "")
             return self._schemas.respond(
@@ -216,8 +221,37 @@ class SandboxApp:
                 configuration.update(self._registry.describe(key))
         code, function = document.get("Code"), document.get("Configuration")
         if isinstance(code, dict) and "Location" in code and isinstance(function, dict):
-            code["Location"] = self._code_url(call, function)
+            key = configuration_key(function)
+            assert key is not None  # GetFunction's configuration always has its FunctionArn
+            code["Location"] = self._download_url(
+                call, "code", key, str(function.get("CodeSha256", ""))
+            )
         return answer.with_json(document)
+
+    def _layer_request(self, call: _Call) -> Response:
+        """Layer versions, their `Content.Location` a URL of this endpoint (moto: `s3://`).
+
+        GetLayerVersionByArn, which moto lacks, is answered here."""
+        if call.param("find") == "LayerVersion":
+            found = self._moto.layer_version(call.param("Arn") or "")
+            if found is None:
+                message = f"The resource you requested does not exist: {call.param('Arn')}"
+                return _error(404, "ResourceNotFoundException", message, "Message")
+            document = found[0]
+        else:
+            answer = self._moto.call(call.environ)
+            if answer.json() is None:
+                return answer.response()
+            document = dict(answer.json() or {})
+        content, arn = document.get("Content"), str(document.get("LayerVersionArn", ""))
+        parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
+        if isinstance(content, dict) and len(parts) == 8:
+            key = (parts[4], parts[3], parts[6], parts[7])
+            content["Location"] = self._download_url(
+                call, "layer", key, str(content.get("CodeSha256", ""))
+            )
+        status = 201 if call.method == "POST" else 200
+        return Response(json.dumps(document), status=status, mimetype="application/json")
 
     def _list_functions(self, call: _Call) -> Response:
         try:
@@ -276,34 +310,40 @@ class SandboxApp:
             _log.exception("The invoke handler failed for %s", request.function_name)
             return service_error(500, "ServiceException", f"The local runner failed: {exc!r}")
 
-    def _code_url(self, call: _Call, configuration: Dict[str, Any]) -> str:
-        key = configuration_key(configuration)
-        assert key is not None  # GetFunction's configuration always has its FunctionArn
+    def _download_url(self, call: _Call, kind: str, key: FunctionKey, code_sha256: str) -> str:
+        """A URL of this endpoint for a function's code or a layer version's content."""
         account, region, name, version = key
         host = call.environ.get("HTTP_HOST") or call.environ.get("SERVER_NAME", "127.0.0.1")
-        token = self._code_token(key, str(configuration.get("CodeSha256", "")))
+        token = self._download_token(kind, key, code_sha256)
         return (
-            f"http://{host}{_CODE_PATH_PREFIX}{account}/{region}/{quote(name)}/"
+            f"http://{host}/_sandbox/{kind}/{account}/{region}/{quote(name)}/"
             f"{quote(version, safe='')}?token={token}"
         )
 
-    def _code_token(self, key: FunctionKey, code_sha256: str) -> str:
-        message = "/".join((*key, code_sha256)).encode()
+    def _download_token(self, kind: str, key: FunctionKey, code_sha256: str) -> str:
+        message = "/".join((kind, *key, code_sha256)).encode()
         return hmac.new(self._code_key, message, hashlib.sha256).hexdigest()
 
-    def _serve_code(self, match: re.Match[str], environ: Dict[str, Any]) -> Response:
+    def _downloadable(self, kind: str, key: FunctionKey) -> Optional[Tuple[bytes, str]]:
+        """The zip and CodeSha256 a download URL names, if it still exists."""
+        if kind == "code":
+            return self._moto.code(key)
+        account, region, name, version = key
+        return self._moto.layer_zip(f"arn:aws:lambda:{region}:{account}:layer:{name}:{version}")
+
+    def _serve_download(self, match: re.Match[str], environ: Dict[str, Any]) -> Response:
         key = (match["account"], match["region"], unquote(match["name"]), unquote(match["version"]))
-        found = self._moto.code(key)
+        found = self._downloadable(match["kind"], key)
         if found is None:
             return _download_error(404, "NoSuchKey", "The specified key does not exist.")
         code, code_sha256 = found
         token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [""])[0]
-        if not hmac.compare_digest(token, self._code_token(key, code_sha256)):
+        if not hmac.compare_digest(token, self._download_token(match["kind"], key, code_sha256)):
             return _download_error(
                 403,
                 "AccessDenied",
-                "This code URL is invalid or the function's code changed since it was issued: "
-                "call GetFunction for a new one.",
+                "This URL is invalid or the content changed since it was issued: "
+                "ask Lambda for a new one.",
             )
         return Response(
             _chunks(code),

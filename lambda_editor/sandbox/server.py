@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, TextIO, Type
+from typing import TYPE_CHECKING, Any, Optional, TextIO, Tuple, Type
 
 from ..errors import LambdaEditorError
 from .invoke import FunctionLog, InvokeHandler
@@ -73,7 +73,9 @@ class Sandbox:
         self.account_id = account_id
         self.region = region
         self._registry = FunctionRegistry(lambda: self.update_delay)
-        self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
+        self._local_invoker = LocalInvoker(
+            self._registry.count_run, self._write_log, layer_zip=self._layer_zip
+        )
         # Called for every accepted Invoke of an existing function; replaceable while running.
         self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
         self.live_tail = LiveTailTiming()
@@ -169,6 +171,10 @@ class Sandbox:
 
     def _handler(self) -> InvokeHandler:
         return self.invoke_handler
+
+    def _layer_zip(self, arn: str) -> Optional[Tuple[bytes, str]]:
+        moto = self._moto
+        return moto.layer_zip(arn) if moto is not None else None
 
     def _write_log(self, log: FunctionLog) -> None:
         moto = self._moto

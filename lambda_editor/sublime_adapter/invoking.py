@@ -21,6 +21,7 @@ from ..invoke import (
     load_last_result,
     save_last_result,
 )
+from ..layers import LayerCache, default_layer_cache
 from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
@@ -97,8 +98,11 @@ class Invocation:
         binding = self.binding
         if self.local:
             assert self.workspace is not None
-            interpreter = package_settings.load().python_interpreter
-            result = invoke_workspace_locally(self.workspace, payload, interpreter)
+            settings = package_settings.load()
+            layers = LayerCache(default_layer_cache(package_settings.workspace_root(settings)))
+            result = invoke_workspace_locally(
+                self.workspace, payload, settings.python_interpreter, layers
+            )
         else:
             result = invoke_remote(
                 binding.target,
