@@ -372,18 +372,26 @@ def invoke_workspace_locally(
     the function's layers (downloaded into `layer_cache` once)."""
     binding = workspace.binding
     spec = FunctionSpec.from_binding(binding)
-    arns = function_layers(binding)
+    layers_note = ""
+    try:
+        arns = function_layers(binding)
+    except LambdaEditorError as error:  # a workspace from before layers were recorded, offline
+        arns = ()
+        layers_note = f"It ran without its layers, which could not be read: {error.message}"
     if arns:
         cache = layer_cache or LayerCache(default_layer_cache(default_workspace_root()))
         folders = cache.layer_folders(binding.target, arns)
         spec = replace(spec, python_paths=tuple(python_paths(folders, binding.runtime)))
-    return invoke_local(
+    result = invoke_local(
         workspace.root,
         spec,
         payload,
         interpreter_setting=interpreter_setting,
         credentials=handler_credentials(binding.target),
     )
+    if layers_note:
+        result = replace(result, warnings=(*result.warnings, layers_note))
+    return result
 
 
 # ---- presentation ----------------------------------------------------------------------------

@@ -15,8 +15,6 @@ from typing import Any, List
 import pytest
 from test_cli import cli_command, cli_env, pull, run_cli
 
-pytest.importorskip("moto.server")
-
 CHATTY = {
     "app.py": (
         "import logging\n\n"

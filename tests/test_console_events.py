@@ -17,8 +17,6 @@ from lambda_editor.console_events import REGISTRY, share_event
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.events import EventStore
 
-pytest.importorskip("moto.server")
-
 
 def console_schema(sandbox: Any, function: str) -> Dict[str, Any]:
     answer = sandbox.client("schemas").describe_schema(

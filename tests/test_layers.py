@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import stat
+import sys
 import time
 import uuid
 from dataclasses import replace
@@ -24,8 +25,6 @@ from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.layers import LayerCache, function_layers, python_paths
 from lambda_editor.workspace import Workspace
-
-pytest.importorskip("moto.server")
 
 SITE = "python/lib/python3.12/site-packages"
 HANDLER = {
@@ -206,3 +205,21 @@ def test_a_download_that_does_not_match_its_sha_is_refused_and_leaves_nothing(
     assert "does not match" in str(raised.value)
     assert "token=" not in str(raised.value)  # the download URL grants access: never shown
     assert [path.name for path in (tmp_path / "cache").iterdir()] == []
+
+
+def test_layers_that_cannot_be_read_are_said_and_the_run_goes_on(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    """A workspace from before layers were recorded, away from AWS."""
+    from lambda_editor.invoke import invoke_workspace_locally
+
+    workspace = Workspace.load(str(pull(sandbox, tmp_path, functions.create())))
+    offline = replace(workspace.binding, layers=None, endpoint_url="http://127.0.0.1:9")
+    result = invoke_workspace_locally(
+        replace(workspace, binding=offline), b"{}", sys.executable, LayerCache(str(tmp_path))
+    )
+    assert result.succeeded
+    assert any(
+        warning.startswith("It ran without its layers, which could not be read: Could not read")
+        for warning in result.warnings
+    )

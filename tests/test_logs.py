@@ -26,13 +26,12 @@ from lambda_editor.logs import (
 )
 from lambda_editor.request_log import request_log
 
-pytest.importorskip("moto.server")
-
 ACCOUNT = "456789012345"
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[Any]:
+    pytest.importorskip("moto", reason="the local endpoint needs moto (Python 3.10 and newer)")
     from lambda_editor.sandbox import Sandbox
 
     with Sandbox(update_delay=0.1, account_id=ACCOUNT) as running:
