@@ -186,3 +186,30 @@ def test_info_of_a_workspace_says_how_it_stands(
     text = run_cli(sandbox, tmp_path, "info", str(workspace)).stdout
     assert "local changes not deployed (1 file)" in text
     assert "its code was changed in AWS since the download" in text
+
+
+def test_info_lists_versions_aliases_url_tags_and_a_failed_update(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    client = sandbox.client()
+    arn = client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    client.tag_resource(Resource=arn, Tags={"team": "payments"})
+    version = client.publish_version(FunctionName=name, Description="first cut")["Version"]
+    client.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    url = client.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+    sandbox.fail_next_update(name, "The role cannot be assumed.", "InvalidRole")
+    client.update_function_configuration(FunctionName=name, MemorySize=256)
+    time.sleep(0.5)  # the update's InProgress phase ends
+
+    completed = run_cli(sandbox, tmp_path, "info", name)
+    assert completed.returncode == 0, completed.stderr
+    rows = completed.stdout.splitlines()
+    assert "Tag                team = payments" in rows
+    assert f"Function URL       {url} (auth AWS_IAM)" in rows
+    assert any(
+        row.startswith(f"Version            {version} (") and "first cut" in row for row in rows
+    )
+    assert f"Alias              live → {version}" in rows
+    assert "Last update        Failed: The role cannot be assumed. (InvalidRole)" in rows
+    assert "Memory             256 MB" in rows
