@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .aws import AwsTarget
 from .errors import error_code, explain
+from .log import log_unexpected
 from .logs import (
     EventLedger,
     LogEvent,
@@ -156,6 +157,8 @@ class LogTail:
             if error_code(exc) == "SessionTimeoutException":
                 self._on_notice("The Live Tail session reached its 3-hour limit: reconnecting.")
                 return
+            if not error_code(exc) and not _is_transient(exc):
+                log_unexpected(exc, "follow a Live Tail session")
             self._back_off(f"Live Tail was interrupted ({error_code(exc) or type(exc).__name__})")
             return
         if not self.stopped:
@@ -239,9 +242,18 @@ def _is_transient(exc: BaseException) -> bool:
     """Throttling, a lost connection, a timeout: waiting helps."""
     try:
         from botocore import exceptions as bx  # noqa: PLC0415 - boto3 is loaded lazily
+        from urllib3.exceptions import HTTPError  # noqa: PLC0415 - comes with botocore
     except ImportError:
         return False
-    if isinstance(exc, (bx.ConnectionError, bx.ReadTimeoutError, bx.ConnectionClosedError)):
+    # An event stream is read straight from urllib3: its errors come unwrapped.
+    network = (
+        bx.ConnectionError,
+        bx.ReadTimeoutError,
+        bx.ConnectionClosedError,
+        HTTPError,
+        OSError,
+    )
+    if isinstance(exc, network):
         return True
     return error_code(exc) in _TRANSIENT_CODES
 
