@@ -159,11 +159,17 @@ def test_info_of_a_workspace_says_how_it_stands(
 ) -> None:
     name = functions.create()
     workspace = pull(sandbox, tmp_path, name)
+    version = sandbox.client().publish_version(FunctionName=name)["Version"]
+    sandbox.client().create_alias(FunctionName=name, Name="stable", FunctionVersion=version)
 
     def status() -> Any:
         completed = run_cli(sandbox, tmp_path, "info", str(workspace), "--json")
         assert completed.returncode == 0, completed.stderr
-        return json.loads(completed.stdout)["workspace"]
+        document = json.loads(completed.stdout)
+        # A workspace names its function by ARN: every part is read all the same.
+        assert document["unreadable"] == []
+        assert [alias["Name"] for alias in document["aliases"]] == ["stable"]
+        return document["workspace"]
 
     assert status() == {
         "root": str(workspace),

@@ -7,6 +7,7 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
   RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
+  ListAliases finds a function named by its ARN too.
 - Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
 - CloudWatch Logs: StartLiveTail streams as AWS does (`live_tail`); FilterLogEvents always
@@ -170,6 +171,9 @@ class SandboxApp:
             return self._invoke(call, name, qualifier)
         if operation in _GUARDED:
             return self._update(call, operation, name)
+        if match.group("sub") == "aliases":
+            # moto looks aliases up by the function's name only; Lambda takes its ARN too.
+            _replace_path(call, f"/2015-03-31/functions/{quote(name)}/aliases")
         answer = self._forward(call)
         if operation == "DeleteFunction" and answer.status < 300:
             self._registry.forget(call.account, call.region, name, qualifier)
@@ -398,6 +402,13 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     if environ.get("wsgi.input_terminated"):  # chunked transfer: the server ends the stream
         return bytes(stream.read())
     return b""
+
+
+def _replace_path(call: _Call, path: str) -> None:
+    """Send moto another path; it reads the raw URI as it arrived, so that one too."""
+    query = call.environ.get("QUERY_STRING", "")
+    call.environ["PATH_INFO"] = path
+    call.environ["RAW_URI"] = call.environ["REQUEST_URI"] = f"{path}?{query}" if query else path
 
 
 def _replace_body(call: _Call, document: Dict[str, Any]) -> None:
