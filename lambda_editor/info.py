@@ -193,12 +193,23 @@ def info_rows(info: FunctionInfo, show_values: bool = False) -> List[Tuple[str, 
 
 def format_info(info: FunctionInfo, show_values: bool = False) -> str:
     rows = info_rows(info, show_values)
-    width = max(len(label) for label, _ in rows)
-    lines = [f"{label.ljust(width)}  {text}".rstrip() for label, text in rows]
+    lines = _aligned(rows)
     if info.environment and not show_values:
         lines.append("")
         lines.append("Environment values are hidden (they may be secrets).")
     return "\n".join(lines) + "\n"
+
+
+def environment_values(info: FunctionInfo) -> str:
+    """The environment variables with their values, aligned as in `format_info`, for when they
+    were asked for."""
+    lines = _aligned(info_rows(info, show_values=True))
+    return "\n".join(line for line in lines if line.startswith("Environment ")) + "\n"
+
+
+def _aligned(rows: List[Tuple[str, str]]) -> List[str]:
+    width = max(len(label) for label, _ in rows)
+    return [f"{label.ljust(width)}  {text}".rstrip() for label, text in rows]
 
 
 def info_json(info: FunctionInfo, show_values: bool = False) -> Dict[str, Any]:

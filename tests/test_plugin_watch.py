@@ -119,9 +119,11 @@ def test_follow_request_shows_only_that_requests_lines(plugin: Plugin) -> None:
     second = invoke(plugin, name, name="second")
     plugin.wait_for_panel(window, f"REPORT {second}", LOGS)
 
-    harness.answer_input_panel(first)
+    harness.answer_quick_panel(first)
     window.run_command("lambda_follow_request")
     text = plugin.wait_for_panel(window, f"— only request {first}", LOGS)
+    offered = harness.quick_panels()[-1].triggers
+    assert offered == ["Every request", second, first]  # the latest first
     assert "hello first" in text and "hello second" not in text
 
     third = invoke(plugin, name, name="third")
@@ -129,7 +131,7 @@ def test_follow_request_shows_only_that_requests_lines(plugin: Plugin) -> None:
     harness.run_ui_until(lambda: third in str(adapter("logs").log_panel(window).items), 20)
     assert "hello third" not in panel_text(window, LOGS)
 
-    harness.answer_input_panel("")
+    harness.answer_quick_panel("Every request")
     window.run_command("lambda_follow_request")
     plugin.wait_for_panel(window, "hello third", LOGS)
     window.run_command("lambda_stop_tailing_logs")
@@ -186,7 +188,7 @@ def test_function_info_masks_values_until_asked_and_confirmed(plugin: Plugin) ->
         what="the Function Info view",
     )
     view = window.active_view()
-    assert view is not None and view.is_read_only() and view.is_scratch()
+    assert view is not None and view.is_read_only()
     text = view_text(view)
     assert "DB_PASSWORD = ••••••" in text and "hunter2" not in text
     assert f"Workspace          {plugin.workspace(name)}: in sync" in text
@@ -198,6 +200,7 @@ def test_function_info_masks_values_until_asked_and_confirmed(plugin: Plugin) ->
     window.run_command("lambda_show_environment_values")
     assert "DB_PASSWORD = hunter2" in view_text(view)
     assert view.is_read_only()
+    assert not adapter("info").LambdaShowEnvironmentValuesCommand(window).is_enabled()
 
 
 def test_console_events_are_imported_and_shared(plugin: Plugin) -> None:

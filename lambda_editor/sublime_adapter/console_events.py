@@ -14,6 +14,7 @@ from ..console_events import (
     share_event,
 )
 from ..events import EventStore
+from . import quick_panel
 from .boto import boto3_ready
 from .panels import OutputPanel
 from .runtime import run_off_ui, status
@@ -32,17 +33,17 @@ class LambdaImportConsoleTestEventsCommand(sublime_plugin.WindowCommand):
         run_off_ui(
             lambda: import_console_events(binding.target, binding.function_name, store),
             lambda result: self._report(binding.function_name, result),
+            window=self.window,
             status=f"reading the console's test events of {binding.function_name}…",
             long_running=True,
         )
 
     def _report(self, name: str, result: ImportResult) -> None:
         panel = OutputPanel(self.window).clear()
-        panel.append(
-            f"Console test events of {name}: {result.summary()}.\n\n{PRIVATE_EVENTS_NOTE}\n"
-        )
+        panel.append(f"Console test events of {name}: {result.summary()}.\n")
+        panel.append(f"\n{PRIVATE_EVENTS_NOTE}\n")
         panel.show()
-        status(f"{len(result.imported)} console test events imported")
+        status(self.window, f"{len(result.imported)} console test events imported")
 
 
 class LambdaShareTestEventCommand(sublime_plugin.WindowCommand):
@@ -55,7 +56,7 @@ class LambdaShareTestEventCommand(sublime_plugin.WindowCommand):
         store = EventStore.for_workspace(workspace)
         names = store.names()
         if not names:
-            status('there is no test event to share: make one with "Lambda: New Test Event…"')
+            status(self.window, 'no test event to share: make one with "Lambda: New Test Event…"')
             return
         binding = workspace.binding
 
@@ -65,18 +66,20 @@ class LambdaShareTestEventCommand(sublime_plugin.WindowCommand):
             run_off_ui(
                 lambda: share_event(binding.target, binding.function_name, store, names[index]),
                 self._shared,
+                window=self.window,
                 status=f"sharing {names[index]}…",
                 long_running=True,
             )
 
-        self.window.show_quick_panel(
+        quick_panel.show(
+            self.window,
             [sublime.QuickPanelItem(name, "", "", sublime.KIND_VARIABLE) for name in names],
             share,
             placeholder=f"Share a test event of {binding.function_name} with the console",
         )
 
     def _shared(self, result: ShareResult) -> None:
-        status(result.summary())
+        status(self.window, result.summary())
 
 
 __all__ = ["LambdaImportConsoleTestEventsCommand", "LambdaShareTestEventCommand"]

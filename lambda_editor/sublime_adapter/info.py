@@ -1,5 +1,5 @@
 """A function at a glance in a read-only view: "Lambda: Function Info", and
-"Lambda: Show Environment Values", which reveals the values there after a confirmation."""
+"Lambda: Show Environment Values", which adds the values to that view after a confirmation."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from typing import Dict, Optional
 import sublime
 import sublime_plugin
 
-from ..info import FunctionInfo, format_info, function_info
+from ..info import FunctionInfo, environment_values, format_info, function_info
 from . import settings as package_settings
 from .function_choice import FunctionChoice, choose_function
-from .read_only_text import replace_text
 from .runtime import run_off_ui
 
 # The info each open view shows, by view id: environment values stay in memory, in no file.
 _shown: Dict[int, FunctionInfo] = {}
+# Views whose values are on show already.
+_revealed: Dict[int, bool] = {}
 
 
 class LambdaFunctionInfoCommand(sublime_plugin.WindowCommand):
@@ -27,6 +28,7 @@ class LambdaFunctionInfoCommand(sublime_plugin.WindowCommand):
         run_off_ui(
             lambda: function_info(choice.target, choice.function, choice.workspace, exclude),
             lambda info: show_info(self.window, info),
+            window=self.window,
             status=f"reading {choice.name}…",
             long_running=True,
         )
@@ -38,7 +40,12 @@ def show_info(window: sublime.Window, info: FunctionInfo) -> None:
     view.set_name(f"{info.name} · Function Info")
     view.settings().set("word_wrap", False)
     _shown[view.id()] = info
-    replace_text(view, format_info(info))
+    _append(view, format_info(info))
+    view.set_read_only(True)
+
+
+def _append(view: sublime.View, text: str) -> None:
+    view.run_command("append", {"characters": text, "force": True})
 
 
 def _info_of(view: Optional[sublime.View]) -> Optional[FunctionInfo]:
@@ -46,11 +53,14 @@ def _info_of(view: Optional[sublime.View]) -> Optional[FunctionInfo]:
 
 
 class LambdaShowEnvironmentValuesCommand(sublime_plugin.WindowCommand):
-    """Reveal the environment values in the active Function Info view, once confirmed."""
+    """Show the environment values in the active Function Info view, once confirmed."""
 
     def is_enabled(self) -> bool:
-        info = _info_of(self.window.active_view())
-        return info is not None and bool(info.environment)
+        view = self.window.active_view()
+        info = _info_of(view)
+        if view is None or info is None or not info.environment:
+            return False
+        return not _revealed.get(view.id(), False)  # on show already
 
     def run(self) -> None:
         view = self.window.active_view()
@@ -64,12 +74,14 @@ class LambdaShowEnvironmentValuesCommand(sublime_plugin.WindowCommand):
             "view only and never saved.",
             "Show Values",
         ):
-            replace_text(view, format_info(info, show_values=True))
+            _revealed[view.id()] = True
+            _append(view, "\n" + environment_values(info))
 
 
 class LambdaFunctionInfoListener(sublime_plugin.EventListener):
     def on_close(self, view: sublime.View) -> None:
         _shown.pop(view.id(), None)
+        _revealed.pop(view.id(), None)
 
 
 __all__ = [

@@ -9,7 +9,6 @@ panel is shown (the tail's heartbeat looks about once a second), when the window
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import deque
@@ -25,10 +24,10 @@ from ..log_lines import RequestTracker, ShownEvent, panel_text, understand
 from ..log_tail import LogTail
 from ..logs import LogEvent, LogSource, log_source, parse_since, recent_events
 from ..request_log import RequestLog, request_log
+from . import quick_panel
 from . import settings as package_settings
 from .function_choice import FunctionChoice, choose_function
-from .read_only_text import replace_text
-from .runtime import run_off_ui, status
+from .runtime import on_ui, run_off_ui, status
 
 LOGS_PANEL = "lambda_editor_logs"
 LOG_SYNTAX = f"Packages/{__name__.split('.')[0]}/LambdaLog.sublime-syntax"
@@ -36,7 +35,6 @@ LOG_SYNTAX = f"Packages/{__name__.split('.')[0]}/LambdaLog.sublime-syntax"
 KEEP_EVENTS = 20_000
 # A request's log is looked for from a little before it was invoked (clocks differ).
 REQUEST_SEARCH_MARGIN_S = 300
-_REQUEST_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 class LogPanel:
@@ -71,6 +69,15 @@ class LogPanel:
     def follow(self, request_id: Optional[str]) -> None:
         self.request = request_id or None
         self._render()
+        self.window.run_command("show_panel", {"panel": f"output.{LOGS_PANEL}"})
+
+    def requests(self) -> List[Tuple[str, str]]:
+        """(request id, the time of its first line) of the requests shown, the latest first."""
+        seen: Dict[str, str] = {}
+        for item in self.items:
+            if item.request_id and item.request_id not in seen:
+                seen[item.request_id] = panel_text(item.event, item.line)[:12]
+        return list(reversed(seen.items()))
 
     @property
     def view(self) -> sublime.View:
@@ -99,9 +106,11 @@ class LogPanel:
         return panel_text(item.event, item.line) + "\n"
 
     def _render(self) -> None:
+        """The panel made anew, with what it should show now (a panel's text is only appended)."""
         following = f"— only request {self.request}\n" if self.request else ""
         lines = "".join(self._line(item) for item in self.items if self._wanted(item))
-        replace_text(self.view, f"— {self.heading}\n{following}{lines}")
+        self.window.destroy_output_panel(LOGS_PANEL)
+        self._write(f"— {self.heading}\n{following}{lines}")
 
     def _write(self, text: str) -> None:
         if text:
@@ -163,11 +172,9 @@ class TailSession:
             self._notify("stopped following the log")
 
     def _check_panel(self) -> None:
-        """Stop once the panel is gone or hidden (Sublime's API may be called from any thread)."""
-        if not self._stopping.is_set() and not self.panel.is_shown():
-            self.stop()
-            name = self.choice.name
-            sublime.set_timeout(lambda: status(f"stopped following the log of {name}"))
+        """The heartbeat: looks at the panel on the UI thread, where it is never half redrawn."""
+        if not self._stopping.is_set():
+            on_ui(self._stop_unless_shown)
 
     def _receive(self, events: List[LogEvent]) -> None:
         self._queue("events", events)
@@ -180,9 +187,14 @@ class TailSession:
             first = not self._pending
             self._pending.append((kind, value))
         if first:
-            sublime.set_timeout(self._flush)
+            on_ui(self._flush)
 
     # ---- on the UI thread ----------------------------------------------------------------------
+
+    def _stop_unless_shown(self) -> None:
+        if not self._stopping.is_set() and not self.panel.is_shown():
+            self.stop()
+            status(self.panel.window, f"stopped following the log of {self.choice.name}")
 
     def _flush(self) -> None:
         with self._lock:
@@ -259,7 +271,7 @@ class LambdaStopTailingLogsCommand(sublime_plugin.WindowCommand):
 
     def run(self) -> None:
         if stop_tail(self.window):
-            status("stopped following the log")
+            status(self.window, "stopped following the log")
 
 
 class LambdaShowRecentLogsCommand(sublime_plugin.WindowCommand):
@@ -281,7 +293,13 @@ class LambdaShowRecentLogsCommand(sublime_plugin.WindowCommand):
             if not events:
                 panel.notice("no log events in that time")
 
-        run_off_ui(read, show, status=f"reading the log of {choice.name}…", long_running=True)
+        run_off_ui(
+            read,
+            show,
+            window=self.window,
+            status=f"reading the log of {choice.name}…",
+            long_running=True,
+        )
 
 
 class LambdaShowRequestLogCommand(sublime_plugin.WindowCommand):
@@ -300,7 +318,7 @@ class LambdaShowRequestLogCommand(sublime_plugin.WindowCommand):
             return
         self.window.show_input_panel(
             f"RequestId of a request of {choice.name}:",
-            _request_id_under_cursor(self.window) or "",
+            "",
             lambda text: self._show(choice, text.strip(), None) if text.strip() else None,
             None,
             None,
@@ -319,33 +337,40 @@ class LambdaShowRequestLogCommand(sublime_plugin.WindowCommand):
                 panel.notice("its REPORT line has not arrived yet: the log may go on")
 
         run_off_ui(
-            read, show, status=f"reading the log of request {request_id}…", long_running=True
+            read,
+            show,
+            window=self.window,
+            status=f"reading the log of request {request_id}…",
+            long_running=True,
         )
 
 
 class LambdaFollowRequestCommand(sublime_plugin.WindowCommand):
-    """Show only one request's lines in the log panel (empty: every line again)."""
+    """Show only one request's lines in the log panel, or every line again."""
 
     def is_enabled(self) -> bool:
         return self.window.id() in _panels
 
     def run(self) -> None:
         panel = log_panel(self.window)
-        self.window.show_input_panel(
-            "Follow the request (RequestId; empty for every request):",
-            _request_id_under_cursor(self.window) or panel.request or "",
-            lambda text: panel.follow(text.strip() or None),
-            None,
-            None,
-        )
+        requests = panel.requests()
+        items = [
+            sublime.QuickPanelItem(
+                "Every request", "all the lines again", "", sublime.KIND_NAVIGATION
+            )
+        ]
+        items += [
+            sublime.QuickPanelItem(request_id, f"first line at {began}", "", sublime.KIND_VARIABLE)
+            for request_id, began in requests
+        ]
 
+        def on_select(index: int) -> None:
+            if index == 0:
+                panel.follow(None)
+            elif index > 0:
+                panel.follow(requests[index - 1][0])
 
-def _request_id_under_cursor(window: sublime.Window) -> Optional[str]:
-    view = window.find_output_panel(LOGS_PANEL)
-    if view is None or not view.sel():
-        return None
-    found = _REQUEST_ID.search(view.substr(view.line(view.sel()[0])))
-    return found.group(0) if found else None
+        quick_panel.show(self.window, items, on_select, placeholder="Show the lines of")
 
 
 class LambdaLogTailListener(sublime_plugin.EventListener):
