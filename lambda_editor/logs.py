@@ -26,22 +26,24 @@ LATE_ARRIVAL_MS = 30_000
 _DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-EventKey = Tuple[str, int, str]
+EventKey = Tuple[str, int, int, str]
 
 
 @dataclass(frozen=True)
 class LogEvent:
-    """One CloudWatch Logs event: when (epoch milliseconds), which stream, what."""
+    """One CloudWatch Logs event: when (epoch milliseconds), which stream, what, and when
+    CloudWatch Logs took it in."""
 
     timestamp: int
     stream: str
     message: str
+    ingestion_time: int = 0
 
     @property
     def key(self) -> EventKey:
-        # Live Tail gives no event ids: an event is known by what it is. Two identical lines in
-        # the same millisecond are told apart by counting them (see EventLedger).
-        return (self.stream, self.timestamp, self.message)
+        # Live Tail gives no event ids: an event is known by what it is. Copies of one line taken
+        # in together share a key, and are counted (see EventLedger).
+        return (self.stream, self.timestamp, self.ingestion_time, self.message)
 
     @property
     def text(self) -> str:
@@ -138,7 +140,12 @@ def read_events(
 
 def _events(raw: Iterable[Mapping[str, Any]]) -> List[LogEvent]:
     return [
-        LogEvent(int(event["timestamp"]), str(event.get("logStreamName", "")), event["message"])
+        LogEvent(
+            int(event["timestamp"]),
+            str(event.get("logStreamName", "")),
+            event["message"],
+            int(event.get("ingestionTime") or 0),
+        )
         for event in raw
     ]
 
@@ -191,10 +198,12 @@ def iso_time(timestamp_ms: int) -> str:
 class EventLedger:
     """Which events a tail has delivered, so none is shown twice and none is left out.
 
-    Events are known by (stream, timestamp, message) and counted. Each source says how many
-    copies of an event it saw: a poll of a time window sees every copy in it, a Live Tail
-    session each copy once. An event is new while a source has seen more copies of it than were
-    delivered. Counts older than the window polls look at are forgotten.
+    Events are known by (stream, timestamp, ingestion time, message) and counted. Each source
+    says how many copies of an event it saw: a poll of a time window sees every copy in it, a
+    Live Tail session each copy taken in after it began, once. Copies of one key were taken in
+    together, so a source sees all of them or none; an event is new while a source has seen
+    more copies of it than were delivered. Counts older than the window polls look at are
+    forgotten.
     """
 
     def __init__(self, start_ms: int) -> None:

@@ -208,6 +208,20 @@ def test_the_ledger_forgets_only_what_no_poll_reads_again() -> None:
     assert ledger.from_window([later], start) == []
 
 
+def test_copies_of_a_line_read_back_then_streamed_are_each_shown_once() -> None:
+    """Two copies taken in before a Live Tail session began come from the read-back, a third
+    one taken in later from the stream: all three are shown, none twice."""
+    ledger = EventLedger(start_ms=1_000)
+    early = LogEvent(1_000, "s", "same", ingestion_time=1_001)
+    late = LogEvent(1_000, "s", "same", ingestion_time=1_500)
+    assert ledger.from_window([early, early], 1_000) == [early, early]
+    assert ledger.from_stream([late]) == [late]
+    assert ledger.from_window([early, early, late], 1_000) == []  # a later read-back
+    streamed_twice = LogEvent(2_000, "s", "again", ingestion_time=2_001)
+    assert ledger.from_stream([streamed_twice, streamed_twice]) == [streamed_twice] * 2
+    assert ledger.from_window([streamed_twice, streamed_twice], 1_000) == []
+
+
 def test_live_tail_reconnects_when_a_session_ends_and_reads_back_the_gap(
     endpoint: Any, target: AwsTarget
 ) -> None:

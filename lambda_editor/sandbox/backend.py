@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.base_backend import BackendDict
+from moto.core.config import default_user_config
 from moto.logs.models import LogEvent, logs_backends
 from moto.logs.utils import EventMessageFilter
 from moto.moto_server.werkzeug_app import (
@@ -63,6 +64,8 @@ class MotoBackend:
     def __init__(self) -> None:
         self._app = DomainDispatcherApplication(create_backend_app)
         self._lock = threading.Lock()
+        # AWS managed policies (AWSLambdaBasicExecutionRole…) exist in every account, as in AWS.
+        default_user_config["iam"]["load_aws_managed_policies"] = True
 
     @staticmethod
     def reset() -> None:
@@ -114,6 +117,16 @@ class MotoBackend:
         """A layer version's zip and its CodeSha256; None when unknown."""
         found = self.layer_version(arn)
         return None if found is None else (found[1], str(found[0]["Content"]["CodeSha256"]))
+
+    def statement_ids(
+        self, account: str, region: str, name: str, qualifier: Optional[str]
+    ) -> Optional[Set[str]]:
+        """The statement ids in the policy of a function (version, alias); None: no function."""
+        with self._lock:
+            function = _find(account, region, name, qualifier)
+            if function is None:
+                return None
+            return {str(statement.get("Sid")) for statement in function.policy.statements}
 
     def invocation_target(
         self, account: str, region: str, name: str, qualifier: Optional[str]

@@ -7,9 +7,13 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
   RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
-  ListAliases finds a function named by its ARN too.
 - Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
+- PublishVersion ignores `CodeSha256`: a hash that is not $LATEST's is refused here (400).
+- AddPermission keeps function URL parameters as they come and accepts a statement id twice: they
+  become conditions, and a statement id in use is refused (409), as Lambda does (`permissions`).
+- A new IAM role is usable at once: CreateFunction refuses it while it propagates (`roles`).
+- ListVersionsByFunction and ListAliases find no function named by its ARN: they get its name.
 - CloudWatch Logs: StartLiveTail streams as AWS does (`live_tail`); FilterLogEvents always
   interleaves the streams, as AWS has done since 2019 (moto only when asked).
 - EventBridge Schemas, which moto lacks, holds the console's shareable test events (`schemas`).
@@ -20,13 +24,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import io
 import json
 import logging
 import re
-import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
@@ -35,6 +37,7 @@ from urllib.parse import parse_qs, quote, unquote
 from werkzeug.wrappers import Response
 
 from .backend import MotoAnswer, MotoBackend
+from .downloads import DOWNLOAD_PATH, Downloads
 from .invoke import (
     InvokeHandler,
     InvokeRequest,
@@ -44,6 +47,8 @@ from .invoke import (
 )
 from .live_tail import OPERATION as START_LIVE_TAIL
 from .live_tail import LiveTail
+from .permissions import add_permission_answer, duplicate_statement_message, get_policy_answer
+from .roles import ROLE_NOT_ASSUMABLE, RolePropagation
 from .schemas import PATH_PREFIX as SCHEMAS_PATH
 from .schemas import SchemaRegistries
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
@@ -51,11 +56,6 @@ from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 _log = logging.getLogger(__name__)
 
 _FUNCTION_PATH = re.compile(r"^/2015-03-31/functions(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?/?$")
-# Downloads of a function's code or a layer version's content, like S3's presigned URLs.
-_DOWNLOAD_PATH = re.compile(
-    r"^/_sandbox/(?P<kind>code|layer)/(?P<account>[^/]+)/(?P<region>[^/]+)/(?P<name>[^/]+)/"
-    r"(?P<version>[^/]+)$"
-)
 _LAYERS_PATH = re.compile(r"^/2018-10-31/layers(?:/[^/]+/versions(?:/\d+)?)?/?$")
 # SigV4: "Credential=AKID/20240101/us-east-1/lambda/aws4_request"; moto picks the region likewise.
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
@@ -75,13 +75,18 @@ _OPERATIONS = {
     ("PUT", "code"): "UpdateFunctionCode",
     ("POST", "invocations"): "Invoke",
     ("POST", "versions"): "PublishVersion",
+    ("POST", "policy"): "AddPermission",
+    ("GET", "policy"): "GetPolicy",
+    ("GET", "versions"): "ListVersionsByFunction",
+    ("GET", "aliases"): "ListAliases",
 }
+_LISTED_BY_NAME_ONLY = ("ListVersionsByFunction", "ListAliases")
 # Updates that put the function InProgress; PublishVersion is refused during one but starts none.
 _PHASED_UPDATES = ("UpdateFunctionCode", "UpdateFunctionConfiguration")
 _GUARDED = (*_PHASED_UPDATES, "PublishVersion")
 
-_CHUNK = 1 << 20
 _FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
+_FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass
@@ -115,6 +120,7 @@ class SandboxApp:
         *,
         live_tail: LiveTail,
         schemas: SchemaRegistries,
+        roles: Optional[RolePropagation] = None,
     ) -> None:
         self._moto = moto
         self._live_tail = live_tail
@@ -123,8 +129,10 @@ class SandboxApp:
         self._account_id = account_id
         self._default_region = default_region
         self._invoke_handler = invoke_handler
-        # Signs code URLs, so a URL only serves the code it was issued for (like a presigned URL).
-        self._code_key = secrets.token_bytes(32)
+        self._roles = roles or RolePropagation()
+        # A statement id is checked and added in one step.
+        self._policy_lock = threading.Lock()
+        self._downloads = Downloads(moto)
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
         try:
@@ -138,9 +146,9 @@ class SandboxApp:
 
     def _respond(self, environ: Dict[str, Any]) -> Response:
         path = environ.get("PATH_INFO", "")
-        download = _DOWNLOAD_PATH.match(path)
+        download = DOWNLOAD_PATH.match(path)
         if download and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
-            return self._serve_download(download, environ)
+            return self._downloads.serve(download, environ.get("QUERY_STRING", ""))
         call = self._call(environ)
         if _LAYERS_PATH.match(path):
             return self._layer_request(call)
@@ -156,24 +164,29 @@ class SandboxApp:
             _replace_body(call, {**_json_object(call.body), "interleaved": True})
         match = _FUNCTION_PATH.match(path)
         if match is None:
-            return self._moto.call(call.environ).response()
+            return self._other_service(call)
         if match.group("name") is None:
             if call.method == "GET":
                 return self._list_functions(call)
-            return self._forward(call).response()  # CreateFunction
+            return self._create_function(call)
         return self._function_request(call, match)
 
     def _function_request(self, call: _Call, match: re.Match[str]) -> Response:
         name, qualifier = split_function_identifier(match.group("name"))
         qualifier = call.param("Qualifier") or qualifier
         operation = _OPERATIONS.get((call.method, match.group("sub") or ""), "")
+        if operation in _LISTED_BY_NAME_ONLY:
+            # moto finds no function by ARN here: it gets the name, as Lambda would resolve it.
+            path = f"/2015-03-31/functions/{quote(name)}/{match['sub']}"
+            call.environ["PATH_INFO"] = call.environ["RAW_URI"] = path
         if operation == "Invoke":
             return self._invoke(call, name, qualifier)
+        if operation == "AddPermission":
+            return self._add_permission(call, name, qualifier)
+        if operation == "GetPolicy":
+            return self._rewritten(self._moto.call(call.environ), get_policy_answer)
         if operation in _GUARDED:
             return self._update(call, operation, name)
-        if match.group("sub") == "aliases":
-            # moto looks aliases up by the function's name only; Lambda takes its ARN too.
-            _replace_path(call, f"/2015-03-31/functions/{quote(name)}/aliases")
         answer = self._forward(call)
         if operation == "DeleteFunction" and answer.status < 300:
             self._registry.forget(call.account, call.region, name, qualifier)
@@ -207,11 +220,58 @@ class SandboxApp:
         starts_phase = operation in _PHASED_UPDATES
         applied = False
         try:
+            if operation == "PublishVersion":
+                mismatch = self._code_mismatch(call, name, request.get("CodeSha256"))
+                if mismatch is not None:
+                    return mismatch
             answer = self._moto.call(call.environ)
             applied = answer.status < 300
         finally:
             self._registry.finish_update(key, applied, starts_phase)
         return self._decorated(call, answer).response()
+
+    def _code_mismatch(self, call: _Call, name: str, expected: Optional[str]) -> Optional[Response]:
+        """PublishVersion's refusal when `CodeSha256` is not the code of $LATEST."""
+        found = self._moto.code((call.account, call.region, name, LATEST))
+        current = found[1] if found else None
+        if expected is None or expected == current:
+            return None
+        return _error(
+            400,
+            "InvalidParameterValueException",
+            f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
+            f"({current}). Please try again with the CodeSHA256 in $LATEST.",
+        )
+
+    def _add_permission(self, call: _Call, name: str, qualifier: Optional[str]) -> Response:
+        statement_id = str(_json_object(call.body).get("StatementId", ""))
+        with self._policy_lock:
+            ids = self._moto.statement_ids(call.account, call.region, name, qualifier)
+            if ids is not None and statement_id in ids:
+                message = duplicate_statement_message(statement_id)
+                return _error(409, "ResourceConflictException", message)
+            return self._rewritten(self._moto.call(call.environ), add_permission_answer)
+
+    @staticmethod
+    def _rewritten(
+        answer: MotoAnswer, rewrite: Callable[[Dict[str, Any]], Dict[str, Any]]
+    ) -> Response:
+        document = answer.json()
+        return (answer if document is None else answer.with_json(rewrite(document))).response()
+
+    def _create_function(self, call: _Call) -> Response:
+        role = str(_json_object(call.body).get("Role", ""))
+        if self._roles.is_propagating(call.account, role):
+            return _error(400, "InvalidParameterValueException", ROLE_NOT_ASSUMABLE)
+        return self._forward(call).response()
+
+    def _other_service(self, call: _Call) -> Response:
+        """IAM, CloudWatch Logs, S3…: moto's answer; the roles IAM created are noted."""
+        answer = self._moto.call(call.environ)
+        if str(call.environ.get("CONTENT_TYPE", "")).startswith(_FORM):  # IAM's query protocol
+            query = str(call.environ.get("QUERY_STRING", ""))
+            self._roles.saw_iam_request(call.account, query, call.body, answer.status)
+        return answer.response()
 
     def _decorated(self, call: _Call, answer: MotoAnswer) -> MotoAnswer:
         """moto's answer, each configuration in it completed as AWS would send it."""
@@ -227,8 +287,8 @@ class SandboxApp:
         if isinstance(code, dict) and "Location" in code and isinstance(function, dict):
             key = configuration_key(function)
             assert key is not None  # GetFunction's configuration always has its FunctionArn
-            code["Location"] = self._download_url(
-                call, "code", key, str(function.get("CodeSha256", ""))
+            code["Location"] = self._downloads.url(
+                _host(call), "code", key, str(function.get("CodeSha256", ""))
             )
         return answer.with_json(document)
 
@@ -251,8 +311,8 @@ class SandboxApp:
         parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
         if isinstance(content, dict) and len(parts) == 8:
             key = (parts[4], parts[3], parts[6], parts[7])
-            content["Location"] = self._download_url(
-                call, "layer", key, str(content.get("CodeSha256", ""))
+            content["Location"] = self._downloads.url(
+                _host(call), "layer", key, str(content.get("CodeSha256", ""))
             )
         status = 201 if call.method == "POST" else 200
         return Response(json.dumps(document), status=status, mimetype="application/json")
@@ -314,48 +374,6 @@ class SandboxApp:
             _log.exception("The invoke handler failed for %s", request.function_name)
             return service_error(500, "ServiceException", f"The local runner failed: {exc!r}")
 
-    def _download_url(self, call: _Call, kind: str, key: FunctionKey, code_sha256: str) -> str:
-        """A URL of this endpoint for a function's code or a layer version's content."""
-        account, region, name, version = key
-        host = call.environ.get("HTTP_HOST") or call.environ.get("SERVER_NAME", "127.0.0.1")
-        token = self._download_token(kind, key, code_sha256)
-        return (
-            f"http://{host}/_sandbox/{kind}/{account}/{region}/{quote(name)}/"
-            f"{quote(version, safe='')}?token={token}"
-        )
-
-    def _download_token(self, kind: str, key: FunctionKey, code_sha256: str) -> str:
-        message = "/".join((kind, *key, code_sha256)).encode()
-        return hmac.new(self._code_key, message, hashlib.sha256).hexdigest()
-
-    def _downloadable(self, kind: str, key: FunctionKey) -> Optional[Tuple[bytes, str]]:
-        """The zip and CodeSha256 a download URL names, if it still exists."""
-        if kind == "code":
-            return self._moto.code(key)
-        account, region, name, version = key
-        return self._moto.layer_zip(f"arn:aws:lambda:{region}:{account}:layer:{name}:{version}")
-
-    def _serve_download(self, match: re.Match[str], environ: Dict[str, Any]) -> Response:
-        key = (match["account"], match["region"], unquote(match["name"]), unquote(match["version"]))
-        found = self._downloadable(match["kind"], key)
-        if found is None:
-            return _download_error(404, "NoSuchKey", "The specified key does not exist.")
-        code, code_sha256 = found
-        token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [""])[0]
-        if not hmac.compare_digest(token, self._download_token(match["kind"], key, code_sha256)):
-            return _download_error(
-                403,
-                "AccessDenied",
-                "This URL is invalid or the content changed since it was issued: "
-                "ask Lambda for a new one.",
-            )
-        return Response(
-            _chunks(code),
-            mimetype="application/zip",
-            headers={"Content-Length": str(len(code))},
-            direct_passthrough=True,
-        )
-
 
 def split_function_identifier(identifier: str) -> Tuple[str, Optional[str]]:
     """(name, qualifier) from a name, `name:qualifier`, a partial ARN or a full ARN."""
@@ -404,13 +422,6 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     return b""
 
 
-def _replace_path(call: _Call, path: str) -> None:
-    """Send moto another path; it reads the raw URI as it arrived, so that one too."""
-    query = call.environ.get("QUERY_STRING", "")
-    call.environ["PATH_INFO"] = path
-    call.environ["RAW_URI"] = call.environ["REQUEST_URI"] = f"{path}?{query}" if query else path
-
-
 def _replace_body(call: _Call, document: Dict[str, Any]) -> None:
     call.body = json.dumps(document).encode()
     call.environ["wsgi.input"] = io.BytesIO(call.body)
@@ -446,10 +457,8 @@ def _decode_marker(marker: Optional[str]) -> Optional[str]:
         raise ValueError("The Marker is not one this endpoint returned.") from None
 
 
-def _chunks(data: bytes) -> Iterator[bytes]:
-    view = memoryview(data)
-    for start in range(0, len(data), _CHUNK):
-        yield bytes(view[start : start + _CHUNK])
+def _host(call: _Call) -> str:
+    return str(call.environ.get("HTTP_HOST") or call.environ.get("SERVER_NAME", "127.0.0.1"))
 
 
 def _has_header(headers: Dict[str, str], name: str) -> bool:
@@ -475,12 +484,3 @@ def _error(status: int, code: str, message: str, message_key: str = "message") -
     response = _json_response(status, {"Type": fault, message_key: message})
     response.headers["x-amzn-ErrorType"] = code
     return response
-
-
-def _download_error(status: int, code: str, message: str) -> Response:
-    """An error of the code download, shaped like S3's (the host a real Code.Location names)."""
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
-    )
-    return Response(body, status=status, mimetype="application/xml")

@@ -15,6 +15,7 @@ from . import settings as package_settings
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
 from .console_events import LambdaImportConsoleTestEventsCommand, LambdaShareTestEventCommand
+from .create import LambdaNewFunctionCommand
 from .dependencies import (
     LambdaCancelDependencyInstallCommand,
     LambdaInstallDependencyCommand,
@@ -27,6 +28,7 @@ from .deploying import (
     LambdaShowRemoteDiffCommand,
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
+from .function_url import LambdaFunctionUrlCommand
 from .info import (
     LambdaFunctionInfoCommand,
     LambdaFunctionInfoListener,
@@ -48,6 +50,7 @@ from .logs import (
     LambdaStopTailingLogsCommand,
     LambdaTailLogsCommand,
 )
+from .versions import LambdaPointAliasCommand, LambdaPublishVersionCommand
 
 
 def plugin_loaded() -> None:
@@ -85,6 +88,7 @@ __all__ = [
     "LambdaDeployNowCommand",
     "LambdaDeployOnSaveListener",
     "LambdaEditFunctionCommand",
+    "LambdaFunctionUrlCommand",
     "LambdaInstallBoto3Command",
     "LambdaInstallDependencyCommand",
     "LambdaInstallRequirementsCommand",
@@ -92,8 +96,11 @@ __all__ = [
     "LambdaInvokeLastEventCommand",
     "LambdaInvokeWithCurrentFileCommand",
     "LambdaInvokeWithOptionsCommand",
+    "LambdaNewFunctionCommand",
     "LambdaNewTestEventCommand",
     "LambdaOpenWorkspaceCommand",
+    "LambdaPointAliasCommand",
+    "LambdaPublishVersionCommand",
     "LambdaRemoveDependencyCommand",
     "LambdaSelectProfileCommand",
     "LambdaSelectRegionCommand",

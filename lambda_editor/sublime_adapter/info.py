@@ -10,7 +10,7 @@ import sublime_plugin
 
 from ..info import FunctionInfo, environment_values, format_info, function_info
 from . import settings as package_settings
-from .function_choice import FunctionChoice, choose_function
+from .pickers import ChosenFunction, with_function
 from .runtime import run_off_ui
 
 # The info each open view shows, by view id: environment values stay in memory, in no file.
@@ -21,9 +21,9 @@ _revealed: Dict[int, bool] = {}
 
 class LambdaFunctionInfoCommand(sublime_plugin.WindowCommand):
     def run(self) -> None:
-        choose_function(self.window, self._read)
+        with_function(self.window, self._read)
 
-    def _read(self, choice: FunctionChoice) -> None:
+    def _read(self, choice: ChosenFunction) -> None:
         exclude = package_settings.load().exclude
         run_off_ui(
             lambda: function_info(choice.target, choice.function, choice.workspace, exclude),

@@ -26,7 +26,7 @@ from ..logs import LogEvent, LogSource, log_source, parse_since, recent_events
 from ..request_log import RequestLog, request_log
 from . import quick_panel
 from . import settings as package_settings
-from .function_choice import FunctionChoice, choose_function
+from .pickers import ChosenFunction, with_function
 from .runtime import on_ui, run_off_ui, status
 
 LOGS_PANEL = "lambda_editor_logs"
@@ -122,7 +122,7 @@ class LogPanel:
 class TailSession:
     """One tail of a function's log, on a thread of its own, feeding a window's log panel."""
 
-    def __init__(self, panel: LogPanel, choice: FunctionChoice) -> None:
+    def __init__(self, panel: LogPanel, choice: ChosenFunction) -> None:
         self.panel = panel
         self.choice = choice
         self._stopping = threading.Event()
@@ -240,7 +240,7 @@ def stop_all(timeout: float = 5.0) -> None:
         session.thread.join(max(0.0, deadline - time.monotonic()))
 
 
-def start_tail(window: sublime.Window, choice: FunctionChoice) -> None:
+def start_tail(window: sublime.Window, choice: ChosenFunction) -> None:
     stop_tail(window)
     panel = log_panel(window)
     panel.reset(f"the log of {choice.name} from now on (hide the panel to stop)")
@@ -261,7 +261,7 @@ class LambdaTailLogsCommand(sublime_plugin.WindowCommand):
     """Follow the function's log in the log panel, as it is written."""
 
     def run(self) -> None:
-        choose_function(self.window, lambda choice: start_tail(self.window, choice))
+        with_function(self.window, lambda choice: start_tail(self.window, choice))
 
 
 class LambdaStopTailingLogsCommand(sublime_plugin.WindowCommand):
@@ -278,9 +278,9 @@ class LambdaShowRecentLogsCommand(sublime_plugin.WindowCommand):
     """The function's log of the last minutes (the `logs_since` setting)."""
 
     def run(self) -> None:
-        choose_function(self.window, self._show)
+        with_function(self.window, self._show)
 
-    def _show(self, choice: FunctionChoice) -> None:
+    def _show(self, choice: ChosenFunction) -> None:
         since = package_settings.load().logs_since
 
         def read() -> Tuple[LogSource, List[LogEvent]]:
@@ -306,9 +306,9 @@ class LambdaShowRequestLogCommand(sublime_plugin.WindowCommand):
     """The whole log of one request: the last invoke's, or the one asked for."""
 
     def run(self, request_id: str = "") -> None:
-        choose_function(self.window, lambda choice: self._with_function(choice, request_id))
+        with_function(self.window, lambda choice: self._with_function(choice, request_id))
 
-    def _with_function(self, choice: FunctionChoice, request_id: str) -> None:
+    def _with_function(self, choice: ChosenFunction, request_id: str) -> None:
         if request_id:
             self._show(choice, request_id, None)
             return
@@ -324,7 +324,7 @@ class LambdaShowRequestLogCommand(sublime_plugin.WindowCommand):
             None,
         )
 
-    def _show(self, choice: FunctionChoice, request_id: str, invoked_at: Optional[float]) -> None:
+    def _show(self, choice: ChosenFunction, request_id: str, invoked_at: Optional[float]) -> None:
         since_s = (invoked_at or time.time() - 86400) - REQUEST_SEARCH_MARGIN_S
 
         def read() -> RequestLog:
