@@ -124,7 +124,7 @@ def _workspace_named(context: Context, function: str) -> Optional[Workspace]:
         return found
     from .cli import _workspace_of  # noqa: PLC0415 - cli imports this module
 
-    return _workspace_of(context, function, required=False)
+    return _workspace_of(context, function)
 
 
 def command_events(context: Context) -> int:

@@ -144,7 +144,8 @@ def workspace_status(
     diff = workspace.undeployed_changes(exclude)
     local = len(diff.added) + len(diff.removed) + len(diff.changed)
     code = configuration.get("CodeSha256")
-    ours = {binding.code_sha256, binding.pending_code_sha256}
+    # Ours: what was deployed from here, or an upload from here whose outcome was never seen.
+    ours = {binding.code_sha256, *(upload.code_sha256 for upload in workspace.pending)}
     if code not in ours:
         changed = "code"
     elif configuration.get("RevisionId") != binding.revision_id and code == binding.code_sha256:

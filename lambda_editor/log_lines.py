@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from .invoke import ReportFigures, report_parts
+from .invoke_result import ReportFigures
+from .invoke_text import report_parts
 from .logs import LogEvent, iso_time
 
 START, END, REPORT, LINE = "start", "end", "report", "line"

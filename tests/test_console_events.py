@@ -150,10 +150,10 @@ def stubbed_share(tmp_path: Path, setup: Any) -> Any:
         setup(stubber)
         original = aws.client
         try:
-            aws.client = lambda *args, **kwargs: client  # type: ignore[assignment]
+            aws.client = lambda *args, **kwargs: client
             return share_event(AwsTarget(region="us-east-1"), "fn", store, "ping")
         finally:
-            aws.client = original  # type: ignore[assignment]
+            aws.client = original
             stubber.assert_no_pending_responses()
 
 

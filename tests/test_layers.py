@@ -177,13 +177,13 @@ def stubbed_cache(tmp_path: Path, content: Any = None, error: str = "") -> Any:
         else:
             stubber.add_response("get_layer_version_by_arn", {"Content": content}, {"Arn": arn})
         original = aws.lambda_client
-        aws.lambda_client = lambda *args, **kwargs: client  # type: ignore[assignment]
+        aws.lambda_client = lambda *args, **kwargs: client
         try:
             return LayerCache(str(tmp_path / "cache")).layer_folders(
                 AwsTarget(region="us-east-1"), [arn]
             )
         finally:
-            aws.lambda_client = original  # type: ignore[assignment]
+            aws.lambda_client = original
 
 
 def test_a_layer_the_user_may_not_read_is_named_with_the_permission(tmp_path: Path) -> None:

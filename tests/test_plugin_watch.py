@@ -79,14 +79,9 @@ def test_tail_logs_shows_each_invocation_as_it_runs_then_stops(plugin: Plugin) -
     assert any("[ERROR] ValueError: bad input" in line for line in lines)
     start_line = next(line for line in lines if f"START {first}" in line)
     assert re.match(r"^\d\d:\d\d:\d\d\.\d{3} \w{6}  START ", start_line)
-    assert (
-        window.find_output_panel(LOGS)
-        .settings()
-        .get("syntax", "")
-        .endswith(  # type: ignore[union-attr]
-            "LambdaLog.sublime-syntax"
-        )
-    )
+    panel = window.find_output_panel(LOGS)
+    assert panel is not None
+    assert str(panel.settings().get("syntax", "")).endswith("LambdaLog.sublime-syntax")
 
     assert adapter("logs").LambdaStopTailingLogsCommand(window).is_enabled()
     window.run_command("lambda_stop_tailing_logs")

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ..invoke import EVENT
+from ..invoke_result import EVENT
 from ..layers import python_paths
 from ..local_runner import (
     FunctionSpec,

@@ -18,7 +18,7 @@ import sublime
 import sublime_plugin
 
 from ..errors import LambdaEditorError, explain
-from ..invoke import load_last_result
+from ..last_result import load_last_result
 from ..log import log_unexpected
 from ..log_lines import RequestTracker, ShownEvent, panel_text, understand
 from ..log_tail import LogTail
