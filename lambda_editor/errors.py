@@ -28,6 +28,12 @@ def printable(text: str, limit: int = 80) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+PROXY_HINT = (
+    "A proxy or firewall may be in the way: check your network, the endpoint_url setting and "
+    "HTTPS_PROXY."
+)
+
+
 class LambdaEditorError(Exception):
     """A failure with a message for the user and, when there is one, the next step to take.
 
@@ -209,8 +215,7 @@ def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> 
         return LambdaEditorError(
             f"{doing}: {operation} got an HTTP {status or code} web page instead of an answer from "
             f"AWS ({_page_title(full_message)}).",
-            "A proxy or firewall may be in the way: check your network, the endpoint_url setting "
-            "and HTTPS_PROXY.",
+            PROXY_HINT,
         )
     message = _one_line(full_message).rstrip(".")
 

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Callable, Dict, List, Mapping, Optional, Tuple
 
 from . import aws
 from .aws import AwsTarget
-from .errors import LambdaEditorError, NotFoundError, explain, printable
+from .errors import PROXY_HINT, LambdaEditorError, NotFoundError, explain, printable
 
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_TIMEOUT = 60.0
@@ -128,7 +128,13 @@ def get_function(client: Any, name: str, qualifier: Optional[str] = None) -> Fun
     if qualifier:
         arguments["Qualifier"] = qualifier
     response = client.get_function(**arguments)
-    configuration = response["Configuration"]
+    configuration = response.get("Configuration")
+    if not isinstance(configuration, dict):  # a 200 page from a proxy or a captive portal
+        raise LambdaEditorError(
+            f"GetFunction answered for {name} without the function's configuration: the answer "
+            "did not come from Lambda.",
+            PROXY_HINT,
+        )
     if configuration.get("PackageType", "Zip") != "Zip":
         raise LambdaEditorError(
             f"{name} is a container-image function: it cannot be edited as code.",

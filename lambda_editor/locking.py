@@ -10,12 +10,13 @@ first, so the thread that holds the OS lock may take it again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
 from types import TracebackType
-from typing import Callable, Dict, Optional, Type
+from typing import Callable, Dict, Iterator, Optional, Type
 
 from .errors import LambdaEditorError
 
@@ -70,13 +71,7 @@ class WorkspaceLock:
         self.release()
 
     def _lock_file(self, on_wait: Optional[Callable[[str], None]]) -> bool:
-        try:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise LambdaEditorError(
-                f"Could not lock the workspace {self.root}: {exc.strerror or exc} ({self.path}).",
-                "Its parent folder must be writable.",
-            ) from exc
+        descriptor = _open_lock_file(self.path, f"the workspace {self.root}")
         try:
             waited = not _try_lock(descriptor)
             if waited:
@@ -88,6 +83,33 @@ class WorkspaceLock:
             raise
         self._descriptor = descriptor
         return waited
+
+
+@contextlib.contextmanager
+def held_or_refused(path: str, busy: str, hint: str) -> Iterator[None]:
+    """Hold the OS lock on the file `path` for the block, or refuse at once (`busy`, `hint`)
+    while another thread or process holds it. Its holder dying releases it."""
+    descriptor = _open_lock_file(path, path)
+    try:
+        if not _try_lock(descriptor):
+            raise LambdaEditorError(busy, hint)
+        try:
+            yield
+        finally:
+            _unlock(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _open_lock_file(path: str, what: str) -> int:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise LambdaEditorError(
+            f"Could not lock {what}: {exc.strerror or exc} ({path}).",
+            "Its folder must be writable.",
+        ) from exc
 
 
 if sys.platform == "win32":

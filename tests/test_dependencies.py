@@ -13,15 +13,14 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import venv
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence
 
 import pytest
 import wheels
+from test_cli import cli_env
 
-from lambda_editor import process_lock
 from lambda_editor.dependencies import bootstrap, size, vendor
 from lambda_editor.dependencies.bootstrap import BootstrapPlan
 from lambda_editor.dependencies.dists import InstalledDist, list_installed
@@ -467,63 +466,58 @@ def test_vendor_is_put_back_after_a_swap_interrupted_between_renames(
 # --- the lock between processes -----------------------------------------------------------------
 
 
-def write_lock(root: str, pid: int, age_seconds: int = 0) -> str:
+HOLD_DEPS_LOCK = (
+    "import sys; from lambda_editor.locking import held_or_refused; "
+    "lock = held_or_refused(sys.argv[1], 'busy', ''); lock.__enter__(); "
+    "print('held', flush=True); sys.stdin.read()"
+)
+
+
+@pytest.fixture
+def other_install(root: str) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
+    """Another process holding the workspace's dependency lock until it is killed."""
     lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
-    os.makedirs(os.path.dirname(lock), exist_ok=True)
-    with open(lock, "w") as stream:
-        stream.write(f"{pid}\n")
-    then = time.time() - age_seconds
-    os.utime(lock, (then, then))
-    return lock
-
-
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", ""])
-    process.wait()
-    return process.pid
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DEPS_LOCK, lock],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    assert process.stdout is not None and process.stdout.readline() == "held\n"
+    yield process
+    process.kill()
+    process.wait(10)
 
 
 def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(
-    root: str, tmp_path: Path
+    root: str,
+    tmp_path: Path,
+    other_install: subprocess.Popen,  # type: ignore[type-arg]
 ) -> None:
-    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
     in_progress = os.path.join(root, ".lambda-editor", "staging-other")
     os.makedirs(os.path.join(in_progress, "site"))
-    lock = write_lock(root, os.getpid())
 
-    with pytest.raises(LambdaEditorError, match="Another dependency install") as raised:
+    with pytest.raises(LambdaEditorError, match="Another dependency install"):
         remove_dependency(root, "tinypure")
-    assert f"process {os.getpid()}" in str(raised.value)
     with pytest.raises(LambdaEditorError, match="running for this function"):
         merge(root, stage(tmp_path))
     assert os.path.isdir(os.path.join(in_progress, "site"))
-    assert os.path.exists(lock)
-    assert [dist.name for dist in list_installed(root)] == ["tinypure"]
-
-
-@pytest.mark.parametrize(
-    ("pid", "age_seconds"),
-    [(dead_pid, 0), (os.getpid, process_lock.STALE_LOCK_SECONDS + 60)],
-    ids=["process gone", "too old"],
-)
-def test_a_stale_lock_is_taken_over_and_released(
-    root: str, tmp_path: Path, pid: Callable[[], int], age_seconds: int
-) -> None:
-    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
-    os.makedirs(os.path.join(root, ".lambda-editor", "staging-dead"))
-    lock = write_lock(root, pid(), age_seconds)
-
-    remove_dependency(root, "tinypure")
     assert list_installed(root) == []
-    assert not os.path.exists(lock)
+
+
+def test_a_lock_whose_holder_was_killed_is_free_and_its_staging_cleaned(
+    root: str,
+    tmp_path: Path,
+    other_install: subprocess.Popen,  # type: ignore[type-arg]
+) -> None:
+    os.makedirs(os.path.join(root, ".lambda-editor", "staging-dead"))
+    other_install.kill()  # SIGKILL: the OS releases its lock, nothing else does
+    other_install.wait(10)
+
+    merge(root, stage(tmp_path, wheels.build_wheel(str(tmp_path / "w"), "tinypure", "1.0")))
+    assert [dist.name for dist in list_installed(root)] == ["tinypure"]
     assert staging_leftovers(root) == []
-
-
-def test_the_lock_holds_this_process_id_while_vendor_changes(root: str) -> None:
-    lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
-    with vendor_change(root), open(lock) as stream:
-        assert stream.read().strip() == str(os.getpid())
-    assert not os.path.exists(lock)
 
 
 # --- size report ------------------------------------------------------------------------------

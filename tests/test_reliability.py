@@ -21,7 +21,8 @@ from conftest import HELLO, zip_files
 from test_cli import REPO, cli_command, cli_env, pull, run_cli
 
 from lambda_editor.packaging.manifest import scan
-from lambda_editor.workspace import Workspace
+from lambda_editor.swap import recover_swaps_under
+from lambda_editor.workspace import Workspace, list_workspaces
 
 ORIGINAL = HELLO["app.py"]
 
@@ -330,6 +331,23 @@ def test_a_re_download_killed_after_moving_the_old_copy_aside_is_finished_by_the
     )
 
 
+def test_a_re_download_killed_after_moving_the_old_copy_aside_is_finished_by_listing_workspaces(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    copy = edited_copy(sandbox, functions, tmp_path)
+    workspace = copy["workspace"]
+    crash_at(sandbox, tmp_path, "moved-aside", "pull", "--force", copy["name"])
+    hidden = [found.root for found in list_workspaces(str(tmp_path))]
+
+    notices = recover_swaps_under(str(tmp_path))
+
+    assert hidden == []
+    [notice] = notices
+    assert str(the_backup(workspace)) in notice
+    assert (the_backup(workspace) / "app.py").read_text() == copy["mine"]
+    assert [found.root for found in list_workspaces(str(tmp_path))] == [str(workspace)]
+
+
 def test_a_re_download_killed_after_the_swap_is_finished_by_the_next_push(
     sandbox: Any, functions: Any, tmp_path: Path
 ) -> None:
@@ -455,22 +473,49 @@ def test_an_error_page_from_a_proxy_is_one_line_with_the_status_and_the_operatio
     assert "GetFunction" in line and str(status) in line and expected in line
 
 
-def test_an_unexpected_failure_is_one_line_and_its_traceback_is_in_the_debug_log(
+def test_an_answer_that_is_not_from_lambda_is_one_clear_line(
     sandbox: Any, functions: Any, tmp_path: Path
 ) -> None:
     name = functions.create()
     sandbox.faults.fail_with_page("GetFunction", name, status=200)  # a captive portal's page
-    plain = run_cli(sandbox, tmp_path, "pull", name)
-    sandbox.faults.fail_with_page("GetFunction", name, status=200)
 
-    debug = run_cli(sandbox, tmp_path, "--debug", "pull", name)
+    refused = run_cli(sandbox, tmp_path, "pull", name)
+
+    assert refused.returncode == 1
+    line = assert_one_clear_line(refused)
+    assert "did not come from Lambda" in line and "proxy" in line
+    assert not list(tmp_path.iterdir())
+
+
+# The command line with a bug planted where a pull gets the function.
+BUGGY_CLI = (
+    "import sys; from lambda_editor import cli, pull; "
+    "pull.get_function = lambda *arguments: {}['Configuration']; "
+    "sys.exit(cli.main(sys.argv[1:]))"
+)
+
+
+def test_an_unexpected_failure_is_one_line_and_its_traceback_is_in_the_debug_log(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    options = ["--endpoint-url", sandbox.url, "--region", sandbox.region]
+    options += ["--workspace-root", str(tmp_path)]
+
+    def buggy_pull(*debug: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+        command = [sys.executable, "-c", BUGGY_CLI, *debug, *options, "pull", name]
+        return subprocess.run(
+            command, capture_output=True, text=True, env=cli_env(), timeout=60, check=False
+        )
+
+    plain, debug = buggy_pull(), buggy_pull("--debug")
 
     assert plain.returncode == debug.returncode == 1
     assert assert_one_clear_line(plain).endswith(
         "KeyError: 'Configuration' (--debug shows the details)"
     )
     assert "Traceback (most recent call last)" in debug.stderr
-    assert "in get_function" in debug.stderr
+    assert "KeyError: 'Configuration'" in debug.stderr
 
 
 # --- 9. nothing leaves the deployed function silently ------------------------------------------

@@ -29,15 +29,17 @@ import shutil
 import tempfile
 from typing import Callable, Iterable, Iterator, List, Set
 
-from .. import process_lock
 from ..errors import LambdaEditorError
 from ..layout import METADATA_DIR, VENDOR_DIR
-from ..locking import workspace_lock
+from ..locking import held_or_refused, workspace_lock
 from .dists import Dist, InstalledDist, canonical_name, installed, read_dists
 
 LOCK_FILE = "deps.lock"
 _STAGING_PREFIX = "staging-"
-_BUSY = "Another dependency install or removal is running for this function"
+_BUSY = (
+    "Another dependency install or removal is running for this function.",
+    "Wait for it to finish, then try again.",
+)
 
 
 class VendorChange:
@@ -112,7 +114,8 @@ def vendor_change(root: str) -> Iterator[VendorChange]:
     """
     metadata = os.path.join(root, METADATA_DIR)
     # A deploy or a re-download of the workspace waits for the change to vendor/ to end.
-    with process_lock.held(os.path.join(metadata, LOCK_FILE), _BUSY), workspace_lock(root):
+    one_change = held_or_refused(os.path.join(metadata, LOCK_FILE), *_BUSY)
+    with one_change, workspace_lock(root):
         _recover_interrupted_swap(root, metadata)
         staging = _make_staging(metadata)
         try:
