@@ -337,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m lambda_editor",
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"lambda-editor {__version__}")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default)")
     parser.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
     parser.add_argument(
