@@ -22,6 +22,7 @@ import tarfile
 import tempfile
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import List, Optional
 
@@ -275,16 +276,21 @@ def installed_problems(wheel: Path, version: str) -> List[str]:
     The sandbox runs from a venv of this Python with the `sandbox` extra; the command line is
     also installed on the oldest Python the package supports (3.8) when there is one.
     """
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor() as installs:
         home = Path(scratch)
-        tools = _venv_with(home / "tools", sys.executable, f"{wheel}[sandbox]")
-        environment = _isolated_environment(home)
-        venvs = [tools]
+        wanted = [("tools", sys.executable, f"{wheel}[sandbox]")]
         oldest = find_python((3, 8), ("python3.8",))
         if oldest is None:
             print("Python 3.8 was not found: the wheel is tried on this Python only.")
         else:
-            venvs.append(_venv_with(home / "oldest", oldest, str(wheel)))
+            wanted.append(("oldest", oldest, str(wheel)))
+        pending = [
+            installs.submit(_venv_with, home / name, python, requirement)
+            for name, python, requirement in wanted
+        ]
+        venvs = [venv.result() for venv in pending]
+        tools = venvs[0]
+        environment = _isolated_environment(home)
         problems = []
         for venv in venvs:
             printed = _run([str(venv / "lambda-editor"), "--version"], home, environment)

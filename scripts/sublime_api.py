@@ -134,10 +134,12 @@ def _string(node: Optional[ast.stmt]) -> Optional[str]:
 
 def _without_orphan_docstrings(body: list, kept: list) -> list:
     """`kept`, less the attribute docstrings whose attribute was removed."""
-    orphans = set()
-    for index, node in enumerate(body[:-1]):
-        if node not in kept and _string(body[index + 1]) is not None:
-            orphans.add(id(body[index + 1]))
+    kept_ids = {id(node) for node in kept}
+    orphans = {
+        id(body[index + 1])
+        for index, node in enumerate(body[:-1])
+        if id(node) not in kept_ids and _string(body[index + 1]) is not None
+    }
     result = [node for node in kept if id(node) not in orphans]
     return result or [ast.Expr(ast.Constant(...))]
 
@@ -301,11 +303,12 @@ def main() -> int:
     installed = Path(sysconfig.get_paths()["purelib"])
     failed = False
     for name, stubs, limit, python_version, must_pass in (
-        (f"build {build}", installed, build, "3.10", True),
+        (f"build {build}, the minimum", installed, build, "3.10", True),
         (f"build {build - 1}", installed, build - 1, "3.10", False),
-        (f"build {NEWEST}", newest_stubs(work), None, NEWEST_PYTHON, True),
+        (f"stubs {NEWEST}, the newest", newest_stubs(work), None, NEWEST_PYTHON, True),
     ):
-        found = problems(stubs, work / name.replace(" ", "-"), limit, python_version)
+        target = work / name.split(",")[0].replace(" ", "-")
+        found = problems(stubs, target, limit, python_version)
         if must_pass and found:
             print(
                 f"Sublime API, {name}: the adapter uses what this build lacks:", *found, sep="\n  "
