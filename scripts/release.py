@@ -395,8 +395,8 @@ def release(version: str) -> List[str]:
     _git(ROOT, "tag", "--annotate", f"v{version}", "--message", f"Lambda Editor {version}")
     print(
         f"\nTagged v{version}; dist/ holds the sdist and the wheel. To publish:\n"
-        f"  git push origin v{version}     (Package Control releases from the tag)\n"
-        f"  python -m twine upload dist/*   (PyPI)"
+        f"  git push origin v{version}       (Package Control releases from the tag)\n"
+        f"  python -m twine upload dist/*  (PyPI)"
     )
     return []
 
