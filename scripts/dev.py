@@ -53,14 +53,27 @@ PASSES_ARGUMENTS = ("test", "release")
 
 
 def ensure_environment() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    if not PYTHON.exists():
-        run([tools_python(), "-m", "venv", str(VENV)])
-    run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"])
-    STAMP.write_text(wanted)
+    prepare_venv(VENV, DEV_REQUIREMENTS)
+
+
+def prepare_venv(venv: Path, requirements: list, base_python: str | None = None) -> Path:
+    """`venv`'s Python, with `requirements` installed again whenever they or pyproject change.
+
+    The venv is made with `base_python`, by default the newest Python found for the tools.
+    """
+    python = venv / BIN.name / PYTHON.name
+    stamp = venv / STAMP.name
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + "\n".join(requirements).encode()
+    ).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        run([base_python or tools_python(), "-m", "venv", str(venv)])
+    run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(python), "-m", "pip", "install", "--quiet", *requirements])
+    stamp.write_text(wanted)
+    return python
 
 
 def tools_python() -> str:
@@ -121,17 +134,12 @@ def run(command: list) -> None:
 
 
 # The suite again on the oldest Python the package supports (Sublime's 3.8 plugin host) and on the
-# newest one found, unless `.venv` has it already. Their venvs hold only what the tests need; pip
-# picks the newest boto3 each Python can run (1.37 on 3.8), and moto installs on 3.10+ only (its
-# tests skip themselves below).
+# newest one found, unless `.venv` has it already. Python 3.8 cannot build the package (its build
+# backend needs 3.9): the suite runs from the source tree with boto3 (pip picks 1.37, the last for
+# 3.8) and the runner; moto and the stubs need 3.10, and their tests skip themselves there.
 OLDEST = (3, 8)
-TEST_REQUIREMENTS = [
-    "boto3",
-    "pytest",
-    "pytest-timeout",
-    "moto[server]>=5.2,<5.3; python_version >= '3.10'",
-    "sublime-text-stubs==4200.1; python_version >= '3.10'",
-]
+DEV_REQUIREMENTS = ["--editable", f"{ROOT}[dev]"]
+OLDEST_REQUIREMENTS = ["boto3", "pytest", "pytest-timeout"]
 
 
 def test_on_other_pythons() -> None:
@@ -148,7 +156,9 @@ def test_on_other_pythons() -> None:
         if version == tools_version:
             print(f"The {label} Python is {version}, which `dev.py test` runs on: not run again.")
             continue
-        venv_python = _test_environment(python, version)
+        major, minor = (int(number) for number in version.split("."))
+        requirements = DEV_REQUIREMENTS if (major, minor) >= TOOLS_PYTHON else OLDEST_REQUIREMENTS
+        venv_python = prepare_venv(ROOT / f".venv-{version}", requirements, python)
         print(f"The suite on Python {version} ({label}):", flush=True)
         run([str(venv_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:]])
 
@@ -160,21 +170,6 @@ def _version_of(python: str) -> str:
         text=True,
         check=True,
     ).stdout.strip()
-
-
-def _test_environment(python: str, version: str) -> Path:
-    """`.venv-X.Y` with the test requirements, installed again when they change."""
-    venv = ROOT / f".venv-{version}"
-    venv_python = venv / BIN.name / PYTHON.name
-    stamp = venv / ".lambda-editor-installed"
-    wanted = hashlib.sha256("\n".join(TEST_REQUIREMENTS).encode()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
-        return venv_python
-    if not venv_python.exists():
-        run([python, "-m", "venv", str(venv)])
-    run([str(venv_python), "-m", "pip", "install", "--quiet", *TEST_REQUIREMENTS])
-    stamp.write_text(wanted)
-    return venv_python
 
 
 def main() -> None:

@@ -56,16 +56,10 @@ REFUSED_SUFFIXES = (".sublime-keymap", "Context.sublime-menu")
 MENU_PLACES = {"tools", "preferences"}  # no menu of our own at the top
 ARCHIVE_LIMIT = 400 * 1024  # bytes, zipped; the package is about a third of it
 
-# The PyPI distributions: the command line with its data files; the Sublime layer stays out.
-WHEEL_FILES = (
-    "lambda_editor/cli.py",
-    "lambda_editor/_runtime_bootstrap.py",
-    "lambda_editor/event_templates/empty.json",
-    "lambda_editor/sandbox/server.py",
-    "lambda_editor/sandbox/samples/hello-python/lambda_function.py",
-)
-NOT_IN_WHEEL = ("lambda_editor/sublime_adapter/", "tests/")
-SDIST_FILES = ("pyproject.toml", "README.md", "LICENSE", *WHEEL_FILES)
+# The PyPI distributions: the command line with every file of the core (the event templates and the
+# local endpoint's samples among them); the Sublime layer ships through Package Control only.
+NOT_IN_WHEEL = ("lambda_editor/sublime_adapter/",)
+SDIST_FILES = ("pyproject.toml", "README.md", "LICENSE")
 SAMPLE_FUNCTION = "hello-python"
 SANDBOX_REGION = "us-east-1"
 
@@ -250,21 +244,21 @@ def build_distributions(outdir: Path) -> List[Path]:
     ]
 
 
-def distribution_problems(sdist: Path, wheel: Path) -> List[str]:
+def distribution_problems(sdist: Path, wheel: Path, tracked: List[str]) -> List[str]:
+    """What the sdist or the wheel lacks or must not hold; `tracked`: the repository's files."""
     with tarfile.open(sdist) as archive:
         top = f"{sdist.name[: -len('.tar.gz')]}/"
         in_sdist = {member.name[len(top) :] for member in archive.getmembers()}
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    problems = [f"{sdist.name} lacks {name}" for name in SDIST_FILES if name not in in_sdist]
-    problems += [f"{wheel.name} lacks {name}" for name in WHEEL_FILES if name not in in_wheel]
-    source = ROOT / "lambda_editor"
-    data = [*source.glob("event_templates/*.json"), *source.glob("sandbox/samples/*/*")]
-    problems += [
-        f"{wheel.name} lacks {path.relative_to(ROOT).as_posix()}"
-        for path in data
-        if path.relative_to(ROOT).as_posix() not in in_wheel
+    core = [
+        name
+        for name in tracked
+        if name.startswith("lambda_editor/") and not name.startswith(NOT_IN_WHEEL)
     ]
-    strays = [(wheel, name) for name in in_wheel if name.startswith(NOT_IN_WHEEL)]
+    needed = [(sdist, name, in_sdist) for name in (*SDIST_FILES, *core)]
+    needed += [(wheel, name, in_wheel) for name in core]
+    problems = [f"{path.name} lacks {name}" for path, name, held in needed if name not in held]
+    strays = [(wheel, name) for name in in_wheel if name.startswith((*NOT_IN_WHEEL, "tests/"))]
     strays += [(sdist, name) for name in in_sdist if name.startswith("tests/")]
     problems += [f"{path.name} must not hold {name}" for path, name in sorted(strays)]
     return problems
@@ -372,7 +366,7 @@ class SandboxProcess:
 
 def check_wheel(outdir: Path) -> List[str]:
     sdist, wheel = build_distributions(outdir)
-    problems = distribution_problems(sdist, wheel)
+    problems = distribution_problems(sdist, wheel, _git(ROOT, "ls-files").splitlines())
     sizes = ", ".join(f"{path.name} {path.stat().st_size // 1024} KB" for path in (sdist, wheel))
     print(f"PyPI distributions: {sizes}")
     return problems or installed_problems(wheel, package_version())

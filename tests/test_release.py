@@ -8,10 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out.strip() == f"lambda-editor {__version__}"
 
 
-# -- Which builds the adapter needs ----------------------------------------------------------------
+# -- Which builds the adapter needs ---------------------------------------------------------------
 
 STUB = '''
 import enum
@@ -168,7 +169,7 @@ def test_an_event_hook_added_after_the_build_is_found(tmp_path: Path) -> None:
     assert sublime_api.late_hooks(plugin, 4100, tmp_path) == []
 
 
-# -- The Sublime package as Package Control ships it -----------------------------------------------
+# -- The Sublime package as Package Control ships it ----------------------------------------------
 
 
 def package_zip(files: Dict[str, bytes]) -> bytes:
@@ -243,7 +244,44 @@ def test_the_menu_stays_under_tools_and_its_commands_are_in_the_palette() -> Non
     ]
 
 
-# -- One version, and the release -----------------------------------------------------------------
+# -- The PyPI distributions ------------------------------------------------------------------------
+
+CORE = ["lambda_editor/cli.py", "lambda_editor/event_templates/empty.json"]
+
+
+def distributions(tmp_path: Path, sdist_names: List[str], wheel_names: List[str]) -> List[Path]:
+    sdist, wheel = tmp_path / "lambda_editor-1.2.3.tar.gz", tmp_path / "lambda_editor-1.2.3.whl"
+    with tarfile.open(sdist, "w:gz") as archive:
+        for name in sdist_names:
+            member = tarfile.TarInfo(f"lambda_editor-1.2.3/{name}")
+            archive.addfile(member, io.BytesIO(b""))
+    wheel.write_bytes(package_zip({name: b"" for name in wheel_names}))
+    return [sdist, wheel]
+
+
+def test_distributions_with_every_core_file_pass(tmp_path: Path) -> None:
+    sdist, wheel = distributions(tmp_path, [*release.SDIST_FILES, *CORE], CORE)
+    tracked = [*CORE, "lambda_editor/sublime_adapter/editing.py", "tests/test_cli.py"]
+    assert release.distribution_problems(sdist, wheel, tracked) == []
+
+
+def test_a_data_file_left_out_of_the_wheel_is_named(tmp_path: Path) -> None:
+    sdist, wheel = distributions(tmp_path, [*release.SDIST_FILES, *CORE], CORE[:1])
+    assert release.distribution_problems(sdist, wheel, CORE) == [
+        "lambda_editor-1.2.3.whl lacks lambda_editor/event_templates/empty.json"
+    ]
+
+
+def test_the_sublime_layer_and_the_tests_stay_out_of_pypi(tmp_path: Path) -> None:
+    adapter, test = "lambda_editor/sublime_adapter/editing.py", "tests/test_cli.py"
+    sdist, wheel = distributions(tmp_path, [*release.SDIST_FILES, *CORE, test], [*CORE, adapter])
+    assert release.distribution_problems(sdist, wheel, CORE) == [
+        f"lambda_editor-1.2.3.tar.gz must not hold {test}",
+        f"lambda_editor-1.2.3.whl must not hold {adapter}",
+    ]
+
+
+# -- One version, and the release ----------------------------------------------------------------
 
 
 @pytest.fixture
