@@ -353,7 +353,9 @@ class SandboxProcess:
         assert self.process.stdout is not None
         lines = iter(self.process.stdout.readline, "")
         url = next(lines, "").strip()
-        if not any(line.strip() == SAMPLE_FUNCTION for line in lines):
+        seeded = any(line.strip() == SAMPLE_FUNCTION for line in lines)
+        self.deadline.cancel()
+        if not seeded:
             self.__exit__()
             raise SystemExit(f"the sandbox did not start: it printed {url!r}")
         return url
@@ -361,7 +363,11 @@ class SandboxProcess:
     def __exit__(self, *_: object) -> None:
         self.deadline.cancel()
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def check_wheel(outdir: Path) -> List[str]:
