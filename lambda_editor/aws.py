@@ -6,12 +6,14 @@ the plugin host has no boto3.
 
 from __future__ import annotations
 
-import importlib.util
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from .errors import BotoMissingError, LambdaEditorError
+from .log import logger
 
 if TYPE_CHECKING:
     import boto3
@@ -34,18 +36,6 @@ class AwsTarget:
         if self.endpoint_url:
             parts.append(f"endpoint {self.endpoint_url}")
         return ", ".join(parts)
-
-
-def boto3_import_error() -> Optional[str]:
-    """None when boto3 and botocore are installed; otherwise which one is missing.
-
-    Only looks them up: importing boto3 takes a noticeable moment, and commands ask this on
-    the UI thread. An installation broken otherwise is reported when a client is made.
-    """
-    for name in ("boto3", "botocore"):
-        if importlib.util.find_spec(name) is None:
-            return f"No module named {name!r}"
-    return None
 
 
 _sessions: Dict[Tuple[Optional[str], Optional[str]], boto3.session.Session] = {}
@@ -76,6 +66,11 @@ def session(target: AwsTarget) -> boto3.session.Session:
         return _sessions[key]
 
 
+# An attempt that cannot connect within this is given up (and retried): botocore's 60 s default
+# would keep a command waiting minutes behind a dead VPN or without a network.
+RETRIED_CONNECT_TIMEOUT = 5.0
+
+
 def client(
     target: AwsTarget,
     service: str,
@@ -85,17 +80,20 @@ def client(
 ) -> Any:
     """A client for `service` with botocore's standard retry mode.
 
-    `max_attempts=1` disables retries (Invoke: a retried request runs the function again);
-    `read_timeout` overrides botocore's 60 s default: a slow function must not time out on our
-    side.
+    `max_attempts=1` disables retries (Invoke: a retried request runs the function again) and
+    keeps botocore's connect timeout, since that one attempt is all there is; retried calls get a
+    short one. `read_timeout` overrides botocore's 60 s default: a slow function must not time
+    out on our side.
     """
     from botocore.config import Config  # noqa: PLC0415
 
     boto_session = session(target)
     retries: Dict[str, Any] = {"mode": "standard"}
+    options: Dict[str, Any] = {"retries": retries}
     if max_attempts is not None:
         retries["total_max_attempts"] = max_attempts
-    options: Dict[str, Any] = {"retries": retries}
+    if max_attempts != 1:
+        options["connect_timeout"] = RETRIED_CONNECT_TIMEOUT
     if read_timeout is not None:
         options["read_timeout"] = read_timeout
     with _sessions_lock:
@@ -103,11 +101,35 @@ def client(
             raise LambdaEditorError(
                 "No AWS region is set.", 'Pick one with "Lambda: Select Region" (CLI: --region).'
             )
-        return boto_session.client(
+        made = boto_session.client(
             service,  # type: ignore[call-overload]
             endpoint_url=target.endpoint_url or None,
             config=Config(**options),
         )
+    _log_requests(made)
+    return made
+
+
+def _log_requests(made: Any) -> None:
+    """With the debug log on, each request made and how long it took (never its parameters: a
+    payload or environment variables may hold secrets)."""
+    started: Dict[int, float] = {}
+
+    def before(model: Any, context: Dict[str, Any], **_: Any) -> None:
+        started[id(context)] = time.monotonic()
+
+    def after(model: Any, http_response: Any, context: Dict[str, Any], **_: Any) -> None:
+        began = started.pop(id(context), None)
+        if began is None or not logger.isEnabledFor(logging.DEBUG):
+            return
+        status = getattr(http_response, "status_code", "?")
+        took = (time.monotonic() - began) * 1000
+        logger.debug(
+            "%s.%s: HTTP %s in %.0f ms", model.service_model.service_name, model.name, status, took
+        )
+
+    made.meta.events.register("before-call", before)
+    made.meta.events.register("after-call", after)
 
 
 def lambda_client(target: AwsTarget, **options: Any) -> Any:

@@ -22,6 +22,7 @@ from .dependencies import (
     remove_dependency,
 )
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
+from .earlier_workspaces import earlier_workspaces
 from .errors import LambdaEditorError, RemoteChangedError, explain
 from .events import EventStore, parse_payload
 from .functions import list_functions
@@ -204,7 +205,7 @@ def _workspace_of(context: Context, name: str, required: bool) -> Optional[Works
     if here is not None and name in (here.binding.function_name, here.binding.function_arn):
         return here
     region = context.target.region
-    for workspace in list_workspaces(context.workspace_root):
+    for workspace in [*list_workspaces(context.workspace_root), *earlier_workspaces()]:
         binding = workspace.binding
         if name in (binding.function_name, binding.function_arn) and region in (
             None,

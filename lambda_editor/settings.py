@@ -23,6 +23,7 @@ class Settings:
     exclude: Tuple[str, ...] = ()
     deploy_on_save: bool = True
     python_interpreter: Optional[str] = None
+    debug: bool = False  # the debug log: requests made, timings
 
     @property
     def target(self) -> AwsTarget:
@@ -38,6 +39,7 @@ class Settings:
             exclude=_patterns(values.get("exclude")),
             deploy_on_save=_flag(values, "deploy_on_save", default=True),
             python_interpreter=_optional_path(values, "python_interpreter"),
+            debug=_flag(values, "debug", default=False),
         )
 
 

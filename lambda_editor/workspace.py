@@ -371,22 +371,26 @@ def workspace_path(workspace_root: str, account: str, region: str, function_name
     return os.path.join(os.path.abspath(workspace_root), account, region, function_name)
 
 
-def default_workspace_root(cache_path: Optional[str] = None) -> str:
-    """Sublime passes `sublime.cache_path()`; the CLI gets a per-user cache folder.
+def default_workspace_root() -> str:
+    """A per-user data folder shared by the Sublime package and the command line, so both see
+    the same workspaces: `~/.local/share/lambda-editor/workspaces` (`$XDG_DATA_HOME`) on Linux,
+    `~/Library/Application Support/Lambda Editor/workspaces` on macOS,
+    `%LOCALAPPDATA%\\Lambda Editor\\workspaces` on Windows (local, not roaming: `vendor/` makes
+    workspaces large).
 
-    Never the OS temp folder: edits must survive a reboot.
+    Never a cache folder (cleaners empty those) nor the temp folder: undeployed edits and test
+    events are the user's data.
     """
-    if cache_path:
-        return os.path.join(cache_path, "LambdaEditor", "workspaces")
     home = os.path.expanduser("~")
     if sys.platform == "win32":
-        cache = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
-    elif sys.platform == "darwin":
-        cache = os.path.join(home, "Library", "Caches")
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME", "")
-        cache = xdg if os.path.isabs(xdg) else os.path.join(home, ".cache")
-    return os.path.join(cache, "lambda-editor", "workspaces")
+        local = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
+        return os.path.join(local, "Lambda Editor", "workspaces")
+    if sys.platform == "darwin":
+        support = os.path.join(home, "Library", "Application Support")
+        return os.path.join(support, "Lambda Editor", "workspaces")
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    data = xdg if os.path.isabs(xdg) else os.path.join(home, ".local", "share")
+    return os.path.join(data, "lambda-editor", "workspaces")
 
 
 def _backup_stamp() -> str:

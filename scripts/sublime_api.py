@@ -45,6 +45,9 @@ _DEFINITION_SINCE = re.compile(r"^(?:\.\. :?since::|:since:) (\d{4})\b")
 # A parameter's own date: ``:since:`4081``` inside its `:param NAME:` entry.
 _PARAMETER_SINCE = re.compile(r":since:`(\d{4})`")
 _PARAMETER = re.compile(r"^:param (\w+):")
+# Where users read the minimum: "Sublime Text 4, build 4083 or newer".
+STATING_THE_MINIMUM = (README, ROOT / "LambdaEditor.py")
+_STATED = re.compile(r"build (\d{4}) or newer")
 
 
 def definition_build(docstring: Optional[str]) -> Optional[int]:
@@ -294,10 +297,24 @@ def problems(installed: Path, target: Path, build: Optional[int], python_version
     return found
 
 
+def statement_problems(build: int, paths: tuple = STATING_THE_MINIMUM) -> List[str]:
+    """Where the README or the message Sublime Text 3 users get states another minimum build."""
+    problems = []
+    for path in paths:
+        stated = {int(found) for found in _STATED.findall(path.read_text(encoding="utf-8"))}
+        if stated != {build}:
+            problems.append(
+                f"{path.name} states {sorted(stated) or 'no'} `build NNNN or newer`; the channel "
+                f"entry says {build}"
+            )
+    return problems
+
+
 def main() -> int:
     build = minimum_build()
-    if f"build {build}" not in README.read_text(encoding="utf-8"):
-        print(f"README.md does not state the minimum build the channel entry has: `build {build}`.")
+    misstated = statement_problems(build)
+    if misstated:
+        print(*misstated, sep="\n")
         return 1
     work = ROOT / ".venv" / "sublime-api"
     installed = Path(sysconfig.get_paths()["purelib"])

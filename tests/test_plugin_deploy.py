@@ -13,6 +13,7 @@ from test_plugin_support import (
     deploy_status,
     local_files,
     plugin_fixture,  # noqa: F401 - the fixture
+    settle,
     view_text,
     wait_for_quick_panel,
 )
@@ -78,7 +79,7 @@ def test_saving_a_test_event_deploys_nothing(plugin: Plugin) -> None:
 
     harness.save(event_view, '{"ping": true}')
     plugin.wait_for_deploys(name)
-    harness.drain()
+    settle()
 
     assert deploy_status(event_view) == ""
 
@@ -111,7 +112,7 @@ def test_a_save_in_a_file_outside_any_workspace_deploys_nothing(plugin: Plugin) 
     uploads = plugin.uploads(name)
 
     harness.save(view, "x = 2\n")
-    harness.drain()
+    settle()
 
     assert plugin.uploads(name) == uploads
     assert deploy_status(view) == ""
@@ -160,7 +161,7 @@ def test_a_conflicting_save_is_refused_and_the_user_is_asked(plugin: Plugin) -> 
     assert plugin.deployed(name)["app.py"] == THEIRS.encode()
 
     harness.answer_quick_panel("Cancel")
-    harness.drain()
+    settle()
 
     assert plugin.deployed(name)["app.py"] == THEIRS.encode()
     assert view_text(view) == MINE
@@ -194,7 +195,7 @@ def test_deploy_anyway_overwrites_the_remote_change(plugin: Plugin) -> None:
     wait_for_quick_panel("the conflict choices")
 
     harness.answer_quick_panel("Deploy anyway")
-    harness.drain()
+    settle()
     plugin.wait_for_deploys(name)
 
     assert plugin.deployed(name)["app.py"] == MINE.encode()
@@ -210,7 +211,7 @@ def test_redownload_after_a_conflict_takes_the_remote_code_and_keeps_a_backup(
 
     harness.answer_quick_panel("Re-download")
     plugin.wait_for_status(f"re-downloaded {name}")
-    harness.drain()
+    settle()
 
     root = plugin.workspace(name)
     assert (root / "app.py").read_text() == THEIRS
@@ -272,9 +273,80 @@ def test_saving_a_file_of_a_backup_does_not_deploy_it(plugin: Plugin) -> None:
 
     view = sublime.active_window().open_file(str(backup / "app.py"))
     harness.save(view, MINE + "# copied from\n")
-    harness.drain()
+    settle()
     adapter("deploying").queue().wait_idle(30)
-    harness.drain()
+    settle()
 
     assert plugin.uploads(name) == uploads
     assert plugin.deployed(name)["app.py"] != (MINE + "# copied from\n").encode()
+
+
+def test_deploy_messages_go_to_the_window_of_the_workspace(plugin: Plugin) -> None:
+    name = plugin.functions.create(prefix="win")
+    view = plugin.edit(name)
+    workspace_window = view.window()
+    other = sublime.windows()[-1]
+    assert workspace_window is not None and other != workspace_window
+    other.bring_to_front()
+
+    harness.save(view, MINE)
+    plugin.wait_for_deploys(name)
+
+    assert sublime.active_window() == other
+    assert any(f"{name} deployed" in m for m in harness.status_messages(workspace_window))
+    assert not any("deploy" in m for m in harness.status_messages(other))
+
+
+def test_a_conflict_arriving_while_a_panel_of_ours_is_open_waits_for_it_to_close(
+    plugin: Plugin,
+) -> None:
+    name = plugin.functions.create(prefix="conflict")
+    view = plugin.edit(name)
+    window = view.window()
+    assert window is not None
+    deployed_by_someone_else(plugin, name)
+
+    harness.save(view, MINE)
+    window.run_command("lambda_select_region")  # the user opens a panel while it deploys
+    regions = wait_for_quick_panel("the regions")
+    plugin.wait_for_deploys(name)
+
+    assert "changed in AWS" in deploy_status(view)
+    assert harness.last_quick_panel() is regions  # the question waits
+    harness.answer_quick_panel(-1)
+    choices = wait_for_quick_panel("the conflict choices")
+    assert choices.triggers == CONFLICT_CHOICES
+    assert not any(panel.refused for panel in harness.quick_panels())
+    harness.answer_quick_panel("Cancel")
+    settle()
+
+
+def test_a_conflict_while_another_packages_panel_is_open_stays_reachable_from_deploy_now(
+    plugin: Plugin,
+) -> None:
+    name = plugin.functions.create(prefix="conflict")
+    view = plugin.edit(name)
+    window = view.window()
+    assert window is not None
+    deployed_by_someone_else(plugin, name)
+
+    harness.save(view, MINE)
+    window.show_quick_panel(["another package's panel"], lambda index: None)
+    plugin.wait_for_deploys(name)
+
+    refused = harness.last_quick_panel()
+    assert refused.refused and refused.triggers == CONFLICT_CHOICES  # Sublime could not show it
+    assert 'Run "Lambda: Deploy Now" to choose' in deploy_status(view)
+    harness.answer_quick_panel(-1)  # the other panel closes
+    settle()
+    uploads = plugin.uploads(name)
+
+    window.run_command("lambda_deploy_now")
+    choices = wait_for_quick_panel("the conflict choices")
+
+    assert choices.triggers == CONFLICT_CHOICES
+    assert plugin.uploads(name) == uploads  # asked, not deployed again
+    harness.answer_quick_panel("Deploy anyway")
+    settle()
+    plugin.wait_for_deploys(name)
+    assert plugin.deployed(name)["app.py"] == MINE.encode()

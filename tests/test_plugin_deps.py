@@ -15,6 +15,7 @@ from test_plugin_support import (
     Plugin,
     panel_text,
     plugin_fixture,  # noqa: F401 - the fixture
+    settle,
     wait_for_quick_panel,
 )
 
@@ -139,7 +140,7 @@ def test_a_package_without_a_wheel_leaves_vendor_unchanged(plugin: Plugin) -> No
 
     window.run_command("lambda_install_dependency")
     plugin.wait_for_status("vendor/ is unchanged")
-    harness.drain()
+    settle()
 
     assert "no-such-package" in panel_text(window, PIP_PANEL)
     assert "Retry With a Source Build" in harness.dialogs("ok_cancel")[-1].buttons
@@ -193,7 +194,7 @@ def test_cancel_stops_pip_and_leaves_vendor_as_it_was(plugin: Plugin, tmp_path: 
 
     window.run_command("lambda_cancel_dependency_install")
     plugin.wait_for_status("installing slowpkg failed")
-    harness.drain()
+    settle()
 
     assert harness.commands("lambda_cancel_dependency_install")[-1].outcome == "ran"
     assert "Dependency install cancelled: vendor/ is unchanged." in panel_text(window, PIP_PANEL)

@@ -8,6 +8,7 @@ from sublime_standin import harness
 from test_plugin_support import (
     Plugin,
     plugin_fixture,  # noqa: F401 - the fixture
+    settle,
     wait_for_quick_panel,
 )
 
@@ -43,7 +44,7 @@ def test_the_function_list_shows_name_runtime_architecture_size_and_description(
     assert item.annotation == "python3.12 · x86_64"
     assert panel.thread == "ui"
     harness.answer_quick_panel(-1)
-    harness.drain()
+    settle()
 
 
 def test_picking_a_function_opens_its_workspace_in_a_new_window(plugin: Plugin) -> None:
@@ -74,7 +75,7 @@ def test_the_second_run_shows_the_cached_list_at_once_and_refreshes_it_behind(
     window.run_command("lambda_edit_function")
     wait_for_quick_panel("the function list")
     harness.answer_quick_panel(-1)
-    harness.drain()
+    settle()
     created_later = plugin.functions.create(prefix="later")
     shown = len(harness.quick_panels())
 
@@ -87,13 +88,13 @@ def test_the_second_run_shows_the_cached_list_at_once_and_refreshes_it_behind(
     assert name in cached.triggers
     assert created_later not in cached.triggers  # the cache, not a new listing
     harness.answer_quick_panel(-1)
-    harness.drain()  # the refresh behind the panel
+    settle()  # the refresh behind the panel
 
     window.run_command("lambda_edit_function")
 
     assert created_later in harness.last_quick_panel().triggers
     harness.answer_quick_panel(-1)
-    harness.drain()
+    settle()
 
 
 def test_undeployed_changes_cancel_leaves_everything_as_it_is(plugin: Plugin) -> None:
@@ -106,7 +107,7 @@ def test_undeployed_changes_cancel_leaves_everything_as_it_is(plugin: Plugin) ->
     harness.answer_dialog(sublime.DialogResult.CANCEL)
     plugin.start_edit(name)
     harness.run_ui_until(lambda: harness.dialogs("yes_no_cancel"), what="the question")
-    harness.drain()
+    settle()
 
     question = harness.dialogs("yes_no_cancel")[-1]
     assert "never deployed" in question.message
@@ -126,7 +127,7 @@ def open_as_it_is(plugin: Plugin, name: str) -> None:
     harness.answer_dialog(sublime.DialogResult.YES)
     plugin.start_edit(name)
     harness.run_ui_until(lambda: harness.dialogs("yes_no_cancel"), what="the question")
-    harness.drain()
+    settle()
 
 
 def test_undeployed_changes_open_as_it_is_keeps_the_edit(plugin: Plugin) -> None:
@@ -165,7 +166,7 @@ def test_undeployed_changes_redownload_keeps_a_backup_with_the_edit(plugin: Plug
     harness.answer_dialog(sublime.DialogResult.NO)
     plugin.start_edit(name)
     plugin.wait_for_status("your previous copy is in")
-    harness.drain()
+    settle()
 
     backups = list(root.parent.glob(f"{name}.backup-*"))
     assert [(backup / "app.py").read_text() for backup in backups] == [EDITED]

@@ -12,6 +12,7 @@ from test_plugin_support import (
     Plugin,
     panel_text,
     plugin_fixture,  # noqa: F401 - the fixture
+    settle,
     wait_for_quick_panel,
 )
 
@@ -47,7 +48,7 @@ def new_event(
     view = window.active_view()
     assert view is not None
     harness.save(view, text)
-    harness.drain()
+    settle()
     return view
 
 
@@ -80,7 +81,7 @@ def test_new_test_event_from_a_template_is_saved_in_the_workspace(plugin: Plugin
     harness.answer_quick_panel("sqs-message")
     harness.answer_input_panel("from sqs")
     window.run_command("lambda_new_test_event")
-    harness.drain()
+    settle()
 
     templates = harness.quick_panels()[-1]
     assert templates.triggers[0] == "empty"
@@ -91,6 +92,21 @@ def test_new_test_event_from_a_template_is_saved_in_the_workspace(plugin: Plugin
     view = window.active_view()
     assert view is not None
     assert view.file_name() == str(path)
+
+
+def test_new_test_event_picked_in_the_event_list_opens_the_templates(plugin: Plugin) -> None:
+    """A panel opened from another panel's answer: Sublime refuses it unless it is deferred."""
+    _name, window = workspace_with_event(plugin)
+
+    window.run_command("lambda_invoke_function")
+    wait_for_quick_panel("the events")
+    harness.answer_quick_panel("New Test Event…")
+    templates = wait_for_quick_panel("the templates")
+
+    assert templates.triggers[0] == "empty"
+    assert not any(panel.refused for panel in harness.quick_panels())
+    harness.answer_quick_panel(-1)
+    settle()
 
 
 def test_invoke_shows_the_header_the_response_and_the_log(plugin: Plugin) -> None:
@@ -150,7 +166,7 @@ def test_an_invalid_event_is_refused_before_anything_is_sent(plugin: Plugin) -> 
     window.run_command("lambda_invoke_function")
     wait_for_quick_panel("the events")
     harness.answer_quick_panel("greeting")
-    harness.drain()
+    settle()
 
     [error] = harness.error_messages()
     assert "Invalid JSON payload at line 3, column 1" in error
@@ -184,6 +200,24 @@ def test_invoke_with_current_file_is_disabled_outside_json(plugin: Plugin) -> No
 
     assert harness.commands("lambda_invoke_with_current_file")[-1].outcome == "disabled"
     assert plugin.invokes(name) == invokes
+
+
+def test_invoke_with_current_file_waits_for_the_file_to_load(plugin: Plugin) -> None:
+    name, window = workspace_with_event(plugin)
+    event = plugin.workspace(name) / ".lambda-editor" / "events" / "greeting.json"
+    window.run_command("close_file")  # the event's view, open since it was written
+    invokes = plugin.invokes(name)
+
+    window.open_file(str(event))
+    window.run_command("lambda_invoke_with_current_file")  # still loading: nothing to send
+    settle()
+    window.run_command("lambda_invoke_with_current_file")
+    text = plugin.wait_for_panel(window, "Response:")
+
+    outcomes = [c.outcome for c in harness.commands("lambda_invoke_with_current_file")]
+    assert outcomes == ["disabled", "ran"]
+    assert '"hello": "panel"' in text
+    assert plugin.invokes(name) == invokes + 1
 
 
 def test_a_function_error_shows_its_type_message_and_the_users_stack(plugin: Plugin) -> None:

@@ -19,36 +19,48 @@ from test_plugin_support import (
     Plugin,
     adapter,
     plugin_fixture,  # noqa: F401 - the fixture
+    settle,
     view_text,
     wait_for_quick_panel,
 )
+
+from lambda_editor import boto_install
 
 # isort: split
 import sublime
 import sublime_plugin
 
 REPO = Path(__file__).resolve().parent.parent
-NO_BOTO3 = "No module named 'boto3'"
 # Commands that Sublime itself (or its Default package) provides.
 BUILT_IN = {"edit_settings"}
 
 FAKE_PIP = """#!/bin/sh
-# Answers like a Python: the probe (-c) succeeds; "pip install" prints a few lines.
+# Answers like a Python: the probe (-c) succeeds; "pip install --target T" puts boto3's family
+# (and urllib3, which boto3 needs too) into T, as pip would.
 if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
+while [ $# -gt 0 ]; do
+    if [ "$1" = "--target" ]; then target="$2"; fi
+    shift
+done
 echo "Collecting boto3"
-echo "Successfully installed boto3-0.0"
+for library in boto3-1.37.38 botocore-1.37.38 s3transfer-0.11.4 urllib3-1.26.20; do
+    mkdir -p "$target/${{library%-*}}" "$target/$library.dist-info"
+    echo "VERSION = '${{library#*-}}'" > "$target/${{library%-*}}/__init__.py"
+done
+echo "Successfully installed boto3-1.37.38 botocore-1.37.38 s3transfer-0.11.4 urllib3-1.26.20"
 exit {status}
 """
+MISSING = boto_install.MissingLibraries(("boto3", "botocore", "s3transfer"), ())
 
 
 @pytest.fixture
 def without_boto3(plugin: Plugin, monkeypatch: pytest.MonkeyPatch) -> None:
     """The plugin host cannot import boto3."""
-    monkeypatch.setattr(adapter("boto"), "boto3_import_error", lambda: NO_BOTO3)
+    monkeypatch.setattr(adapter("boto").boto_install, "missing_libraries", lambda: MISSING)
 
 
 def fake_python(plugin: Plugin, tmp_path: Path, status: int = 0) -> Path:
-    """A "Python" whose pip only prints, set as the python_interpreter setting."""
+    """A "Python" whose pip only pretends, set as the python_interpreter setting."""
     script = tmp_path / "fake-python"
     script.write_text(FAKE_PIP.format(status=status))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -65,22 +77,34 @@ def user_settings() -> Dict[str, Any]:
 # boto3
 
 
-def test_install_boto3_streams_pip_into_the_panel_then_asks_for_a_restart(
+def test_install_boto3_goes_into_the_data_folder_and_leaves_the_shared_libraries_alone(
     plugin: Plugin, without_boto3: None, tmp_path: Path
 ) -> None:
     script = fake_python(plugin, tmp_path)
     window = sublime.active_window()
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    data_library = Path(sublime.packages_path()).parent / "Lib" / f"python{version}"
+    install_library = Path(sublime.executable_path()).parent / "Lib" / f"python{version}"
+    assert sys.path.index(str(install_library)) < sys.path.index(str(data_library))
 
     window.run_command("lambda_install_boto3")
     text = plugin.wait_for_panel(window, "Restart Sublime Text", PIP_PANEL)
 
-    version = f"{sys.version_info[0]}{sys.version_info[1]}"
-    library = os.path.join(os.path.dirname(sublime.packages_path()), "Lib", f"python{version}")
-    assert f"Installing boto3 into {library}\n" in text
+    host = f"Sublime Text's Python {sys.version_info[0]}.{sys.version_info[1]} plugin host"
+    assert f"Installing boto3 for {host} into {data_library}\n" in text
     assert f"$ {script} -m pip install " in text
-    assert f"--target {library} " in text
-    assert f"--python-version {sys.version_info[0]}.{sys.version_info[1]} " in text
-    assert "Collecting boto3\nSuccessfully installed boto3-0.0\n" in text
+    assert f" --python-version {sys.version_info[0]}.{sys.version_info[1]} " in text
+    assert "Collecting boto3\nSuccessfully installed" in text
+    assert "Installed boto3 1.37.38, botocore 1.37.38, s3transfer 0.11.4." in text
+    assert sorted(os.listdir(data_library)) == [
+        "boto3",
+        "boto3-1.37.38.dist-info",
+        "botocore",
+        "botocore-1.37.38.dist-info",
+        "s3transfer",
+        "s3transfer-0.11.4.dist-info",
+    ]  # urllib3 was staged, and stays Package Control's to provide
+    assert os.listdir(install_library) == []
     assert window.active_panel() == f"output.{PIP_PANEL}"
     assert "Restart Sublime Text" in harness.dialogs("message")[-1].message
 
@@ -97,6 +121,9 @@ def test_a_failed_boto3_install_says_so(
     assert "pip failed: boto3 was not installed" in text
     assert harness.dialogs("message") == []
     assert any("installing boto3 failed" in m for m in harness.status_messages())
+    assert sorted(os.listdir(Path(sublime.packages_path()).parent / "Lib")) == [
+        f"python{sys.version_info[0]}{sys.version_info[1]}"
+    ]  # no staging folder left
 
 
 @pytest.mark.parametrize(
@@ -114,10 +141,10 @@ def test_a_command_without_boto3_offers_to_install_it(
     harness.answer_dialog(False)
 
     sublime.active_window().run_command(command, args)
-    harness.drain()
+    settle()
 
     [offer] = harness.dialogs("ok_cancel")
-    assert NO_BOTO3 in offer.message
+    assert "missing: boto3, botocore, s3transfer" in offer.message
     assert offer.buttons[0] == "Install boto3"
     assert harness.quick_panels() == []
     assert harness.commands("lambda_install_boto3") == []
@@ -141,7 +168,7 @@ def test_saving_without_boto3_says_so_in_the_status_bar_without_a_dialog(
 ) -> None:
     name = plugin.functions.create(prefix="misc")
     view = plugin.edit(name)
-    monkeypatch.setattr(adapter("boto"), "boto3_import_error", lambda: NO_BOTO3)
+    monkeypatch.setattr(adapter("boto").boto_install, "missing_libraries", lambda: MISSING)
     uploads = plugin.uploads(name)
 
     harness.save(view, "def handler(event, context):\n    return 0\n")
@@ -165,7 +192,7 @@ def test_select_region_saves_the_choice_and_lists_that_regions_functions(plugin:
     assert "eu-west-1" in regions.triggers
 
     harness.answer_quick_panel("eu-west-1")
-    harness.drain()
+    settle()
 
     assert user_settings()["region"] == "eu-west-1"
     assert any("region set to eu-west-1" in m for m in harness.status_messages())
@@ -185,7 +212,7 @@ def test_select_profile_lists_the_config_profiles(
     window.run_command("lambda_select_profile")
     profiles = wait_for_quick_panel("the profiles")
     harness.answer_quick_panel("dev")
-    harness.drain()
+    settle()
 
     assert profiles.triggers == ["(default)", "dev", "prod"]
     assert user_settings()["profile"] == "dev"
@@ -216,7 +243,7 @@ def test_a_container_image_function_cannot_be_edited(plugin: Plugin) -> None:
     )
 
     plugin.start_edit(name)
-    harness.drain()
+    settle()
 
     [message] = harness.dialogs("message")
     assert "container-image function" in message.message
@@ -323,7 +350,9 @@ def test_the_settings_entries_open_the_package_settings_beside_the_users(plugin:
         names = [os.path.basename(v.file_name() or "") for v in settings_window.views()]
         assert names == [SETTINGS_FILE, SETTINGS_FILE]
         base = settings_window.views()[0]
+        settle()  # the files load
         assert '"deploy_on_save": true' in view_text(base)
+        assert base.is_read_only()  # from the .sublime-package
     assert [c.outcome for c in harness.commands("edit_settings")] == ["ran", "ran"]
 
 
@@ -338,7 +367,7 @@ def test_a_damaged_marker_is_reported_once(plugin: Plugin, command: str) -> None
     (plugin.workspace(name) / ".lambda-editor" / "function.json").write_text("{")
 
     window.run_command(command)
-    harness.drain()
+    settle()
 
     [error] = harness.error_messages()
     assert "is corrupt" in error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import types
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -30,6 +31,24 @@ STATUS_KEY = "lambda_editor"
 def adapter(name: str) -> types.ModuleType:
     """A module of the plugin as Sublime imported it (not the `lambda_editor` the tests import)."""
     return sys.modules[f"{ADAPTER}.{name}"]
+
+
+def settle(timeout: float = 30) -> None:
+    """Until nothing is left to run: Sublime's UI and async queues, and the plugin's own worker.
+
+    A task queued behind the worker's tells when it is done; the UI waits meanwhile, so nothing
+    new reaches the worker, and what its tasks sent back is all queued when the wait ends.
+    """
+    while True:
+        harness.drain(timeout)
+        worker = adapter("runtime")._worker
+        if worker is None:
+            return
+        done = threading.Event()
+        worker.submit(done.set)
+        assert done.wait(timeout), "the plugin's worker is still busy"
+        if harness.pump() == 0:
+            return
 
 
 def open_quick_panel() -> Optional[harness.QuickPanelRecord]:
@@ -116,18 +135,18 @@ class Plugin:
             return None
 
         harness.run_ui_until(lambda: handler_view() is not None, timeout=30, what="the handler")
-        harness.drain()
+        settle()
         view = handler_view()
         assert view is not None
         return view
 
     def wait_for_deploys(self, name: str) -> None:
         """Until the saves made so far are deployed (or refused) and their outcome shown."""
-        harness.drain()  # the async save listeners have queued their deploys
+        settle()  # the save listeners have queued their deploys
         queue = adapter("deploying").queue()
         root = str(self.workspace(name))
         harness.run_ui_until(lambda: not queue.is_busy(root), timeout=30, what="the deploys")
-        harness.drain()
+        settle()
 
     def wait_for_panel(self, window: sublime.Window, text: str, panel: str = PANEL) -> str:
         harness.run_ui_until(
@@ -160,7 +179,7 @@ def plugin_fixture(
     yield loaded
     # Deploys run on threads of their own: let them end inside this test, not in the next one.
     adapter("deploying").queue().wait_idle(30)
-    harness.drain()
+    settle()
 
 
 def local_files(root: Path) -> Dict[str, bytes]:

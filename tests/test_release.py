@@ -169,6 +169,19 @@ def test_an_event_hook_added_after_the_build_is_found(tmp_path: Path) -> None:
     assert sublime_api.late_hooks(plugin, 4100, tmp_path) == []
 
 
+def test_every_statement_of_the_minimum_build_agrees(tmp_path: Path) -> None:
+    readme, plugin = tmp_path / "README.md", tmp_path / "LambdaEditor.py"
+    readme.write_text("Sublime Text 4, build 4083 or newer; builds 4083 to 4204 run Python 3.8.")
+    plugin.write_text('message = "needs Sublime Text 4 (build 4050 or newer)"')
+    assert sublime_api.statement_problems(4083, (readme, plugin)) == [
+        "LambdaEditor.py states [4050] `build NNNN or newer`; the channel entry says 4083"
+    ]
+    plugin.write_text("")
+    assert sublime_api.statement_problems(4083, (readme, plugin)) == [
+        "LambdaEditor.py states no `build NNNN or newer`; the channel entry says 4083"
+    ]
+
+
 # -- The Sublime package as Package Control ships it ----------------------------------------------
 
 

@@ -15,6 +15,7 @@ def test_defaults_leave_aws_resolution_to_boto3() -> None:
     assert settings.target == AwsTarget(None, None, None)
     assert settings.deploy_on_save is True
     assert settings.exclude == ()
+    assert settings.debug is False
 
 
 def test_empty_strings_mean_not_set_and_values_are_kept() -> None:
@@ -40,8 +41,18 @@ def test_paths_may_start_with_the_home_folder() -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("region", 3), ("exclude", "*.md"), ("exclude", [1]), ("deploy_on_save", "false")],
+    [
+        ("region", 3),
+        ("exclude", "*.md"),
+        ("exclude", [1]),
+        ("deploy_on_save", "false"),
+        ("debug", 1),
+    ],
 )
 def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
     with pytest.raises(LambdaEditorError, match=key):
         Settings.from_mapping({key: value})
+
+
+def test_debug_turns_on_the_debug_log() -> None:
+    assert Settings.from_mapping({"debug": True}).debug is True

@@ -10,6 +10,7 @@ import inspect
 import json
 import os
 import socket
+import sys
 import threading
 import types
 from pathlib import Path
@@ -56,12 +57,6 @@ class HTMLExportCommand(sublime_plugin.ApplicationCommand):
         LOG.append(("html",))
 
 
-class SampleInsertCommand(sublime_plugin.TextCommand):
-    def run(self, edit, text="hello"):
-        LOG.append(("edit object", edit))
-        self.view.insert(edit, 0, text)
-
-
 class SampleFailCommand(sublime_plugin.WindowCommand):
     def run(self):
         raise RuntimeError("plugin bug")
@@ -78,9 +73,11 @@ class SampleAsyncCommand(sublime_plugin.WindowCommand):
 
 
 class SampleConnectCommand(sublime_plugin.WindowCommand):
-    def run(self, port, in_async=False):
-        if in_async:
+    def run(self, port, where="ui"):
+        if where == "async":
             sublime.set_timeout_async(lambda: self.connect(port))
+        elif where == "thread":
+            threading.Thread(target=self.connect, args=(port,)).start()
         else:
             self.connect(port)
 
@@ -90,6 +87,11 @@ class SampleConnectCommand(sublime_plugin.WindowCommand):
             LOG.append(("connected", threading.get_ident()))
         except AssertionError as error:
             LOG.append(("blocked", str(error)))
+
+
+class SampleWarnLaterCommand(sublime_plugin.WindowCommand):
+    def run(self):
+        sublime.set_timeout_async(lambda: sublime.error_message("from the async thread"))
 
 
 class SamplePickCommand(sublime_plugin.WindowCommand):
@@ -105,6 +107,18 @@ class SamplePickCommand(sublime_plugin.WindowCommand):
         LOG.append(("picked", index, threading.get_ident()))
 
 
+class SampleChainCommand(sublime_plugin.WindowCommand):
+    def run(self, deferred):
+        def then(index):
+            show = lambda: self.window.show_quick_panel(["x"], lambda i: None, placeholder="Then")
+            if deferred:
+                sublime.set_timeout(show)
+            else:
+                show()
+
+        self.window.show_quick_panel(["alpha", "beta"], then, placeholder="First")
+
+
 class SampleAskCommand(sublime_plugin.WindowCommand):
     def run(self):
         self.window.show_input_panel("Name:", "initial", self.on_done, None, self.on_cancel)
@@ -114,28 +128,6 @@ class SampleAskCommand(sublime_plugin.WindowCommand):
 
     def on_cancel(self):
         LOG.append(("escaped",))
-
-
-class SampleNameInputHandler(sublime_plugin.TextInputHandler):
-    def validate(self, text):
-        return bool(text.strip())
-
-
-class SampleCountInputHandler(sublime_plugin.ListInputHandler):
-    def list_items(self):
-        return [("One", 1), ("Two", 2)]
-
-
-class SampleCreateCommand(sublime_plugin.WindowCommand):
-    def run(self, sample_name, sample_count):
-        LOG.append(("create", sample_name, sample_count))
-
-    def input(self, args):
-        if "sample_name" not in args:
-            return SampleNameInputHandler()
-        if "sample_count" not in args:
-            return SampleCountInputHandler()
-        return None
 
 
 class SampleSaveListener(sublime_plugin.EventListener):
@@ -161,13 +153,6 @@ class SampleSaveListener(sublime_plugin.EventListener):
         LOG.append(("close", view.file_name(), view.window()))
 
 
-class SamplePythonListener(sublime_plugin.ViewEventListener):
-    @classmethod
-    def is_applicable(cls, settings):
-        return str(settings.get("syntax", "")).endswith("Python.sublime-syntax")
-
-    def on_modified(self):
-        LOG.append(("python modified", self.view.id()))
 """
 
 SAMPLE_SETTINGS = """// Sample settings: comments, "quotes" in comments, trailing commas.
@@ -222,7 +207,6 @@ def test_command_names_are_derived_from_class_names_as_sublime_does(
     window = sublime.active_window()
     assert sample.LambdaEditFunctionCommand(window).name() == "lambda_edit_function"
     assert sample.HTMLExportCommand().name() == "h_tMLExport"  # Sublime's own quirk
-    assert sample.SampleNameInputHandler().name() == "sample_name"
 
 
 def test_window_command_runs_with_its_arguments_when_enabled(sample: types.ModuleType) -> None:
@@ -234,24 +218,12 @@ def test_window_command_runs_with_its_arguments_when_enabled(sample: types.Modul
     harness.check()
 
 
-def test_text_command_edits_through_an_edit_valid_only_during_run(
-    sample: types.ModuleType,
-) -> None:
-    view = sublime.active_window().new_file()
-    view.run_command("sample_insert", {"text": "abc"})
-    assert view.substr(sublime.Region(0, view.size())) == "abc"
-    assert view.is_dirty()
-    edit = entries(sample, "edit object")[0][1]
-    with pytest.raises(ValueError):
-        view.insert(edit, 0, "too late")
-
-
 def test_window_run_command_also_reaches_text_and_application_commands(
     sample: types.ModuleType,
 ) -> None:
     window = sublime.active_window()
     view = window.new_file()
-    window.run_command("sample_insert")
+    window.run_command("append", {"characters": "hello"})
     window.run_command("h_tMLExport")
     assert view.substr(sublime.Region(0, view.size())) == "hello"
     assert entries(sample, "html") == [("html",)]
@@ -331,22 +303,26 @@ def listening_port() -> Iterator[int]:
         server.close()
 
 
-def test_network_guard_blocks_plugin_code_on_the_ui_thread(
-    sample: types.ModuleType, listening_port: int
+@pytest.mark.parametrize("where", ["ui", "async"])
+def test_network_guard_blocks_plugin_code_on_the_ui_and_async_threads(
+    sample: types.ModuleType, listening_port: int, where: str
 ) -> None:
-    sublime.active_window().run_command("sample_connect", {"port": listening_port})
+    window = sublime.active_window()
+    window.run_command("sample_connect", {"port": listening_port, "where": where})
+    harness.drain()
     assert entries(sample, "blocked")
-    assert "network calls on the UI thread" in harness.problems()  # even though it was caught
+    [problem] = harness.problems()["network calls on the UI or async thread"]  # though caught
+    assert ("the UI thread" if where == "ui" else "Sublime's async thread") in problem
 
 
-def test_network_guard_allows_the_async_thread_and_the_tests_own_code(
+def test_network_guard_allows_a_thread_of_the_plugin_and_the_tests_own_code(
     sample: types.ModuleType, listening_port: int
 ) -> None:
     socket.create_connection(("127.0.0.1", listening_port), timeout=5).close()
     sublime.active_window().run_command(
-        "sample_connect", {"port": listening_port, "in_async": True}
+        "sample_connect", {"port": listening_port, "where": "thread"}
     )
-    harness.drain()
+    harness.run_ui_until(lambda: len(sample.LOG) > 1)
     assert [entry[0] for entry in sample.LOG[1:]] == ["connected"]
     assert sample.LOG[1][1] != threading.get_ident()
     harness.check()
@@ -375,19 +351,41 @@ def test_quick_panel_records_its_items_and_answers_by_text_on_the_ui_thread(
     assert entries(sample, "picked") == [("picked", 2, threading.get_ident())]
 
 
-def test_open_quick_panel_answered_later_and_replaced_panel_gets_minus_one(
-    sample: types.ModuleType,
-) -> None:
+def test_a_quick_panel_is_refused_while_another_is_open(sample: types.ModuleType) -> None:
+    """Build 4200: "Quick Panel Unavailable", and the refused panel's on_select never runs."""
     window = sublime.active_window()
     window.run_command("sample_pick")
-    window.run_command("sample_pick")  # a new quick panel closes the open one
+    window.run_command("sample_pick")
+    first, second = harness.quick_panels()
+    assert (first.is_open, second.is_open, second.refused) == (True, False, True)
+    assert "Quick Panel Unavailable" in harness.console()
     harness.answer_quick_panel(0)
     harness.drain()
-    assert [entry[1] for entry in entries(sample, "picked")] == [-1, 0]
+    assert [entry[1] for entry in entries(sample, "picked")] == [0]
+    assert "misuse" not in harness.problems()  # two commands racing: no bug in either
     with pytest.raises(AssertionError, match="no item"):
         harness.answer_quick_panel("delta")  # queued for the next panel: checked on showing
         window.run_command("sample_pick")
         harness.answer_quick_panel("delta")
+
+
+def test_a_panel_opened_from_on_select_is_refused_unless_deferred(
+    sample: types.ModuleType,
+) -> None:
+    window = sublime.active_window()
+    window.run_command("sample_chain", {"deferred": True})
+    harness.answer_quick_panel("beta")
+    harness.drain()
+    assert harness.last_quick_panel().placeholder == "Then"
+    assert harness.last_quick_panel().is_open
+    harness.answer_quick_panel(-1)
+    harness.drain()
+
+    window.run_command("sample_chain", {"deferred": False})
+    harness.answer_quick_panel("beta")
+    harness.drain()
+    assert harness.last_quick_panel().refused
+    assert "opened from another's on_select" in harness.problems()["misuse"][0]
 
 
 def test_input_panel_done_and_cancel(sample: types.ModuleType) -> None:
@@ -418,6 +416,13 @@ def test_dialogs_return_what_sublime_returns(sample: types.ModuleType) -> None:
     harness.check()
 
 
+def test_a_dialog_from_another_thread_than_the_ui_is_reported(sample: types.ModuleType) -> None:
+    sublime.active_window().run_command("sample_warn_later")
+    harness.drain()
+    assert harness.error_messages() == ["from the async thread"]
+    assert "opened from the async thread" in harness.problems()["misuse"][0]
+
+
 def test_unexpected_dialog_and_unused_answers_are_reported(sample: types.ModuleType) -> None:
     with pytest.raises(AssertionError, match="unexpected ok_cancel dialog"):
         sublime.ok_cancel_dialog("Nobody expects this")
@@ -426,37 +431,24 @@ def test_unexpected_dialog_and_unused_answers_are_reported(sample: types.ModuleT
     assert found["misuse"] and found["unused answers"] == ["input_panel: ['never asked']"]
 
 
-def test_command_missing_arguments_asks_for_them_in_the_palette(sample: types.ModuleType) -> None:
-    sublime.active_window().run_command("sample_create")
-    harness.answer_command_input("   ")  # rejected by validate(): the handler stays open
-    harness.drain()
-    harness.answer_command_input("orders")
-    harness.drain()
-    harness.answer_command_input("Two")
-    harness.drain()
-    name_input, count_input = harness.palette_inputs()
-    assert (name_input.kind, name_input.rejected, name_input.answer) == ("text", ["   "], "orders")
-    assert count_input.items == [("One", 1), ("Two", 2)]
-    assert entries(sample, "create") == [("create", "orders", 2)]
-    assert harness.run_from_palette(sublime.active_window(), "sample_create") == "input"
-
-
 # Views, files, events
 
 
-def test_open_file_has_the_content_and_on_load_comes_later(
+def test_open_file_shows_the_view_at_once_and_loads_it_later(
     sample: types.ModuleType, tmp_path: Path
 ) -> None:
     path = tmp_path / "handler.py"
     path.write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
     view = sublime.active_window().open_file(str(path))
     assert view.file_name() == str(path)
-    assert view.substr(view.line(0)) == "def handler(event, context):"
-    assert view.rowcol(view.size()) == (2, 0)
+    assert view.is_loading()
+    assert view.size() == 0
+    assert ("activated", view.id()) in sample.LOG
     assert entries(sample, "load") == []
     harness.drain()
+    assert not view.is_loading()
+    assert view.substr(sublime.Region(0, view.size())) == path.read_text(encoding="utf-8")
     assert entries(sample, "load") == [("load", str(path))]
-    assert ("activated", view.id()) in sample.LOG
     assert sublime.active_window().open_file(str(path)) == view  # already open: same view
 
 
@@ -494,19 +486,6 @@ def test_closing_a_view_tells_listeners_before_and_after(
     assert window.active_view() == other
 
 
-def test_view_event_listener_follows_its_is_applicable(sample: types.ModuleType) -> None:
-    view = sublime.active_window().new_file()
-    harness.set_text(view, "x = 1")
-    view.assign_syntax("Packages/Python/Python.sublime-syntax")
-    harness.set_text(view, "x = 2")
-    assert entries(sample, "python modified") == [("python modified", view.id())]
-    assert view.syntax() == sublime.Syntax(
-        "Packages/Python/Python.sublime-syntax", "Python", False, "source.python"
-    )
-    view.assign_syntax("Packages/Nope/Nope.sublime-syntax")
-    assert "no such syntax" in harness.problems()["misuse"][0]
-
-
 def test_output_panel_append_respects_read_only_unless_forced(sample: types.ModuleType) -> None:
     window = sublime.active_window()
     panel = window.create_output_panel("lambda")
@@ -517,7 +496,6 @@ def test_output_panel_append_respects_read_only_unless_forced(sample: types.Modu
     window.run_command("show_panel", {"panel": "output.lambda"})
     assert harness.output_panel_text(window, "lambda") == "one\ntwo\n"
     assert window.active_panel() == "output.lambda"
-    assert "output.lambda" in window.panels()
     assert window.create_output_panel("lambda") == panel
     window.destroy_output_panel("lambda")
     assert window.find_output_panel("lambda") is None
@@ -613,6 +591,7 @@ def test_edit_settings_opens_the_package_and_user_settings_side_by_side(
     base, user = window.active_view_in_group(0), window.active_view_in_group(1)
     assert len(sublime.windows()) == 2
     assert base is not None and user is not None
+    harness.drain()  # the files load
     assert base.substr(sublime.Region(0, base.size())) == SAMPLE_SETTINGS
     assert user.file_name() == os.path.join(
         sublime.packages_path(), "User", "Sample.sublime-settings"
@@ -629,6 +608,34 @@ def test_edit_settings_with_a_missing_file_shows_an_error(sample: types.ModuleTy
         'The settings file "res://Packages/SamplePkg/Nope.sublime-settings" could not be opened'
     ]
     assert len(sublime.windows()) == 1
+
+
+def test_sublimes_folders_and_the_hosts_sys_path_are_laid_out_as_on_this_os(
+    sample: types.ModuleType,
+) -> None:
+    home = Path(harness.home_folder())
+    data = Path(sublime.packages_path()).parent
+    library = f"python{sys.version_info[0]}{sys.version_info[1]}"
+    installation = Path(sublime.executable_path()).parent
+    expected = {
+        "linux": (home / ".config" / "sublime-text", home / ".cache" / "sublime-text"),
+        "osx": (
+            home / "Library" / "Application Support" / "Sublime Text",
+            home / "Library" / "Caches" / "Sublime Text",
+        ),
+        "windows": (
+            home / "AppData" / "Roaming" / "Sublime Text",
+            home / "AppData" / "Local" / "Sublime Text",
+        ),
+    }[sublime.platform()]
+
+    assert (data, Path(sublime.cache_path())) == expected
+    assert Path(sublime.installed_packages_path()) == data / "Installed Packages"
+    assert sys.path[:2] == [str(installation / "Lib" / library), str(data / "Lib" / library)]
+    assert os.path.expanduser("~") == str(home)
+    harness.shutdown()
+    assert str(installation / "Lib" / library) not in sys.path
+    assert os.path.expanduser("~") != str(home)
 
 
 def test_the_fixture_maps_this_repository_and_checks_at_teardown(
@@ -792,10 +799,9 @@ def test_the_stubs_are_for_the_build_the_standin_imitates() -> None:
     )
 
 
+# What the package calls: the stand-in must have it, with the stubs' signature.
 REQUIRED_SUBLIME = [
-    "version",
     "platform",
-    "arch",
     "executable_path",
     "packages_path",
     "installed_packages_path",
@@ -815,7 +821,6 @@ REQUIRED_SUBLIME = [
     "active_window",
     "windows",
     "decode_value",
-    "encode_value",
     "expand_variables",
     "Window",
     "Window.id",
@@ -823,7 +828,8 @@ REQUIRED_SUBLIME = [
     "Window.active_view",
     "Window.open_file",
     "Window.new_file",
-    "Window.focus_view",
+    "Window.find_open_file",
+    "Window.bring_to_front",
     "Window.show_quick_panel",
     "Window.show_input_panel",
     "Window.create_output_panel",
@@ -834,8 +840,6 @@ REQUIRED_SUBLIME = [
     "Window.project_data",
     "Window.set_project_data",
     "Window.folders",
-    "Window.set_sidebar_visible",
-    "Window.settings",
     "Window.active_panel",
     "View",
     "View.id",
@@ -843,7 +847,6 @@ REQUIRED_SUBLIME = [
     "View.window",
     "View.size",
     "View.substr",
-    "View.find",
     "View.run_command",
     "View.set_read_only",
     "View.is_read_only",
@@ -853,25 +856,19 @@ REQUIRED_SUBLIME = [
     "View.assign_syntax",
     "View.settings",
     "View.set_status",
-    "View.get_status",
     "View.erase_status",
     "View.is_dirty",
-    "View.set_syntax_file",
-    "View.sel",
-    "View.show",
+    "View.is_loading",
+    "View.match_selector",
     "View.syntax",
-    "View.insert",
-    "View.close",
     "Region",
     "Region.begin",
     "Region.end",
-    "Edit",
     "QuickPanelItem",
     "Settings",
     "Settings.get",
     "Settings.set",
     "Settings.has",
-    "Settings.erase",
     "Settings.add_on_change",
     "Settings.clear_on_change",
 ]
@@ -879,17 +876,10 @@ REQUIRED_SUBLIME = [
 REQUIRED_PLUGIN = [
     "ApplicationCommand",
     "WindowCommand",
-    "TextCommand",
     "EventListener",
-    "ViewEventListener",
-    "ListInputHandler",
-    "TextInputHandler",
+    "Command.name",
     "Command.is_enabled",
-    "Command.input",
-    "ListInputHandler.list_items",
     "WindowCommand.__init__",
-    "TextCommand.__init__",
-    "ViewEventListener.is_applicable",
 ]
 
 
@@ -909,18 +899,21 @@ def test_signatures_are_the_stubs_signatures(
 
 
 def test_constants_and_enums_are_the_stubs_values() -> None:
+    """Each enum and constant the stand-in has (the ones the package uses) has the stubs' value."""
     source, tree = _stub_tree("sublime")
     checked = 0
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(
             source.segment(base).startswith("enum.") for base in node.bases
         ):
+            implementation = getattr(standin_sublime, node.name, None)
+            if implementation is None:
+                continue
             values = {
                 s.targets[0].id: ast.literal_eval(s.value)  # type: ignore[attr-defined]
                 for s in node.body
                 if isinstance(s, ast.Assign)
             }
-            implementation = getattr(standin_sublime, node.name)
             assert issubclass(implementation, enum.Enum)
             members = {m: v.value for m, v in implementation.__members__.items()}
             assert members == values, node.name
@@ -930,8 +923,12 @@ def test_constants_and_enums_are_the_stubs_values() -> None:
             expression = source.segment(node.value)
             if not isinstance(target, ast.Name) or expression.startswith("TypeVar"):
                 continue
+            if not hasattr(standin_sublime, target.id):
+                continue
             expected = eval(expression, vars(standin_sublime))
             actual = getattr(standin_sublime, target.id)
             assert (actual, type(actual)) == (expected, type(expected)), target.id
             checked += 1
-    assert checked > 100
+    used = {"KIND_FUNCTION", "KIND_VARIABLE", "KIND_SNIPPET", "DIALOG_YES", "DIALOG_NO"}
+    assert used <= set(vars(standin_sublime))
+    assert checked >= 20

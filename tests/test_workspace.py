@@ -250,22 +250,24 @@ def test_workspace_path(tmp_path: Path) -> None:
             workspace_path(str(tmp_path), "123", "eu-west-1", bad)
 
 
-def test_default_workspace_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert default_workspace_root("/cache") == os.path.join("/cache", "LambdaEditor", "workspaces")
+def test_the_default_workspace_root_is_a_data_folder_not_a_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    home = os.path.expanduser("~")
     monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_workspace_root() == os.path.join(str(tmp_path), "lambda-editor", "workspaces")
-    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("XDG_DATA_HOME")
     assert default_workspace_root() == os.path.join(
-        os.path.expanduser("~"), ".cache", "lambda-editor", "workspaces"
+        home, ".local", "share", "lambda-editor", "workspaces"
     )
     monkeypatch.setattr(sys, "platform", "darwin")
-    assert default_workspace_root().startswith(
-        os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    assert default_workspace_root() == os.path.join(
+        home, "Library", "Application Support", "Lambda Editor", "workspaces"
     )
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
-    assert default_workspace_root() == os.path.join(str(tmp_path), "lambda-editor", "workspaces")
+    assert default_workspace_root() == os.path.join(str(tmp_path), "Lambda Editor", "workspaces")
 
 
 def test_backup_keeps_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ import io
 import os
 import tarfile
 import zipfile
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Sequence
 
 PURE_TAG = "py3-none-any"
 
@@ -39,18 +39,25 @@ def build_wheel(
     version: str,
     tag: str = PURE_TAG,
     files: Optional[Mapping[str, str]] = None,
+    *,
+    requires: Sequence[str] = (),
+    requires_python: str = "",
 ) -> str:
     """Write `{name}-{version}-{tag}.whl` into directory holding `files` (path → text).
 
     Without `files`, the wheel holds the package `name/__init__.py` defining VERSION and TAG.
-    Returns the wheel's path.
+    `requires` are its Requires-Dist lines. Returns the wheel's path.
     """
     stem = name.replace("-", "_")
     contents: Dict[str, str] = dict(
         files or {f"{stem}/__init__.py": f"VERSION = {version!r}\nTAG = {tag!r}\n"}
     )
     dist_info = f"{stem}-{version}.dist-info"
-    contents[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    contents[f"{dist_info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + (f"Requires-Python: {requires_python}\n" if requires_python else "")
+        + "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+    )
     pure = tag.endswith("-none-any")
     contents[f"{dist_info}/WHEEL"] = (
         "Wheel-Version: 1.0\nGenerator: tests.wheels\n"

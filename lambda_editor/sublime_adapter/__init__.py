@@ -9,7 +9,8 @@ from __future__ import annotations
 import sublime
 
 from .. import events
-from . import dependencies, deploying
+from . import console_log, dependencies, deploying, quick_panel, runtime
+from . import settings as package_settings
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
 from .dependencies import (
@@ -36,13 +37,25 @@ from .invoking import (
 
 def plugin_loaded() -> None:
     events.load_text = _load_package_text
+    console_log.attach(debug=package_settings.load().debug)
+    package_settings.watch(_settings_changed)
+    runtime.start()
     deploying.start()
 
 
 def plugin_unloaded() -> None:
+    """Stops what the package runs, so that a reloaded version starts clean (an upgrade)."""
+    package_settings.unwatch()
     dependencies.cancel_all()
     deploying.stop()
+    runtime.stop()
+    quick_panel.forget()
     forget_function_lists()
+    console_log.detach()
+
+
+def _settings_changed() -> None:
+    console_log.set_debug(package_settings.load().debug)
 
 
 def _load_package_text(relative_path: str) -> str:

@@ -8,6 +8,7 @@ import sublime
 import sublime_plugin
 
 from .. import aws
+from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
 from .editing import forget_function_lists
@@ -27,16 +28,16 @@ def _choose(window: sublime.Window, key: str, options: List[str], current: str, 
         package_settings.remember(key, value)
         aws.reset_sessions()
         forget_function_lists()
-        status(f"{label} set to {value or 'the default'}")
+        status(window, f"{label} set to {value or 'the default'}")
 
-    window.show_quick_panel(items, on_select, selected_index=selected, placeholder=f"AWS {label}")
+    quick_panel.show(window, items, on_select, selected_index=selected, placeholder=f"AWS {label}")
 
 
 def _choose_off_ui(
     window: sublime.Window, key: str, label: str, load: Callable[[], List[str]]
 ) -> None:
     current = getattr(package_settings.load(), key) or _DEFAULT
-    run_off_ui(load, lambda options: _choose(window, key, options, current, label))
+    run_off_ui(load, lambda options: _choose(window, key, options, current, label), window=window)
 
 
 class LambdaSelectProfileCommand(sublime_plugin.WindowCommand):

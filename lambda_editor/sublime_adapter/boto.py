@@ -5,31 +5,36 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
-from typing import Optional, Tuple
+from typing import List
 
 import sublime
 import sublime_plugin
 
 from .. import boto_install
-from ..aws import boto3_import_error
-from ..errors import LambdaEditorError, explain
-from ..pip_platform import find_interpreter, pip_environment, run_streaming
+from ..errors import LambdaEditorError
+from ..pip_platform import find_interpreter
 from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
-from .runtime import on_ui, status
+from .runtime import on_ui, run_off_ui, status
 
 
 def boto3_ready(window: sublime.Window, ask: bool = True) -> bool:
-    """True when boto3 imports; otherwise say so and (if `ask`) offer to install it."""
-    problem = boto3_import_error()
-    if problem is None:
+    """True when boto3 and what it needs can be imported; otherwise say what to do."""
+    missing = boto_install.missing_libraries()
+    if not missing:
         return True
+    if not missing.own:
+        note = boto_install.channel_note(missing) or ""
+        status(window, note)
+        if ask:
+            sublime.message_dialog(f"Lambda Editor: {note}")
+        return False
     if not ask:
-        status('boto3 is not installed: run "Lambda: Install boto3".')
+        status(window, 'boto3 is not installed: run "Lambda: Install boto3".')
         return False
     if sublime.ok_cancel_dialog(
         "Lambda Editor needs boto3, which is not installed for Sublime Text's Python "
-        f"({problem}).\n\nInstall it now with your Python's pip?",
+        f"(missing: {missing.describe()}).\n\nInstall it now with your Python's pip?",
         "Install boto3",
     ):
         window.run_command("lambda_install_boto3")
@@ -40,59 +45,62 @@ _installing = threading.Event()  # one pip run into the library folder at a time
 
 
 class LambdaInstallBoto3Command(sublime_plugin.WindowCommand):
-    """pip-installs boto3 and its libraries into the plugin host's library folder."""
+    """pip-installs boto3, botocore and s3transfer into the plugin host's library folder."""
 
     def run(self) -> None:
         if _installing.is_set():
-            status("boto3 is being installed: see the panel")
+            status(self.window, "boto3 is being installed: see the panel")
             return
         _installing.set()
-        version = (sys.version_info[0], sys.version_info[1])
-        folder = boto_install.library_folder(sys.path, sublime.packages_path(), version)
+        host = boto_install.plugin_host(sublime.packages_path(), sys.version_info[:2], sys.path)
+        configured = package_settings.load().python_interpreter
         panel = OutputPanel(self.window, PIP_PANEL).clear()
         panel.show()
-        if folder.warning:
-            panel.append(folder.warning + "\n")
-        status("installing boto3…")
-        configured = package_settings.load().python_interpreter
-        threading.Thread(
-            target=_install, args=(configured, folder.path, version, panel), daemon=True
-        ).start()
+        panel.append(f"Installing boto3 for {host.describe()} into {host.library_folder}\n")
+        if not host.on_sys_path:
+            panel.append(
+                f"Note: {host.library_folder} is not on the plugin host's sys.path: Sublime Text "
+                'may not load boto3 from it. See "Installing boto3" in the README.\n'
+            )
+        window = self.window
+
+        def show_line(line: str) -> None:
+            on_ui(lambda: panel.append(line + "\n"))
+
+        def install() -> List[str]:
+            # pip decides version-dependent requirements with its own Python: prefer the host's.
+            interpreter = find_interpreter(configured, f"python{host.version[0]}.{host.version[1]}")
+            return boto_install.install_boto3(host, interpreter, show_line)
+
+        run_off_ui(
+            install,
+            lambda installed: _installed(window, panel, installed),
+            window=window,
+            status="installing boto3…",
+            on_error=lambda error: _failed(window, panel, error),
+            long_running=True,
+        )
 
 
-def _install(
-    configured: Optional[str], target: str, version: Tuple[int, int], panel: OutputPanel
-) -> None:
-    def show(line: str) -> None:
-        on_ui(lambda: panel.append(line + "\n"))
-
-    try:
-        boto_install.require_writable(target)
-        # pip decides version-dependent requirements with its own Python: prefer the host's.
-        interpreter = find_interpreter(configured, f"python{version[0]}.{version[1]}")
-        command = boto_install.pip_command(interpreter, target, version)
-        show(f"Installing boto3 into {target}\n$ {' '.join(command)}\n")
-        returncode = run_streaming(command, show, env=pip_environment())
-    except Exception as exc:  # every failure ends in the panel, as a message
-        error = explain(exc, "install boto3")
-        on_ui(lambda: _finish(panel, None, error))
-        return
-    on_ui(lambda: _finish(panel, returncode))
-
-
-def _finish(
-    panel: OutputPanel, returncode: Optional[int], error: Optional[LambdaEditorError] = None
-) -> None:
+def _failed(window: sublime.Window, panel: OutputPanel, error: LambdaEditorError) -> None:
     _installing.clear()
-    if error is not None or returncode != 0:
-        panel.append(f"\n{error or 'pip failed: boto3 was not installed. See its output above.'}\n")
-        status("installing boto3 failed")
-        return
-    already_loaded = "boto3" in sys.modules  # an upgrade: the old one stays until a restart
+    panel.append(f"\n{error}\n")
+    status(window, "installing boto3 failed")
+
+
+def _installed(window: sublime.Window, panel: OutputPanel, installed: List[str]) -> None:
+    _installing.clear()
+    panel.append(f"\nInstalled {', '.join(installed)}.\n")
     importlib.invalidate_caches()
-    if not already_loaded and boto3_import_error() is None:
-        panel.append("\nboto3 is installed and ready.\n")
-        status("boto3 is installed")
+    missing = boto_install.missing_libraries()
+    note = boto_install.channel_note(missing)
+    if note:
+        panel.append(f"{note}\n")
+        status(window, note)
         return
-    panel.append("\nboto3 is installed. Restart Sublime Text to load it.\n")
+    if "boto3" not in sys.modules and not missing:  # else an upgrade: the old one stays loaded
+        panel.append("boto3 is ready.\n")
+        status(window, "boto3 is installed")
+        return
+    panel.append("Restart Sublime Text to load it.\n")
     sublime.message_dialog("boto3 is installed. Restart Sublime Text to load it.")

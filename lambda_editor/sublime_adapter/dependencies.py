@@ -21,7 +21,7 @@ from ..errors import LambdaEditorError
 from ..pip_platform import NoWheelError
 from ..units import format_size
 from ..workspace import Workspace
-from . import deploying
+from . import deploying, quick_panel
 from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import Progress, on_ui, run_off_ui, show_error, status
@@ -42,7 +42,7 @@ def _start_install(
     cancel = threading.Event()
     with _installs_lock:
         if workspace.root in _installs:
-            status("an install is already running for this function")
+            status(window, "an install is already running for this function")
             return
         _installs[workspace.root] = cancel
     panel = OutputPanel(window, PIP_PANEL).clear()
@@ -50,7 +50,7 @@ def _start_install(
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
     settings = package_settings.load()
-    progress = Progress(f"installing {what}…")
+    progress = Progress(window, f"installing {what}…")
 
     def show_line(line: str) -> None:
         def show() -> None:
@@ -83,7 +83,7 @@ def _start_install(
     def failed(error: LambdaEditorError) -> None:
         progress.end()
         panel.append(f"\n{error}\n")
-        status(f"installing {what} failed: vendor/ is unchanged")
+        status(window, f"installing {what} failed: vendor/ is unchanged")
         if isinstance(error, NoWheelError):
             allowed = [*allow_source_for, *error.packages]
             _offer_source_build(
@@ -95,7 +95,7 @@ def _start_install(
                 allowed=allowed,
             )
 
-    run_off_ui(work, done, on_error=failed, long_running=True)
+    run_off_ui(work, done, window=window, on_error=failed, long_running=True)
 
 
 def _offer_source_build(
@@ -118,9 +118,9 @@ def _offer_source_build(
 
 
 def _installed(window: sublime.Window, workspace: Workspace, result: InstallResult) -> None:
-    status(f"installed {', '.join(result.installed) or 'nothing new'}")
+    status(window, f"installed {', '.join(result.installed) or 'nothing new'}")
     _offer_bootstrap(window, workspace)
-    deploying.queue().submit(workspace.root)
+    deploying.submit(window, workspace.root)
 
 
 def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
@@ -128,7 +128,7 @@ def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
     try:
         plan = plan_bootstrap_for_workspace(workspace)
     except LambdaEditorError as error:
-        status(str(error))
+        status(window, str(error))
         return
     if not plan.needed or plan.path is None:
         return
@@ -149,7 +149,7 @@ def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
         return
     with open(plan.path, "w", encoding="utf-8", newline="") as handle:
         handle.write(plan.new_source)
-    status(f"added the vendor/ lines to {os.path.basename(plan.path)}")
+    status(window, f"added the vendor/ lines to {os.path.basename(plan.path)}")
 
 
 class LambdaInstallDependencyCommand(sublime_plugin.WindowCommand):
@@ -196,12 +196,14 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
         workspace = bound_workspace(self.window)
         if workspace is not None:
             run_off_ui(
-                lambda: list_installed(workspace.root), lambda dists: self._pick(workspace, dists)
+                lambda: list_installed(workspace.root),
+                lambda dists: self._pick(workspace, dists),
+                window=self.window,
             )
 
     def _pick(self, workspace: Workspace, installed: List[InstalledDist]) -> None:
         if not installed:
-            status("vendor/ holds no packages")
+            status(self.window, "vendor/ holds no packages")
             return
 
         def on_select(index: int) -> None:
@@ -210,12 +212,13 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
             name = installed[index].name
 
             def removed(_result: object) -> None:
-                status(f"removed {name} from vendor/")
-                deploying.queue().submit(workspace.root)
+                status(self.window, f"removed {name} from vendor/")
+                deploying.submit(self.window, workspace.root)
 
-            run_off_ui(lambda: remove_dependency(workspace.root, name), removed)
+            run_off_ui(lambda: remove_dependency(workspace.root, name), removed, window=self.window)
 
-        self.window.show_quick_panel(
+        quick_panel.show(
+            self.window,
             [
                 sublime.QuickPanelItem(dist.name, dist.version, format_size(dist.size))
                 for dist in installed
@@ -239,7 +242,7 @@ class LambdaCancelDependencyInstallCommand(sublime_plugin.WindowCommand):
             cancel = _installs.get(root) if root else None
         if cancel is not None:
             cancel.set()
-            status("cancelling the install…")
+            status(self.window, "cancelling the install…")
 
 
 def cancel_all() -> None:

@@ -1,9 +1,14 @@
-"""Deploy on save, "Lambda: Deploy Now", and what happens when AWS refuses a deploy."""
+"""Deploy on save, "Lambda: Deploy Now", and what happens when AWS refuses a deploy.
+
+Deploys run on the deploy queue's own threads. The settings a deploy needs are read on the UI
+thread when it is asked for, and handed over as values.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any, List, Optional
+import threading
+from typing import Any, Dict, List, Optional, Tuple
 
 import sublime
 import sublime_plugin
@@ -13,6 +18,7 @@ from ..deploy import DeployEvent, DeployQueue, DeployResult, deploy_workspace
 from ..errors import LambdaEditorError, RemoteChangedError
 from ..layout import METADATA_DIR
 from ..pull import pull_function
+from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
 from .runtime import STATUS_KEY, on_ui, run_off_ui, status
@@ -28,6 +34,10 @@ from .windows import (
 DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
 
 _queue: Optional[DeployQueue] = None
+_exclude: Dict[str, Tuple[str, ...]] = {}  # per workspace: the settings of its latest request
+_exclude_lock = threading.Lock()
+# Workspaces whose last deploy was refused because of a remote change: the user has to choose.
+_conflicts: Dict[str, RemoteChangedError] = {}
 
 
 def start() -> None:
@@ -36,8 +46,10 @@ def start() -> None:
 
 
 def stop() -> None:
+    """Deploys already running finish (an upload is never cut short); their events are dropped."""
     global _queue  # noqa: PLW0603
     _queue = None
+    _conflicts.clear()
 
 
 def queue() -> DeployQueue:
@@ -47,8 +59,22 @@ def queue() -> DeployQueue:
     return _queue
 
 
+def submit(window: Optional[sublime.Window], root: str, force: bool = False) -> None:
+    """Deploy the workspace (on the UI thread: the settings are read here)."""
+    try:
+        settings = package_settings.load_strict()
+    except LambdaEditorError as error:
+        status(window, f"not deployed: {error}")
+        return
+    with _exclude_lock:
+        _exclude[root] = settings.exclude
+    queue().submit(root, force=force)
+
+
 def _deploy(root: str, **options: Any) -> DeployResult:
-    return deploy_workspace(root, exclude=package_settings.load_strict().exclude, **options)
+    with _exclude_lock:
+        exclude = _exclude.get(root, ())
+    return deploy_workspace(root, exclude=exclude, **options)
 
 
 def _on_deploy_event(event: DeployEvent) -> None:
@@ -58,12 +84,19 @@ def _on_deploy_event(event: DeployEvent) -> None:
 
 def _show_deploy_event(event: DeployEvent) -> None:
     text = f"Lambda: {event.message}"
-    for window in windows_of(event.root):
+    if isinstance(event.error, RemoteChangedError):
+        _conflicts[event.root] = event.error
+        text += ' Run "Lambda: Deploy Now" to choose what to do.'
+    elif event.kind == "finished":
+        _conflicts.pop(event.root, None)
+    windows = windows_of(event.root)
+    for window in windows:
         for view in window.views():
             view.set_status(STATUS_KEY, text)
-    sublime.status_message(text)
+        window.status_message(text)
     if isinstance(event.error, RemoteChangedError):
-        _ask_after_conflict(event.root, event.error)
+        window = next(iter(windows), sublime.active_window())
+        quick_panel.when_closed(window, lambda: ask_after_conflict(window, event.root))
 
 
 def _conflict_choices() -> List[sublime.QuickPanelItem]:
@@ -75,19 +108,27 @@ def _conflict_choices() -> List[sublime.QuickPanelItem]:
     ]
 
 
-def _ask_after_conflict(root: str, error: RemoteChangedError) -> None:
-    window = next(iter(windows_of(root)), sublime.active_window())
+def ask_after_conflict(window: sublime.Window, root: str) -> None:
+    """What to do about a deploy refused because the function changed in AWS.
+
+    The question stays open until answered: "Lambda: Deploy Now" asks it again.
+    """
+    error = _conflicts.get(root)
+    if error is None:
+        return
 
     def on_select(index: int) -> None:
         if index == 0:
             show_remote_diff(window, root)
         elif index == 1:
-            queue().submit(root, force=True)
+            _conflicts.pop(root, None)
+            submit(window, root, force=True)
         elif index == 2:
+            _conflicts.pop(root, None)
             redownload(window, root)
 
-    window.show_quick_panel(
-        _conflict_choices(), on_select, placeholder=f"{error.message} What now?"
+    quick_panel.show(
+        window, _conflict_choices(), on_select, placeholder=f"{error.message} What now?"
     )
 
 
@@ -104,6 +145,7 @@ def show_remote_diff(window: sublime.Window, root: str) -> None:
     run_off_ui(
         lambda: remote_diff(root, exclude),
         show,
+        window=window,
         status="downloading the deployed code…",
         long_running=True,
     )
@@ -129,23 +171,32 @@ def redownload(window: sublime.Window, root: str) -> None:
 
     def done(backup: Optional[str]) -> None:
         kept = f"; your copy is in {backup}" if backup else ""
-        status(f"re-downloaded {workspace.binding.function_name}{kept}")
+        status(window, f"re-downloaded {workspace.binding.function_name}{kept}")
 
     run_off_ui(
-        work, done, status=f"re-downloading {workspace.binding.function_name}…", long_running=True
+        work,
+        done,
+        window=window,
+        status=f"re-downloading {workspace.binding.function_name}…",
+        long_running=True,
     )
 
 
 class LambdaDeployNowCommand(sublime_plugin.WindowCommand):
-    """Deploy the window's workspace now (also retries a failed deploy)."""
+    """Deploy the window's workspace now (also retries a failed deploy); after a deploy refused
+    because of a remote change, ask what to do about it."""
 
     def is_enabled(self) -> bool:
         return workspace_root_of_window(self.window) is not None
 
     def run(self) -> None:
         workspace = bound_workspace(self.window)
-        if workspace is not None and boto3_ready(self.window):
-            queue().submit(workspace.root)
+        if workspace is None or not boto3_ready(self.window):
+            return
+        if workspace.root in _conflicts:
+            ask_after_conflict(self.window, workspace.root)
+        else:
+            submit(self.window, workspace.root)
 
 
 class LambdaShowRemoteDiffCommand(sublime_plugin.WindowCommand):
@@ -161,18 +212,20 @@ class LambdaShowRemoteDiffCommand(sublime_plugin.WindowCommand):
 
 
 class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
-    def on_post_save_async(self, view: sublime.View) -> None:
+    def on_post_save(self, view: sublime.View) -> None:
+        """Only hands the deploy over: it runs on the deploy queue's threads."""
         root = workspace_root_of_view(view)
         if root is None or _is_metadata(root, view.file_name() or ""):
             return
+        window = view.window()
         try:
             if not package_settings.load_strict().deploy_on_save:
                 return
         except LambdaEditorError as error:
-            status(f"not deployed: {error}")
+            status(window, f"not deployed: {error}")
             return
-        if boto3_ready(view.window() or sublime.active_window(), ask=False):
-            queue().submit(root)
+        if boto3_ready(window or sublime.active_window(), ask=False):
+            submit(window, root)
 
 
 def _is_metadata(root: str, file_name: str) -> bool:

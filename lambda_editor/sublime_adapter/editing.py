@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -9,16 +10,18 @@ import sublime
 import sublime_plugin
 
 from .. import aws
-from ..errors import LambdaEditorError, explain
+from ..earlier_workspaces import earlier_workspace_of, earlier_workspaces
+from ..errors import LambdaEditorError
 from ..functions import FunctionSummary, list_functions
 from ..packaging.manifest import ManifestDiff
 from ..pull import PullResult, pull_function, undeployed_changes, workspace_for_arn
 from ..settings import Settings
 from ..units import format_size
 from ..workspace import Workspace, list_workspaces
+from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
-from .runtime import run_off_ui, status
+from .runtime import explained, on_ui, run_off_ui, status
 from .windows import open_workspace_window
 
 CacheKey = Tuple[Optional[str], Optional[str], Optional[str]]
@@ -43,7 +46,7 @@ def _fetch_function_list(settings: Settings) -> List[FunctionSummary]:
     try:
         functions = list_functions(aws.lambda_client(target))
     except Exception as exc:
-        raise explain(exc, "list functions", target.profile) from exc
+        raise explained(exc, "list functions", target.profile) from exc
     with _function_lists_lock:
         _function_lists[_cache_key(settings)] = functions
     return functions
@@ -69,11 +72,12 @@ def pick_function(
         cached = _function_lists.get(_cache_key(settings))
     if cached is not None:
         _show_functions(window, settings, cached, on_pick)
-        run_off_ui(lambda: _fetch_function_list(settings), _ignore, on_error=_ignore)
+        run_off_ui(lambda: _fetch_function_list(settings), _ignore, window=window, on_error=_ignore)
         return
     run_off_ui(
         lambda: _fetch_function_list(settings),
         lambda functions: _show_functions(window, settings, functions, on_pick),
+        window=window,
         status=f"loading functions ({settings.target.describe()})…",
     )
 
@@ -85,14 +89,15 @@ def _show_functions(
     on_pick: Callable[[FunctionSummary], None],
 ) -> None:
     if not functions:
-        status(f"no functions in {settings.target.describe()}")
+        status(window, f"no functions in {settings.target.describe()}")
         return
 
     def on_select(index: int) -> None:
         if index >= 0:
             on_pick(functions[index])
 
-    window.show_quick_panel(
+    quick_panel.show(
+        window,
         [_quick_panel_item(function) for function in functions],
         on_select,
         placeholder=f"Pick a function ({settings.target.describe()})",
@@ -119,31 +124,45 @@ class LambdaEditFunctionCommand(sublime_plugin.WindowCommand):
             )
             return
         root = workspace_for_arn(package_settings.workspace_root(settings), function.arn)
+        sublime_cache = sublime.cache_path()
+
+        def changes_in_workspace() -> Tuple[str, Optional[ManifestDiff]]:
+            """A workspace an earlier version kept in a cache folder is used where it is."""
+            found = root
+            if not os.path.isdir(root):
+                found = earlier_workspace_of(function.arn, sublime_cache) or root
+            return found, undeployed_changes(found, settings.exclude)
+
         run_off_ui(
-            lambda: undeployed_changes(root, settings.exclude),
-            lambda changes: self._decide(settings, function, changes),
-            on_error=lambda error: self._damaged(settings, function, error),
+            changes_in_workspace,
+            lambda found: self._decide(settings, function, *found),
+            window=self.window,
+            on_error=lambda error: self._damaged(settings, function, root, error),
         )
 
     def _damaged(
-        self, settings: Settings, function: FunctionSummary, error: LambdaEditorError
+        self, settings: Settings, function: FunctionSummary, root: str, error: LambdaEditorError
     ) -> None:
         """A workspace that cannot be read (a damaged marker) can still be replaced, kept aside."""
         if sublime.ok_cancel_dialog(
             f"{error.message}\n\nRe-download {function.name}? The folder is kept as a backup.",
             "Re-download",
         ):
-            _pull(self.window, settings, function.name, keep_backup=True)
+            _pull(self.window, settings, function.name, root, keep_backup=True)
 
     def _decide(
-        self, settings: Settings, function: FunctionSummary, changes: Optional[ManifestDiff]
+        self,
+        settings: Settings,
+        function: FunctionSummary,
+        root: str,
+        changes: Optional[ManifestDiff],
     ) -> None:
         """A workspace with undeployed changes is never overwritten silently: ask.
 
         Without such changes the workspace is (re)downloaded, so it holds what is deployed now.
         """
         if not changes:
-            _pull(self.window, settings, function.name, keep_backup=False)
+            _pull(self.window, settings, function.name, root, keep_backup=False)
             return
         choice = sublime.yes_no_cancel_dialog(
             f"The workspace of {function.name} holds changes that were never deployed:\n"
@@ -152,30 +171,32 @@ class LambdaEditFunctionCommand(sublime_plugin.WindowCommand):
             "Open As It Is",
             "Re-download",
         )
-        root = workspace_for_arn(package_settings.workspace_root(settings), function.arn)
         if choice == sublime.DIALOG_YES:
             open_workspace_window(Workspace.load(root))
         elif choice == sublime.DIALOG_NO:
-            _pull(self.window, settings, function.name, keep_backup=True)
+            _pull(self.window, settings, function.name, root, keep_backup=True)
 
 
-def _pull(window: sublime.Window, settings: Settings, name: str, keep_backup: bool) -> None:
+def _pull(
+    window: sublime.Window, settings: Settings, name: str, root: str, keep_backup: bool
+) -> None:
     def work() -> PullResult:
         return pull_function(
             settings.target,
             name,
             package_settings.workspace_root(settings),
+            destination=root,
             exclude=settings.exclude,
             keep_backup=keep_backup,
-            on_progress=status,
+            on_progress=lambda text: on_ui(lambda: status(window, text)),
         )
 
     def done(result: PullResult) -> None:
         open_workspace_window(result.workspace)
         note = f"; your previous copy is in {result.backup}" if result.backup else ""
-        status(f"{result.workspace.binding.function_name} downloaded{note}")
+        status(window, f"{result.workspace.binding.function_name} downloaded{note}")
 
-    run_off_ui(work, done, status=f"downloading {name}…", long_running=True)
+    run_off_ui(work, done, window=window, status=f"downloading {name}…", long_running=True)
 
 
 class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):
@@ -183,27 +204,37 @@ class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):
 
     def run(self) -> None:
         root = package_settings.workspace_root(package_settings.load())
-        run_off_ui(lambda: list_workspaces(root), self._show)
+        sublime_cache = sublime.cache_path()
+        run_off_ui(
+            lambda: (list_workspaces(root), earlier_workspaces(sublime_cache)),
+            lambda found: self._show(*found),
+            window=self.window,
+        )
 
-    def _show(self, workspaces: List[Workspace]) -> None:
-        if not workspaces:
-            status('no workspaces yet: use "Lambda: Edit Function…"')
+    def _show(self, workspaces: List[Workspace], earlier: List[Workspace]) -> None:
+        """The workspaces, then those an earlier version kept in a cache folder."""
+        if not workspaces and not earlier:
+            status(self.window, 'no workspaces yet: use "Lambda: Edit Function…"')
             return
+        listed = [*workspaces, *earlier]
 
         def on_select(index: int) -> None:
             if index >= 0:
-                open_workspace_window(workspaces[index])
+                open_workspace_window(listed[index])
 
-        self.window.show_quick_panel(
-            [
-                sublime.QuickPanelItem(
-                    ws.binding.function_name,
-                    ws.root,
-                    f"{ws.binding.region} · {ws.binding.account}",
-                    sublime.KIND_FUNCTION,
-                )
-                for ws in workspaces
-            ],
+        def item(workspace: Workspace, where: str) -> sublime.QuickPanelItem:
+            binding = workspace.binding
+            return sublime.QuickPanelItem(
+                binding.function_name,
+                [workspace.root, where] if where else workspace.root,
+                f"{binding.region} · {binding.account}",
+                sublime.KIND_FUNCTION,
+            )
+
+        quick_panel.show(
+            self.window,
+            [item(ws, "") for ws in workspaces]
+            + [item(ws, "kept where an earlier version put it") for ws in earlier],
             on_select,
             placeholder="Open a workspace",
         )

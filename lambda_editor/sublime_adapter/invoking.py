@@ -9,7 +9,6 @@ import sublime
 import sublime_plugin
 
 from .. import aws
-from ..errors import explain
 from ..events import TEMPLATES, EventStore, parse_payload, template_text
 from ..functions import FunctionSummary
 from ..invoke import (
@@ -25,11 +24,12 @@ from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
 from ..workspace import Binding, Workspace
+from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
 from .editing import pick_function
 from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
-from .runtime import run_off_ui, show_error, status
+from .runtime import explained, run_off_ui, show_error, status
 from .windows import bound_workspace, load_workspace, workspace_root_of_window
 
 
@@ -56,6 +56,7 @@ class Invocation:
         self.local = local
         self.invocation_type = invocation_type
         self.qualifier = qualifier
+        self.interpreter = package_settings.load().python_interpreter  # read on the UI thread
 
     @classmethod
     def of_workspace(
@@ -73,7 +74,7 @@ class Invocation:
         try:
             text = store.read(event_name)
         except Exception as error:
-            show_error(explain(error))
+            show_error(explained(error))
             return
         store.mark_used(event_name)
         self.with_text(text, f"event {event_name}")
@@ -83,12 +84,13 @@ class Invocation:
         try:
             payload = parse_payload(text, self.invocation_type)
         except Exception as error:
-            show_error(explain(error, f"invoke {self.name} with {source}"))
+            show_error(explained(error, f"invoke {self.name} with {source}"))
             return
         where = " locally" if self.local else ""
         run_off_ui(
             lambda: self._invoke(payload),
             self._show,
+            window=self.window,
             status=f"invoking {self.name}{where}…",
             long_running=True,
         )
@@ -97,8 +99,7 @@ class Invocation:
         binding = self.binding
         if self.local:
             assert self.workspace is not None
-            interpreter = package_settings.load().python_interpreter
-            result = invoke_workspace_locally(self.workspace, payload, interpreter)
+            result = invoke_workspace_locally(self.workspace, payload, self.interpreter)
         else:
             result = invoke_remote(
                 binding.target,
@@ -114,7 +115,7 @@ class Invocation:
     def _show(self, result: InvokeResult) -> None:
         show_result(self.window, result)
         outcome = "succeeded" if result.succeeded else f"failed ({result.function_error})"
-        status(f"{self.name} {outcome}")
+        status(self.window, f"{self.name} {outcome}")
 
 
 def show_result(window: sublime.Window, result: InvokeResult) -> None:
@@ -149,8 +150,8 @@ def pick_event(
         elif index >= 0:
             on_pick(names[index])
 
-    window.show_quick_panel(
-        items, on_select, placeholder=f"Invoke {workspace.binding.function_name} with"
+    quick_panel.show(
+        window, items, on_select, placeholder=f"Invoke {workspace.binding.function_name} with"
     )
 
 
@@ -171,7 +172,8 @@ def new_test_event(window: sublime.Window, workspace: Workspace) -> None:
 
 def pick_template(window: sublime.Window, on_pick: Callable[[str], None]) -> None:
     templates = list(TEMPLATES)
-    window.show_quick_panel(
+    quick_panel.show(
+        window,
         [
             sublime.QuickPanelItem(name, TEMPLATES[name], "", sublime.KIND_SNIPPET)
             for name in templates
@@ -185,10 +187,10 @@ def _create_event(window: sublime.Window, workspace: Workspace, name: str, templ
     try:
         path = EventStore.for_workspace(workspace).create(name.strip(), template)
     except Exception as error:
-        show_error(explain(error))
+        show_error(explained(error))
         return
     window.open_file(path)
-    status(f"edit the event {name.strip()}, then invoke with it")
+    status(window, f"edit the event {name.strip()}, then invoke with it")
 
 
 class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):
@@ -244,7 +246,7 @@ def _invoke_unbound(
         configuration = client.get_function_configuration(FunctionName=function.arn)
         return Binding.from_configuration(configuration, settings.profile, settings.endpoint_url)
 
-    run_off_ui(read_configuration, with_binding, status=f"reading {function.name}…")
+    run_off_ui(read_configuration, with_binding, window=window, status=f"reading {function.name}…")
 
 
 class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
@@ -268,7 +270,9 @@ class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
                 None,
             )
 
-        self.window.show_quick_panel(list(INVOCATION_TYPES), on_type, placeholder="Invocation type")
+        quick_panel.show(
+            self.window, list(INVOCATION_TYPES), on_type, placeholder="Invocation type"
+        )
 
 
 class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
@@ -281,18 +285,20 @@ class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
         try:
             event = EventStore.for_workspace(workspace).last_used()
         except Exception as error:
-            show_error(explain(error))
+            show_error(explained(error))
             return
         Invocation.of_workspace(self.window, workspace, local=local).with_event(event)
 
 
 class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
-    """Invoke with the active view's JSON as the payload (saved or not)."""
+    """Invoke with the active view's JSON as the payload (saved or not; loaded: a view still
+    loading its file is empty)."""
 
     def is_enabled(self, local: bool = False) -> bool:
         view = self.window.active_view()
         return (
             view is not None
+            and not view.is_loading()
             and view.match_selector(0, "source.json")
             and workspace_root_of_window(self.window) is not None
         )
@@ -325,7 +331,7 @@ class LambdaShowLastInvokeResultCommand(sublime_plugin.WindowCommand):
             return
         result = load_last_result(workspace.metadata_dir)
         if result is None:
-            status(f"{workspace.binding.function_name} has not been invoked yet")
+            status(self.window, f"{workspace.binding.function_name} has not been invoked yet")
             return
         show_result(self.window, result)
 

@@ -1,8 +1,11 @@
-"""The package's settings file, read into the core's `Settings`."""
+"""The package's settings file, read into the core's `Settings`.
+
+Read on the UI thread only; work off it gets the values it needs (the `Settings` are frozen).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import sublime
 
@@ -20,7 +23,9 @@ _KEYS = (
     "exclude",
     "deploy_on_save",
     "python_interpreter",
+    "debug",
 )
+_WATCH_TAG = "lambda_editor"
 
 
 def load() -> Settings:
@@ -61,14 +66,14 @@ _reported: List[str] = []  # each wrong setting gets one dialog, then status mes
 
 
 def _report(error: LambdaEditorError) -> None:
-    status(str(error))
+    status(None, str(error))
     if str(error) not in _reported:
         _reported.append(str(error))
         show_error(error)
 
 
 def workspace_root(settings: Settings) -> str:
-    return settings.workspace_root or default_workspace_root(sublime.cache_path())
+    return settings.workspace_root or default_workspace_root()
 
 
 def remember(key: str, value: Any) -> None:
@@ -76,3 +81,12 @@ def remember(key: str, value: Any) -> None:
     stored = sublime.load_settings(SETTINGS_FILE)
     stored.set(key, value)
     sublime.save_settings(SETTINGS_FILE)
+
+
+def watch(on_change: Callable[[], None]) -> None:
+    """`on_change()` on the UI thread whenever the settings change (the user saved them)."""
+    sublime.load_settings(SETTINGS_FILE).add_on_change(_WATCH_TAG, on_change)
+
+
+def unwatch() -> None:
+    sublime.load_settings(SETTINGS_FILE).clear_on_change(_WATCH_TAG)

@@ -7,8 +7,7 @@ at once on the UI thread (re-entrantly, as in Sublime) and `*_async` ones on the
 from __future__ import annotations
 
 import os
-import re
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from . import _core, _resources, _syntaxes
 from ._core import ViewState, WindowState
@@ -26,11 +25,7 @@ def _event(name: str, view_id: int, deferred: bool = False) -> None:
 
 def new_window() -> int:
     with _core.lock:
-        window = WindowState(
-            id=_core.new_id(),
-            settings_id=_core.new_settings().id,
-            template_settings_id=_core.new_settings().id,
-        )
+        window = WindowState(id=_core.new_id())
         _core.state.windows[window.id] = window
         _core.state.window_order.insert(0, window.id)
     _core.state.host.window_event("on_new_window", window.id)
@@ -71,7 +66,6 @@ def new_view(
     with _core.lock:
         view = ViewState(
             id=_core.new_id(),
-            buffer_id=_core.new_id(),
             window_id=window_id,
             settings_id=_core.new_settings({"syntax": "Packages/Text/Plain text.tmLanguage"}).id,
             element=element,
@@ -83,8 +77,6 @@ def new_view(
         if window is not None and element is None:
             view.group = window.active_group
             window.views.append(view.id)
-    if element is None:
-        _core.state.host.attach_view(view.id)
     return view.id
 
 
@@ -97,34 +89,30 @@ def new_file(window_id: int, syntax: str = "") -> int:
     return view_id
 
 
-def _split_encoded_position(fname: str) -> Tuple[str, int, int]:
-    match = re.match(r"^(.*?)(?::(\d+))?(?::(\d+))?$", fname)
-    if match is None:  # pragma: no cover - the pattern matches every string
-        return fname, 0, 0
-    return match.group(1), int(match.group(2) or 0), int(match.group(3) or 0)
-
-
-def open_file(
-    window_id: int, fname: str, encoded_position: bool = False, contents: Optional[str] = None
-) -> int:
-    """The file's view, opened (content read now, `on_load` delivered later) or brought to front."""
-    row = col = 0
-    if encoded_position:
-        fname, row, col = _split_encoded_position(fname)
+def open_file(window_id: int, fname: str, contents: Optional[str] = None) -> int:
+    """The file's view, brought to front if open, else opened: like Sublime, it shows at once and
+    loads later (`is_loading()` until then, its text empty); `on_load` follows the loading."""
     path = _resources.real_path(os.path.expanduser(fname))
     existing = find_open_file(window_id, path)
     if existing:
         focus_view(window_id, existing)
         return existing
-    text = _read_text(path)
-    view_id = new_view(window_id, file_name=path, text=(contents or "") if text is None else text)
+    view_id = new_view(window_id, file_name=path)
+    _core.state.views[view_id].loading = True
     assign_syntax(view_id, _syntaxes.for_file(path))
-    if row:
-        point = text_point(view_id, row - 1, max(col - 1, 0))
-        _core.state.views[view_id].selection = [(point, point)]
-    _event("on_load", view_id, deferred=True)
     focus_view(window_id, view_id)
+    _core.schedule_ui(lambda: _load(view_id, path, contents))
     return view_id
+
+
+def _load(view_id: int, path: str, contents: Optional[str]) -> None:
+    view = _core.state.views.get(view_id)
+    if view is None:
+        return
+    text = _read_text(path)
+    view.text = (contents or "") if text is None else text
+    view.loading = False
+    _event("on_load", view_id)
 
 
 def _read_text(path: str) -> Optional[str]:
@@ -223,21 +211,13 @@ def modify(view_id: int, begin: int, end: int, text: str, force: bool = False) -
     with _core.lock:
         begin, end = sorted((_clamp(view, begin), _clamp(view, end)))
         view.text = view.text[:begin] + text + view.text[end:]
-        view.change_count += 1
         view.dirty = view.element is None and not view.scratch
-        delta = len(text) - (end - begin)
-        view.selection = [_shift(region, end, delta) for region in view.selection]
     _event("on_modified", view_id)
     return len(text)
 
 
 def _clamp(view: ViewState, point: int) -> int:
     return min(max(point, 0), len(view.text))
-
-
-def _shift(region: Tuple[int, int], after: int, delta: int) -> Tuple[int, int]:
-    a, b = region
-    return (a + delta if a >= after else a, b + delta if b >= after else b)
 
 
 def save(view_id: int) -> None:
@@ -286,17 +266,6 @@ def assign_syntax(view_id: int, syntax: str) -> None:
     settings = _core.state.settings[_core.state.views[view_id].settings_id]
     settings.values["syntax"] = found.path
     settings_changed(settings.id)
-
-
-def text_point(view_id: int, row: int, col: int) -> int:
-    lines = _core.state.views[view_id].text.split("\n")
-    row = min(max(row, 0), len(lines) - 1)
-    return sum(len(line) + 1 for line in lines[:row]) + min(col, len(lines[row]))
-
-
-def rowcol(view_id: int, point: int) -> Tuple[int, int]:
-    before = _core.state.views[view_id].text[: max(point, 0)]
-    return before.count("\n"), len(before) - (before.rfind("\n") + 1)
 
 
 def window_views(window_id: int) -> List[int]:

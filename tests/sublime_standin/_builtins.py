@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+import os
+from typing import Any, Callable, Dict, Optional
 
 from . import _app, _core, _resources, sublime
 
@@ -18,19 +19,9 @@ def _close_active_window(args: Args) -> None:
     _app.close_window(_app.active_window_id())
 
 
-def _open_url(args: Args) -> None:
-    _core.state.records.opened_urls.append(str(args.get("url", "")))
-
-
-def _ignore(args: Args) -> None:
-    return None
-
-
 APPLICATION: Dict[str, Callable[[Args], None]] = {
     "new_window": _new_window,
     "close_window": _close_active_window,
-    "open_url": _open_url,
-    "hide_overlay": _ignore,
 }
 
 
@@ -57,17 +48,37 @@ def _hide_panel(window_id: int, args: Args) -> None:
 
 
 def _open_file(window_id: int, args: Args) -> None:
-    """Open a file; "${packages}/..." and "res://Packages/..." name a package's file."""
+    """Open a file; "${packages}/..." and "res://Packages/..." name a package's file, which
+    opens read-only from a zipped package."""
     window = sublime.Window(window_id)
     name = str(sublime.expand_variables(str(args.get("file", "")), window.extract_variables()))
-    if name.startswith("res://"):
-        found = _resources.resource_file(name[len("res://") :])
-        if found is None:
+    contents = args.get("contents")
+    text = str(contents).replace("$0", "") if contents else None
+    zipped = False
+    resource = _resource_of(name)
+    on_disk = _resources.resource_file(resource) if resource is not None else None
+    if resource is not None and on_disk is None:
+        data = _resources.read_resource(resource)
+        if data is not None:
+            name = os.path.join(sublime.packages_path(), *resource.split("/")[1:])
+            text, zipped = data.decode("utf-8"), True
+        elif name.startswith("res://"):
             _core.misuse(f"open_file: no resource {name!r}")
             return
-        name = found
-    contents = args.get("contents")
-    _app.open_file(window_id, name, contents=str(contents).replace("$0", "") if contents else None)
+    view_id = _app.open_file(window_id, on_disk or name, contents=text)
+    if zipped:
+        _core.state.views[view_id].read_only = True
+
+
+def _resource_of(name: str) -> Optional[str]:
+    """ "res://Packages/P/f" and "<Packages folder>/P/f" as the resource "Packages/P/f"."""
+    if name.startswith("res://"):
+        return name[len("res://") :]
+    packages = os.path.abspath(sublime.packages_path())
+    full = os.path.abspath(name)
+    if full.startswith(packages + os.sep):
+        return "Packages/" + os.path.relpath(full, packages).replace(os.sep, "/")
+    return None
 
 
 def _set_layout(window_id: int, args: Args) -> None:
@@ -88,32 +99,14 @@ def _close_this_window(window_id: int, args: Args) -> None:
     _app.close_window(window_id)
 
 
-def _new_file(window_id: int, args: Args) -> None:
-    _app.new_file(window_id)
-
-
-def _record_only(window_id: int, args: Args) -> None:
-    return None
-
-
-def _window_open_url(window_id: int, args: Args) -> None:
-    _open_url(args)
-
-
 WINDOW: Dict[str, Callable[[int, Args], None]] = {
     "show_panel": _show_panel,
     "hide_panel": _hide_panel,
     "open_file": _open_file,
     "set_layout": _set_layout,
     "focus_group": _focus_group,
-    "close": _close_active_view,
     "close_file": _close_active_view,
     "close_window": _close_this_window,
-    "new_file": _new_file,
-    "show_overlay": _record_only,
-    "hide_overlay": _record_only,
-    "open_dir": _record_only,
-    "open_url": _window_open_url,
 }
 
 
@@ -124,31 +117,11 @@ def _append(view_id: int, args: Args) -> None:
     _app.modify(view_id, size, size, text, force=bool(args.get("force", False)))
 
 
-def _insert(view_id: int, args: Args) -> None:
-    view = _core.state.views[view_id]
-    for a, b in sorted(view.selection, reverse=True):
-        _app.modify(view_id, min(a, b), max(a, b), str(args.get("characters", "")))
-
-
-def _select_all(view_id: int, args: Args) -> None:
-    view = _core.state.views[view_id]
-    view.selection = [(0, len(view.text))]
-
-
-def _move_to(view_id: int, args: Args) -> None:
-    view = _core.state.views[view_id]
-    point = len(view.text) if args.get("to") == "eof" else 0
-    view.selection = [(point, point)]
-
-
 def _save(view_id: int, args: Args) -> None:
     _app.save(view_id)
 
 
 TEXT: Dict[str, Callable[[int, Args], None]] = {
     "append": _append,
-    "insert": _insert,
-    "select_all": _select_all,
-    "move_to": _move_to,
     "save": _save,
 }

@@ -115,7 +115,6 @@ class SettingsState:
 @dataclass
 class ViewState:
     id: int
-    buffer_id: int
     window_id: int
     settings_id: int
     element: Optional[str] = None
@@ -124,15 +123,10 @@ class ViewState:
     text: str = ""
     group: int = 0
     read_only: bool = False
+    loading: bool = False
     scratch: bool = False
     dirty: bool = False
-    encoding: str = "UTF-8"
-    line_endings: str = "Unix"
     status: Dict[str, str] = field(default_factory=dict)
-    selection: List[Tuple[int, int]] = field(default_factory=lambda: [(0, 0)])
-    regions: Dict[str, List[Tuple[int, int]]] = field(default_factory=dict)
-    edit_tokens: Set[int] = field(default_factory=set)
-    change_count: int = 0
 
 
 @dataclass
@@ -150,6 +144,8 @@ class QuickPanelRecord:
     thread: str
     is_open: bool = True
     answer: Optional[int] = None
+    refused: bool = False  # another quick panel was open: never shown, on_select never called
+    selecting: bool = False  # its on_select is running
 
 
 @dataclass
@@ -170,15 +166,13 @@ class InputPanelRecord:
 
 @dataclass
 class DialogRecord:
-    """A modal dialog (`kind`: error, message, ok_cancel, yes_no_cancel) or a file dialog."""
+    """A modal dialog (`kind`: error, message, ok_cancel, yes_no_cancel)."""
 
     kind: str
     message: str
     thread: str
     buttons: Tuple[str, ...] = ()
     answer: Any = None
-    callback: Optional[Callable[[Any], None]] = None
-    is_open: bool = True
 
 
 @dataclass
@@ -186,8 +180,8 @@ class CommandRecord:
     """A command run through the API on the application, a window or a view.
 
     `outcome`: "ran" (a plugin's command), "builtin" (one of Sublime's), "disabled" (its
-    `is_enabled()` said no), "input" (it asked for input first), "unknown", "queued" (run from
-    another thread: it runs later on the UI thread and is recorded again then).
+    `is_enabled()` said no), "unknown", "queued" (run from another thread: it runs later on the
+    UI thread and is recorded again then).
     """
 
     target: str
@@ -196,21 +190,6 @@ class CommandRecord:
     args: Optional[Dict[str, Any]]
     thread: str
     outcome: str = "ran"
-
-
-@dataclass
-class PaletteInputRecord:
-    """An input handler shown in the command palette: a text entry or a list."""
-
-    command: str
-    argument: str
-    kind: str
-    items: List[Tuple[str, Any]]
-    initial_text: str
-    placeholder: str
-    is_open: bool = True
-    answer: Any = None
-    rejected: List[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -223,8 +202,6 @@ class StatusRecord:
 @dataclass
 class WindowState:
     id: int
-    settings_id: int
-    template_settings_id: int
     views: List[int] = field(default_factory=list)
     focus_history: List[int] = field(default_factory=list)
     panels: Dict[str, int] = field(default_factory=dict)
@@ -233,9 +210,6 @@ class WindowState:
     project_data: Any = None
     num_groups: int = 1
     active_group: int = 0
-    layout: Dict[str, Any] = field(
-        default_factory=lambda: {"cols": [0.0, 1.0], "rows": [0.0, 1.0], "cells": [[0, 0, 1, 1]]}
-    )
     ui_visible: Dict[str, bool] = field(default_factory=dict)
     quick_panel: Optional[QuickPanelRecord] = None
     input_panel: Optional[InputPanelRecord] = None
@@ -243,13 +217,15 @@ class WindowState:
 
 @dataclass
 class Paths:
-    """Sublime's folders, and the packages whose files are read from elsewhere (the repo)."""
+    """Sublime's folders, the user's home, and package folders mapped from elsewhere."""
 
+    home: str
     data: str
     packages: str
     installed_packages: str
     cache: str
     executable: str
+    host_libraries: List[str]  # on the plugin host's sys.path: the installation's, the data's
     mapped_packages: Dict[str, str]
 
 
@@ -260,8 +236,6 @@ class Script:
     quick_panel: List[Any] = field(default_factory=list)
     input_panel: List[Optional[str]] = field(default_factory=list)
     dialog: List[Any] = field(default_factory=list)
-    file_dialog: List[Any] = field(default_factory=list)
-    command_input: List[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -272,9 +246,7 @@ class Records:
     input_panels: List[InputPanelRecord] = field(default_factory=list)
     dialogs: List[DialogRecord] = field(default_factory=list)
     commands: List[CommandRecord] = field(default_factory=list)
-    palette_inputs: List[PaletteInputRecord] = field(default_factory=list)
     status_messages: List[StatusRecord] = field(default_factory=list)
-    opened_urls: List[str] = field(default_factory=list)
     console: List[str] = field(default_factory=list)
 
 
@@ -295,7 +267,6 @@ class State:
     ui_queue: TimerQueue = field(default_factory=TimerQueue)
     async_queue: TimerQueue = field(default_factory=TimerQueue)
     worker: Optional[AsyncWorker] = None
-    time_scale: float = 1.0
     ui_depth: int = 0
     importing: int = 0
     windows: Dict[int, WindowState] = field(default_factory=dict)
@@ -303,7 +274,6 @@ class State:
     views: Dict[int, ViewState] = field(default_factory=dict)
     settings: Dict[int, SettingsState] = field(default_factory=dict)
     named_settings: Dict[str, int] = field(default_factory=dict)
-    clipboard: str = ""
     script: Script = field(default_factory=Script)
     records: Records = field(default_factory=Records)
     problems: Problems = field(default_factory=Problems)
@@ -372,11 +342,11 @@ def run_callback(callback: Callback) -> None:
 
 
 def schedule_ui(callback: Callback, delay_ms: float = 0) -> None:
-    state.ui_queue.put(callback, delay_ms / 1000.0 * state.time_scale)
+    state.ui_queue.put(callback, delay_ms / 1000.0)
 
 
 def schedule_async(callback: Callback, delay_ms: float = 0) -> None:
-    state.async_queue.put(callback, delay_ms / 1000.0 * state.time_scale)
+    state.async_queue.put(callback, delay_ms / 1000.0)
 
 
 def misuse(message: str) -> None:

@@ -1,9 +1,11 @@
-"""Fails any network call that plugin code makes on the UI thread (it would freeze Sublime).
+"""Fails any network call that plugin code makes on the UI thread (it would freeze Sublime) or on
+the async thread (one worker shared by every package: a call hanging there stalls LSP, linters and
+Package Control with it).
 
 While enabled, `socket.socket.connect`/`connect_ex`, `socket.create_connection` and the name
-lookups raise AssertionError when the UI thread runs plugin code; the call is also recorded, so a
-plugin that swallows the error still fails `harness.check()`. Other threads are not affected, nor is
-the test's own code (set-up, assertions) that runs on the test thread between API calls.
+lookups raise AssertionError when plugin code runs on those threads; the call is also recorded, so
+a plugin that swallows the error still fails `harness.check()`. Threads of the plugin's own are
+not affected, nor is the test's own code (set-up, assertions) between API calls.
 """
 
 from __future__ import annotations
@@ -19,9 +21,15 @@ _MISSING = object()
 
 
 def _check(what: str, target: Any) -> None:
-    if _core.state is None or not _core.in_ui_code():
+    if _core.state is None:
         return
-    message = f"network call on the UI thread: {what}({target!r})"
+    if _core.in_ui_code():
+        thread = "the UI thread"
+    elif _core.current_thread_kind() == _core.ASYNC_THREAD:
+        thread = "Sublime's async thread"
+    else:
+        return
+    message = f"network call on {thread}: {what}({target!r})"
     stack = "".join(traceback.format_stack(limit=16)[:-2])
     _core.state.problems.network.append(f"{message}\n{stack}")
     raise AssertionError(message)

@@ -1,8 +1,8 @@
-"""Dialogs, quick panels, input panels and file dialogs, answered from the test's script.
+"""Dialogs, quick panels and input panels, answered from the test's script.
 
 Modal dialogs return their answer at once (Sublime blocks until the user answers) and need an
-answer queued beforehand. Panels and file dialogs stay open until answered; their callbacks run
-later on the UI thread, as in Sublime.
+answer queued beforehand. Panels stay open until answered; their callbacks run later on the UI
+thread, as in Sublime.
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ from ._core import DialogRecord, InputPanelRecord, QuickPanelRecord
 WANT_EVENT_FLAG = 4
 
 
+def _require_ui_thread(what: str) -> None:
+    """Dialogs and panels belong to the UI thread: from a worker, a modal dialog blocks that
+    thread (the async one: every package) and its answer races what the UI does meanwhile."""
+    if not _core.is_ui_thread():
+        _core.misuse(f"{what} opened from the {_core.current_thread_kind()} thread")
+
+
 def modal_dialog(kind: str, message: str, buttons: Tuple[str, ...] = ()) -> Any:
     """Record a dialog; ok_cancel and yes_no_cancel take the next scripted answer."""
+    _require_ui_thread(f"{kind} dialog {message[:40]!r}")
     record = DialogRecord(kind, message, _core.current_thread_kind(), buttons)
     _core.state.records.dialogs.append(record)
     if kind in ("error", "message"):
@@ -52,12 +60,13 @@ def show_quick_panel(
     on_highlight: Optional[Callable[[int], None]],
     placeholder: Optional[str],
 ) -> None:
+    """One quick panel at a time, as in build 4200: while one is open (also while its on_select
+    runs), another is refused with "Quick Panel Unavailable" and its on_select never called."""
+    _require_ui_thread(f"quick panel {placeholder!r}")
     triggers = [item_trigger(item) for item in items]
     window = _core.state.windows.get(window_id)
     if window is None:
         return
-    if window.quick_panel is not None and window.quick_panel.is_open:
-        answer_quick_panel(window.quick_panel, -1)
     record = QuickPanelRecord(
         window_id=window_id,
         items=list(items),
@@ -69,9 +78,15 @@ def show_quick_panel(
         on_highlight=on_highlight,
         thread=_core.current_thread_kind(),
     )
-    with _core.lock:
-        _core.state.records.quick_panels.append(record)
-        window.quick_panel = record
+    _core.state.records.quick_panels.append(record)
+    showing = window.quick_panel
+    if showing is not None:
+        record.is_open, record.refused = False, True
+        _core.state.records.console.append("Quick Panel Unavailable")
+        if showing.selecting:  # opened from on_select: a bug, set_timeout would have worked
+            _core.misuse(f"quick panel {placeholder!r} opened from another's on_select: refused")
+        return
+    window.quick_panel = record
     if on_highlight is not None and items:
         first = selected_index if 0 <= selected_index < len(items) else 0
         _core.schedule_ui(lambda: on_highlight(first))
@@ -80,19 +95,25 @@ def show_quick_panel(
 
 
 def answer_quick_panel(record: QuickPanelRecord, choice: Union[int, str]) -> None:
+    """The user picks a row (-1: escape): on_select runs later, on the UI thread, and the panel
+    is gone only once it has returned."""
     index = _choice_index(record.triggers, choice, "quick panel")
     record.answer, record.is_open = index, False
-    window = _core.state.windows.get(record.window_id)
-    if window is not None and window.quick_panel is record:
-        window.quick_panel = None
 
     def deliver() -> None:
-        if index >= 0 and record.on_highlight is not None:
-            record.on_highlight(index)
-        if record.flags & WANT_EVENT_FLAG:
-            record.on_select(index, {"modifier_keys": {}})
-        else:
-            record.on_select(index)
+        record.selecting = True
+        try:
+            if index >= 0 and record.on_highlight is not None:
+                record.on_highlight(index)
+            if record.flags & WANT_EVENT_FLAG:
+                record.on_select(index, {"modifier_keys": {}})
+            else:
+                record.on_select(index)
+        finally:
+            record.selecting = False
+            window = _core.state.windows.get(record.window_id)
+            if window is not None and window.quick_panel is record:
+                window.quick_panel = None
 
     _core.schedule_ui(deliver)
 
@@ -115,6 +136,7 @@ def show_input_panel(
     on_change: Optional[Callable[[str], None]],
     on_cancel: Optional[Callable[[], None]],
 ) -> int:
+    _require_ui_thread(f"input panel {caption!r}")
     view_id = _app.new_view(window_id, text=initial_text, element=_app.INPUT_ELEMENT)
     record = InputPanelRecord(
         window_id=window_id,
@@ -159,22 +181,3 @@ def answer_input_panel(record: InputPanelRecord, text: Optional[str]) -> None:
             record.on_done(text)
 
     _core.schedule_ui(deliver)
-
-
-def file_dialog(kind: str, callback: Callable[[Any], None], directory: Optional[str]) -> None:
-    """open/save/select_folder: answered now if scripted, else open until `answer_file_dialog`."""
-    record = DialogRecord(kind, directory or "", _core.current_thread_kind(), callback=callback)
-    _core.state.records.dialogs.append(record)
-    if _core.state.script.file_dialog:
-        answer_file_dialog(record, _core.state.script.file_dialog.pop(0))
-
-
-def answer_file_dialog(record: DialogRecord, answer: Any) -> None:
-    record.answer, record.is_open = answer, False
-    callback = record.callback
-    if callback is not None:
-        _core.schedule_ui(lambda: callback(answer))
-
-
-def open_file_dialogs() -> List[DialogRecord]:
-    return [d for d in _core.state.records.dialogs if d.callback is not None and d.is_open]

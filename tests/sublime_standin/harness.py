@@ -28,28 +28,25 @@ import sys
 import tempfile
 import time
 import types
+import zipimport
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
 
 from . import (
     _app,
     _core,
     _default_package,
     _host,
+    _layout,
     _netguard,
+    _package,
     _panels,
     _resources,
     sublime,
     sublime_plugin,
     sublime_types,
 )
-from ._core import (
-    CommandRecord,
-    DialogRecord,
-    InputPanelRecord,
-    PaletteInputRecord,
-    QuickPanelRecord,
-)
+from ._core import CommandRecord, DialogRecord, InputPanelRecord, QuickPanelRecord
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE_NAME = "LambdaEditor"
@@ -65,13 +62,10 @@ __all__ = [
     "CommandRecord",
     "DialogRecord",
     "InputPanelRecord",
-    "PaletteInputRecord",
     "QuickPanelRecord",
     "ViewHandle",
     "WindowHandle",
-    "answer_command_input",
     "answer_dialog",
-    "answer_file_dialog",
     "answer_input_panel",
     "answer_quick_panel",
     "check",
@@ -84,29 +78,21 @@ __all__ = [
     "enable_network_guard",
     "error_messages",
     "input_panels",
-    "is_async_thread",
     "is_ui_thread",
     "last_quick_panel",
     "load_plugin",
-    "network_guard",
-    "open_file_dialogs",
-    "opened_urls",
     "output_panel_text",
     "palette_commands",
-    "palette_inputs",
     "problems",
     "pump",
     "quick_panels",
     "reset",
-    "run_from_palette",
     "run_ui_until",
     "save",
     "set_text",
-    "set_time_scale",
     "shutdown",
     "status_bar",
     "status_messages",
-    "ui_code",
     "unload_plugin",
     "write_user_settings",
 ]
@@ -131,6 +117,7 @@ class _Session:
         self.owned_root = owned_root
         self.packages = dict(packages)
         self.loaded: List[types.ModuleType] = []
+        self.saved_environment: List[Tuple[str, object]] = []
 
 
 _session: Optional[_Session] = None
@@ -142,43 +129,30 @@ _session: Optional[_Session] = None
 def reset(packages: Optional[Mapping[str, str]] = None, root: Optional[str] = None) -> None:
     """A fresh Sublime with one empty window; the calling thread becomes the UI thread.
 
-    `packages` maps package names to folders (default: this repository as "LambdaEditor"), read as
-    "Packages/<name>/..." and importable as `<name>.<module>`. Sublime's own folders (Packages with
-    User, Installed Packages, Cache, Lib/python38) are made under `root` (default: a temp folder).
+    Without `packages`, this repository is installed as Package Control ships it: a
+    `.sublime-package` made by `git archive`, imported through a zip importer. `packages` maps
+    package names to folders instead, read as "Packages/<name>/..." and importable as
+    `<name>.<module>`. Sublime's folders are laid out under `root` (default: a temp folder) as on
+    this OS, the user's home too; the plugin host's library folders go first on `sys.path`.
     """
     global _session  # noqa: PLW0603 - one Sublime per test
     shutdown()
-    packages = {PACKAGE_NAME: REPO_ROOT} if packages is None else packages
     owned = None
     if root is None:
         root = owned = tempfile.mkdtemp(prefix="sublime-standin-")
-    _core.start(_make_folders(root, packages))
+    paths = _layout.make(root, packages or {})
+    if packages is None:
+        shutil.copyfile(_package.build(REPO_ROOT), _archive_path(paths, PACKAGE_NAME))
+    _core.start(paths)
     _core.state.host = _host.Host()
-    _session = _Session(owned, packages)
+    _session = _Session(owned, packages or {PACKAGE_NAME: ""})
+    _session.saved_environment = _layout.enter(paths)
     _app.new_window()
     _core.state.host.load_module(_default_package)
 
 
-def _make_folders(root: str, packages: Mapping[str, str]) -> _core.Paths:
-    data = os.path.join(root, "data")
-    paths = _core.Paths(
-        data=data,
-        packages=os.path.join(data, "Packages"),
-        installed_packages=os.path.join(data, "Installed Packages"),
-        cache=os.path.join(root, "cache"),
-        executable=os.path.join(root, "install", "sublime_text"),
-        mapped_packages={name: os.path.abspath(folder) for name, folder in packages.items()},
-    )
-    for folder in (
-        os.path.join(paths.packages, "User"),
-        paths.installed_packages,
-        paths.cache,
-        os.path.join(data, "Lib", "python38"),
-        os.path.dirname(paths.executable),
-    ):
-        os.makedirs(folder, exist_ok=True)
-    open(paths.executable, "ab").close()
-    return paths
+def _archive_path(paths: _core.Paths, name: str) -> str:
+    return os.path.join(paths.installed_packages, f"{name}{_resources.ARCHIVE_SUFFIX}")
 
 
 def shutdown() -> None:
@@ -190,9 +164,12 @@ def shutdown() -> None:
     for module in reversed(session.loaded):
         _unload(module)
     _core.stop()
+    _layout.leave(_core.state.paths, session.saved_environment)
     for name in list(sys.modules):
         if name.split(".")[0] in session.packages:
             del sys.modules[name]
+    for archive in _resources.archives().values():
+        _forget_archive(archive)
     if session.owned_root is not None:
         shutil.rmtree(session.owned_root, ignore_errors=True)
     _session = None
@@ -204,31 +181,90 @@ def _require_session() -> _Session:
     return _session
 
 
-def _install_package(name: str, folder: str) -> None:
-    """Make a package folder importable as `name`, as Sublime does for every package."""
+def _install_package(name: str) -> None:
+    """Make a package importable as `name`, as Sublime does for every package: a folder through
+    the file system, a `.sublime-package` through Python's zip importer."""
     if name in sys.modules:
         return
+    mapped = name in _core.state.paths.mapped_packages
+    archive = _resources.archive_of(name)
+    location = archive if archive is not None and not mapped else _resources.package_folder(name)
     spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
-    spec.submodule_search_locations = [folder]
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    spec.submodule_search_locations = [location]
+    sys.modules[name] = importlib.util.module_from_spec(spec)
 
 
 def load_plugin(module_name: str) -> types.ModuleType:
     """Import a plugin module (e.g. "LambdaEditor.LambdaEditor") and load it like Sublime:
     collect its commands and listeners, call plugin_loaded(), attach view listeners."""
     session = _require_session()
-    package = module_name.split(".", maxsplit=1)[0]
-    if package in session.packages:
-        _install_package(package, _core.state.paths.mapped_packages[package])
-    _core.state.importing += 1
-    try:
+    _install_package(module_name.split(".", maxsplit=1)[0])
+    with _importing():
         module = importlib.import_module(module_name)
-    finally:
-        _core.state.importing -= 1
     _core.state.host.load_module(module)
     session.loaded.append(module)
     return module
+
+
+def reload_plugin(module_name: str) -> types.ModuleType:
+    """What Sublime does when a plugin file changes (an upgrade, a save): plugin_unloaded(), the
+    commands forgotten, then only this module re-executed (`importlib.reload`) and loaded again.
+    The package's other modules stay in sys.modules, as in Sublime."""
+    session = _require_session()
+    module = sys.modules[module_name]
+    if module in session.loaded:
+        _core.state.host.unload_module(module)
+        session.loaded.remove(module)
+    with _importing():
+        module = importlib.reload(module)
+    _core.state.host.load_module(module)
+    session.loaded.append(module)
+    return module
+
+
+def upgrade_package(name: str, archive: str) -> None:
+    """Package Control replaces the package's `.sublime-package` with `archive`; Sublime sees the
+    new archive's files (the plugin still has to be reloaded: `reload_plugin`)."""
+    installed = _archive_path(_core.state.paths, name)
+    _forget_archive(installed)
+    shutil.copyfile(archive, installed)
+
+
+def changed_archive(archive: str, destination: str, changes: Mapping[str, str]) -> None:
+    """Write a copy of a `.sublime-package` with files replaced or added (`path → text`)."""
+    _package.changed_copy(archive, destination, changes)
+
+
+def home_folder() -> str:
+    """The user's home in this Sublime (HOME and the OS's per-user folders point into it)."""
+    return _core.state.paths.home
+
+
+def package_archive(name: str = PACKAGE_NAME) -> str:
+    """The installed `.sublime-package` of a package."""
+    found = _resources.archive_of(name)
+    if found is None:
+        raise AssertionError(f"{name} is not installed as a .sublime-package")
+    return found
+
+
+def _forget_archive(archive: str) -> None:
+    """Python caches a zip's table of contents and its importers: drop them for a new archive."""
+    for key in [
+        k for k in sys.path_importer_cache if k == archive or k.startswith(archive + os.sep)
+    ]:
+        del sys.path_importer_cache[key]
+    zipimport._zip_directory_cache.pop(archive, None)  # type: ignore[attr-defined]
+    importlib.invalidate_caches()
+
+
+@contextmanager
+def _importing() -> Iterator[None]:
+    _core.state.importing += 1
+    try:
+        yield
+    finally:
+        _core.state.importing -= 1
 
 
 def unload_plugin(module_name: str) -> None:
@@ -250,22 +286,6 @@ def _unload(module: types.ModuleType) -> None:
 
 def is_ui_thread() -> bool:
     return _core.is_ui_thread()
-
-
-def is_async_thread() -> bool:
-    return _core.current_thread_kind() == _core.ASYNC_THREAD
-
-
-def set_time_scale(scale: float) -> None:
-    """Multiply every later `set_timeout(_async)` delay (0.01: a 500 ms debounce takes 5 ms)."""
-    _core.state.time_scale = scale
-
-
-@contextmanager
-def ui_code() -> Iterator[None]:
-    """Mark test code that calls the plugin directly as plugin code on the UI thread."""
-    with _core.ui_code():
-        yield
 
 
 def pump() -> int:
@@ -363,24 +383,6 @@ def answer_dialog(result: Union[bool, int]) -> None:
     _core.state.script.dialog.append(result if isinstance(result, bool) else int(result))
 
 
-def answer_file_dialog(result: Union[str, List[str], None]) -> None:
-    """Answer the open (else the next) open/save/select-folder dialog; None cancels."""
-    dialogs = _panels.open_file_dialogs()
-    if dialogs:
-        _panels.answer_file_dialog(dialogs[-1], result)
-    else:
-        _core.state.script.file_dialog.append(result)
-
-
-def answer_command_input(value: Union[str, int, None]) -> None:
-    """Answer the input handler open in the command palette (else the next one shown): text for a
-    TextInputHandler, a row's index or text for a ListInputHandler; None cancels."""
-    if _core.state.host.pending_input is not None:
-        _core.state.host.answer_input(value)
-    else:
-        _core.state.script.command_input.append(value)
-
-
 # What the plugin showed and did
 
 
@@ -399,35 +401,27 @@ def input_panels() -> List[InputPanelRecord]:
     return list(_core.state.records.input_panels)
 
 
-def palette_inputs() -> List[PaletteInputRecord]:
-    return list(_core.state.records.palette_inputs)
-
-
 def dialogs(kind: Optional[str] = None) -> List[DialogRecord]:
-    """Dialogs shown; `kind`: error, message, ok_cancel, yes_no_cancel, open, save or
-    select_folder."""
+    """Dialogs shown; `kind`: error, message, ok_cancel or yes_no_cancel."""
     return [d for d in _core.state.records.dialogs if kind is None or d.kind == kind]
-
-
-def open_file_dialogs() -> List[DialogRecord]:
-    return _panels.open_file_dialogs()
 
 
 def error_messages() -> List[str]:
     return [d.message for d in dialogs("error")]
 
 
-def status_messages() -> List[str]:
-    """Messages from sublime.status_message() and Window.status_message(), oldest first."""
-    return [r.message for r in _core.state.records.status_messages]
+def status_messages(window: Optional[WindowHandle] = None) -> List[str]:
+    """Messages from sublime.status_message() and Window.status_message(), oldest first; only
+    those shown in `window` when given."""
+    return [
+        r.message
+        for r in _core.state.records.status_messages
+        if window is None or r.window_id == window.window_id
+    ]
 
 
 def commands(name: Optional[str] = None) -> List[CommandRecord]:
     return [c for c in _core.state.records.commands if name is None or c.name == name]
-
-
-def opened_urls() -> List[str]:
-    return list(_core.state.records.opened_urls)
 
 
 def console() -> List[str]:
@@ -452,7 +446,9 @@ def status_bar(view: ViewHandle) -> Dict[str, str]:
 
 
 def set_text(view: ViewHandle, text: str) -> None:
-    """The user replaces the whole buffer (on_modified runs). Not possible in a read-only view."""
+    """The user replaces the whole buffer (on_modified runs), once it has loaded. Not possible
+    in a read-only view."""
+    _wait_for_loading(view)
     with _core.ui_code():
         _app.modify(view.view_id, 0, sublime.View(view.view_id).size(), text)
 
@@ -462,8 +458,14 @@ def save(view: ViewHandle, text: Optional[str] = None) -> None:
     on_post_save; the `_async` listeners run on the async thread."""
     if text is not None:
         set_text(view, text)
+    _wait_for_loading(view)
     with _core.ui_code():
         _app.save(view.view_id)
+
+
+def _wait_for_loading(view: ViewHandle) -> None:
+    """A user cannot type in, nor save, a view still loading its file."""
+    run_ui_until(lambda: not sublime.View(view.view_id).is_loading(), what="the file to load")
 
 
 def close(view: ViewHandle) -> None:
@@ -489,36 +491,17 @@ def palette_commands() -> List[Dict[str, Any]]:
     return entries
 
 
-def run_from_palette(
-    window: WindowHandle, command: str, args: Optional[Dict[str, Any]] = None
-) -> str:
-    """The user picks a command in the palette: its input handlers are shown first if it has some.
-
-    Returns "ran", "input" (waiting for answer_command_input), "disabled" or "unknown".
-    """
-    with _core.ui_code():
-        return str(_core.state.host.run_from_palette(window.window_id, command, args))
-
-
 # Network guard and the final check
 
 
 def enable_network_guard() -> None:
-    """From now on, plugin code on the UI thread may not open a connection or resolve a name."""
+    """From now on, plugin code on the UI thread or on the async thread may not open a connection
+    or resolve a name."""
     _netguard.enable()
 
 
 def disable_network_guard() -> None:
     _netguard.disable()
-
-
-@contextmanager
-def network_guard() -> Iterator[None]:
-    enable_network_guard()
-    try:
-        yield
-    finally:
-        disable_network_guard()
 
 
 def problems() -> Dict[str, List[str]]:
@@ -532,7 +515,7 @@ def problems() -> Dict[str, List[str]]:
     ]
     report = {
         "exceptions": found.exceptions,
-        "network calls on the UI thread": found.network,
+        "network calls on the UI or async thread": found.network,
         "unknown commands": found.unknown_commands,
         "misuse": found.misuse,
         "unused answers": unused,
