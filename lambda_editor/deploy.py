@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
 
 from . import aws
-from .errors import LambdaEditorError, RemoteChangedError, explain
+from .errors import LambdaEditorError, RemoteChangedError, error_code, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .packaging.builder import BuiltPackage
 from .units import format_size
@@ -151,7 +151,7 @@ def _upload(
             client.update_function_code(**arguments)
             return
         except Exception as exc:
-            code = _error_code(exc)
+            code = error_code(exc)
             if code == "PreconditionFailedException":
                 revision = None if adopted else _our_revision(client, arn, ours, sleep)
                 if revision is None:
@@ -230,11 +230,6 @@ def _adopt_failed_revision(
     refused as a remote change. The manifest stays: the files are still to be deployed."""
     if configuration.get("CodeSha256") == package.sha256_b64:
         replace(workspace, binding=workspace.binding.with_configuration(configuration)).save()
-
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ turns the exceptions that boto3, botocore and the OS raise into one, so no layer
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 
 class LambdaEditorError(Exception):
@@ -19,6 +19,12 @@ class LambdaEditorError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+def check_choice(what: str, value: str, choices: Sequence[str]) -> None:
+    """Refuse a value that is not one of `choices`, naming them."""
+    if value not in choices:
+        raise LambdaEditorError(f"Unknown {what} {value!r}.", f"Use one of {', '.join(choices)}.")
 
 
 class RemoteChangedError(LambdaEditorError):
@@ -49,7 +55,36 @@ _IAM_ACTIONS = {
     "Invoke": "lambda:InvokeFunction",
     "GetCallerIdentity": "sts:GetCallerIdentity",
     "FilterLogEvents": "logs:FilterLogEvents",
+    # versions and aliases
+    "PublishVersion": "lambda:PublishVersion",
+    "ListVersionsByFunction": "lambda:ListVersionsByFunction",
+    "GetAlias": "lambda:GetAlias",
+    "CreateAlias": "lambda:CreateAlias",
+    "UpdateAlias": "lambda:UpdateAlias",
+    "ListAliases": "lambda:ListAliases",
+    # function URLs
+    "GetFunctionUrlConfig": "lambda:GetFunctionUrlConfig",
+    "CreateFunctionUrlConfig": "lambda:CreateFunctionUrlConfig",
+    "DeleteFunctionUrlConfig": "lambda:DeleteFunctionUrlConfig",
+    "GetPolicy": "lambda:GetPolicy",
+    "AddPermission": "lambda:AddPermission",
+    "RemovePermission": "lambda:RemovePermission",
+    # new functions
+    "CreateFunction": "lambda:CreateFunction and iam:PassRole on the execution role",
+    "ListRoles": "iam:ListRoles",
+    "CreateRole": "iam:CreateRole",
+    "AttachRolePolicy": "iam:AttachRolePolicy",
 }
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore `ClientError` ("" for any other exception)."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+# Operations whose permission is not granted on an existing function.
+_NOT_ON_A_FUNCTION = {"CreateFunction", "ListRoles", "CreateRole", "AttachRolePolicy"}
 
 _THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling"}
 _EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
@@ -122,9 +157,9 @@ def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> 
 
     if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
         needed = _IAM_ACTIONS.get(operation, f"the permission for {operation}")
+        scope = "" if operation in _NOT_ON_A_FUNCTION else " on this function"
         return LambdaEditorError(
-            f"{doing}: access denied.",
-            f"Your IAM identity needs {needed} on this function.",
+            f"{doing}: access denied.", f"Your IAM identity needs {needed}{scope}."
         )
     if code in _EXPIRED_CODES or code in {
         "UnrecognizedClientException",

@@ -26,7 +26,10 @@ TEMPLATES: Dict[str, str] = {
     "empty": "Empty object {}",
     "apigateway-rest-proxy": "API Gateway REST API, proxy integration (e.g. Flask behind AWSGI)",
     "apigateway-http-v2": "API Gateway HTTP API, payload format 2.0",
+    "function-url": "Lambda function URL request, payload format 2.0",
     "slack-slash-command": "Slack slash command through API Gateway (form-encoded body)",
+    "slack-slash-command-function-url": "Slack slash command through a function URL "
+    "(base64-encoded form body)",
     "s3-object-created": "S3 object created",
     "sqs-message": "SQS message",
     "eventbridge-scheduled": "EventBridge scheduled event",

@@ -35,7 +35,7 @@ TASKS = {
             "--violations",
             "--no-tips",
             "--exclude-regex",
-            r"lambda_editor/sandbox/",
+            r"lambda_editor/(sandbox|function_templates)/",
             "LambdaEditor.py",
             "lambda_editor",
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -115,6 +116,23 @@ def test_slack_template_is_a_form_encoded_post() -> None:
     form = parse_qs(event["body"])
     assert form["command"] == ["/weather"]
     assert form["response_url"][0].startswith("https://hooks.slack.com/")
+
+
+def test_function_url_templates_are_what_a_function_url_sends() -> None:
+    plain = json.loads(template_text("function-url"))
+    slack = json.loads(template_text("slack-slash-command-function-url"))
+    for event in (plain, slack):
+        assert event["version"] == "2.0"
+        assert event["requestContext"]["stage"] == "$default"
+        assert event["requestContext"]["domainName"].endswith(".lambda-url.us-east-1.on.aws")
+        assert event["headers"]["host"] == event["requestContext"]["domainName"]
+        assert all(name == name.lower() for name in event["headers"])
+    # A function URL base64-encodes a body that is neither text nor JSON, such as Slack's form.
+    assert slack["isBase64Encoded"] is True
+    assert slack["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    body = base64.b64decode(slack["body"]).decode()
+    assert body == json.loads(template_text("slack-slash-command"))["body"]
+    assert slack["headers"]["content-length"] == str(len(body))
 
 
 def test_record_templates_name_their_sources() -> None:

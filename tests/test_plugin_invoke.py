@@ -236,7 +236,7 @@ def test_invoke_with_options_sends_an_asynchronous_event(plugin: Plugin) -> None
     name, window = workspace_with_event(plugin)
     invokes = plugin.invokes(name)
     harness.answer_quick_panel("Event")
-    harness.answer_input_panel("")
+    harness.answer_quick_panel("$LATEST")
     harness.answer_quick_panel("greeting")
 
     window.run_command("lambda_invoke_with_options")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.base_backend import BackendDict
+from moto.core.config import default_user_config
 from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -62,6 +63,8 @@ class MotoBackend:
     def __init__(self) -> None:
         self._app = DomainDispatcherApplication(create_backend_app)
         self._lock = threading.Lock()
+        # AWS managed policies (AWSLambdaBasicExecutionRole…) exist in every account, as in AWS.
+        default_user_config["iam"]["load_aws_managed_policies"] = True
 
     @staticmethod
     def reset() -> None:
@@ -94,6 +97,16 @@ class MotoBackend:
             if function is None or not getattr(function, "code_bytes", None):
                 return None
             return function.code_bytes, function.code_sha_256
+
+    def statement_ids(
+        self, account: str, region: str, name: str, qualifier: Optional[str]
+    ) -> Optional[Set[str]]:
+        """The statement ids in the policy of a function (version, alias); None: no function."""
+        with self._lock:
+            function = _find(account, region, name, qualifier)
+            if function is None:
+                return None
+            return {str(statement.get("Sid")) for statement in function.policy.statements}
 
     def invocation_target(
         self, account: str, region: str, name: str, qualifier: Optional[str]

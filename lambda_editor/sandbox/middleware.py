@@ -8,6 +8,11 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
 - Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
+- PublishVersion ignores `CodeSha256`: a hash that is not $LATEST's is refused here (400).
+- AddPermission keeps function URL parameters as they come and accepts a statement id twice: they
+  become conditions, and a statement id in use is refused (409), as Lambda does (`permissions`).
+- A new IAM role is usable at once: CreateFunction refuses it while it propagates (`roles`).
+- ListVersionsByFunction and ListAliases find no function named by its ARN: they get its name.
 Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
 """
 
@@ -22,6 +27,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
@@ -37,6 +43,8 @@ from .invoke import (
     answer_without_running,
     service_error,
 )
+from .permissions import add_permission_answer, duplicate_statement_message, get_policy_answer
+from .roles import ROLE_NOT_ASSUMABLE, RolePropagation
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 
 _log = logging.getLogger(__name__)
@@ -64,12 +72,18 @@ _OPERATIONS = {
     ("PUT", "code"): "UpdateFunctionCode",
     ("POST", "invocations"): "Invoke",
     ("POST", "versions"): "PublishVersion",
+    ("POST", "policy"): "AddPermission",
+    ("GET", "policy"): "GetPolicy",
+    ("GET", "versions"): "ListVersionsByFunction",
+    ("GET", "aliases"): "ListAliases",
 }
+_LISTED_BY_NAME_ONLY = ("ListVersionsByFunction", "ListAliases")
 # Updates that put the function InProgress; PublishVersion is refused during one but starts none.
 _PHASED_UPDATES = ("UpdateFunctionCode", "UpdateFunctionConfiguration")
 _GUARDED = (*_PHASED_UPDATES, "PublishVersion")
 
 _CHUNK = 1 << 20
+_FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass
@@ -100,12 +114,17 @@ class SandboxApp:
         account_id: str,
         default_region: str,
         invoke_handler: Callable[[], InvokeHandler],
+        *,
+        roles: Optional[RolePropagation] = None,
     ) -> None:
         self._moto = moto
         self._registry = registry
         self._account_id = account_id
         self._default_region = default_region
         self._invoke_handler = invoke_handler
+        self._roles = roles or RolePropagation()
+        # A statement id is checked and added in one step.
+        self._policy_lock = threading.Lock()
         # Signs code URLs, so a URL only serves the code it was issued for (like a presigned URL).
         self._code_key = secrets.token_bytes(32)
 
@@ -127,19 +146,27 @@ class SandboxApp:
         call = self._call(environ)
         match = _FUNCTION_PATH.match(path)
         if match is None:
-            return self._moto.call(call.environ).response()
+            return self._other_service(call)
         if match.group("name") is None:
             if call.method == "GET":
                 return self._list_functions(call)
-            return self._forward(call).response()  # CreateFunction
+            return self._create_function(call)
         return self._function_request(call, match)
 
     def _function_request(self, call: _Call, match: re.Match[str]) -> Response:
         name, qualifier = split_function_identifier(match.group("name"))
         qualifier = call.param("Qualifier") or qualifier
         operation = _OPERATIONS.get((call.method, match.group("sub") or ""), "")
+        if operation in _LISTED_BY_NAME_ONLY:
+            # moto finds no function by ARN here: it gets the name, as Lambda would resolve it.
+            path = f"/2015-03-31/functions/{quote(name)}/{match['sub']}"
+            call.environ["PATH_INFO"] = call.environ["RAW_URI"] = path
         if operation == "Invoke":
             return self._invoke(call, name, qualifier)
+        if operation == "AddPermission":
+            return self._add_permission(call, name, qualifier)
+        if operation == "GetPolicy":
+            return self._rewritten(self._moto.call(call.environ), get_policy_answer)
         if operation in _GUARDED:
             return self._update(call, operation, name)
         answer = self._forward(call)
@@ -175,11 +202,58 @@ class SandboxApp:
         starts_phase = operation in _PHASED_UPDATES
         applied = False
         try:
+            if operation == "PublishVersion":
+                mismatch = self._code_mismatch(call, name, request.get("CodeSha256"))
+                if mismatch is not None:
+                    return mismatch
             answer = self._moto.call(call.environ)
             applied = answer.status < 300
         finally:
             self._registry.finish_update(key, applied, starts_phase)
         return self._decorated(call, answer).response()
+
+    def _code_mismatch(self, call: _Call, name: str, expected: Optional[str]) -> Optional[Response]:
+        """PublishVersion's refusal when `CodeSha256` is not the code of $LATEST."""
+        found = self._moto.code((call.account, call.region, name, LATEST))
+        current = found[1] if found else None
+        if expected is None or expected == current:
+            return None
+        return _error(
+            400,
+            "InvalidParameterValueException",
+            f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
+            f"({current}). Please try again with the CodeSHA256 in $LATEST.",
+        )
+
+    def _add_permission(self, call: _Call, name: str, qualifier: Optional[str]) -> Response:
+        statement_id = str(_json_object(call.body).get("StatementId", ""))
+        with self._policy_lock:
+            ids = self._moto.statement_ids(call.account, call.region, name, qualifier)
+            if ids is not None and statement_id in ids:
+                message = duplicate_statement_message(statement_id)
+                return _error(409, "ResourceConflictException", message)
+            return self._rewritten(self._moto.call(call.environ), add_permission_answer)
+
+    @staticmethod
+    def _rewritten(
+        answer: MotoAnswer, rewrite: Callable[[Dict[str, Any]], Dict[str, Any]]
+    ) -> Response:
+        document = answer.json()
+        return (answer if document is None else answer.with_json(rewrite(document))).response()
+
+    def _create_function(self, call: _Call) -> Response:
+        role = str(_json_object(call.body).get("Role", ""))
+        if self._roles.is_propagating(call.account, role):
+            return _error(400, "InvalidParameterValueException", ROLE_NOT_ASSUMABLE)
+        return self._forward(call).response()
+
+    def _other_service(self, call: _Call) -> Response:
+        """IAM, CloudWatch Logs, S3…: moto's answer; the roles IAM created are noted."""
+        answer = self._moto.call(call.environ)
+        if str(call.environ.get("CONTENT_TYPE", "")).startswith(_FORM):  # IAM's query protocol
+            query = str(call.environ.get("QUERY_STRING", ""))
+            self._roles.saw_iam_request(call.account, query, call.body, answer.status)
+        return answer.response()
 
     def _decorated(self, call: _Call, answer: MotoAnswer) -> MotoAnswer:
         """moto's answer, each configuration in it completed as AWS would send it."""

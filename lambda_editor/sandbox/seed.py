@@ -17,22 +17,12 @@ from typing import Any, Dict, List
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..create import LAMBDA_TRUST_POLICY
 from ..errors import explain
 
 ROLE_NAME = "lambda-editor-sandbox"
 _SAMPLES_DIR = Path(__file__).parent / "samples"
-_TRUST_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+_TRUST_POLICY = json.dumps(LAMBDA_TRUST_POLICY)
 # Fixed entry times keep a sample's zip (and its CodeSha256) the same from run to run.
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 _ALWAYS_EXECUTABLE = {"bootstrap"}

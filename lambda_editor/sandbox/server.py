@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional, TextIO, Type
 
 from ..errors import LambdaEditorError
 from .invoke import FunctionLog, InvokeHandler
+from .roles import RolePropagation
 from .runner import LocalInvoker
 from .seed import client
 from .seed import seed as seed_functions
@@ -57,6 +58,7 @@ class Sandbox:
     be changed while the sandbox runs (it applies to the next update). Invoke runs the function's
     deployed Python code in this process's interpreter (`runner.LocalInvoker`) unless another
     `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs.
+    `role_propagation_delay` is how long a new IAM role cannot be used to create a function.
     """
 
     def __init__(
@@ -66,12 +68,15 @@ class Sandbox:
         account_id: str = DEFAULT_ACCOUNT_ID,
         region: str = DEFAULT_REGION,
         invoke_handler: Optional[InvokeHandler] = None,
+        *,
+        role_propagation_delay: float = 0.0,
     ) -> None:
         self.port = port
         self.update_delay = update_delay
         self.account_id = account_id
         self.region = region
         self._registry = FunctionRegistry(lambda: self.update_delay)
+        self._roles = RolePropagation(role_propagation_delay)
         self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
         # Called for every accepted Invoke of an existing function; replaceable while running.
         self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
@@ -96,7 +101,9 @@ class Sandbox:
         from .middleware import SandboxApp  # noqa: PLC0415 - likewise
 
         moto = MotoBackend()
-        app = SandboxApp(moto, self._registry, self.account_id, self.region, self._handler)
+        app = SandboxApp(
+            moto, self._registry, self.account_id, self.region, self._handler, roles=self._roles
+        )
         try:
             server = bind(app, self.port)
         except OSError as exc:
@@ -138,6 +145,15 @@ class Sandbox:
     ) -> None:
         """Make the next code or configuration update of the function end `Failed`."""
         self._registry.plan_failure(function_name, reason, reason_code)
+
+    @property
+    def role_propagation_delay(self) -> float:
+        """How long CreateFunction refuses a role after CreateRole, as IAM's propagation does."""
+        return self._roles.delay
+
+    @role_propagation_delay.setter
+    def role_propagation_delay(self, seconds: float) -> None:
+        self._roles.delay = seconds
 
     @property
     def stats(self) -> SandboxStats:

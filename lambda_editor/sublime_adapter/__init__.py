@@ -13,6 +13,7 @@ from . import console_log, dependencies, deploying, quick_panel, runtime
 from . import settings as package_settings
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
+from .create import LambdaNewFunctionCommand
 from .dependencies import (
     LambdaCancelDependencyInstallCommand,
     LambdaInstallDependencyCommand,
@@ -25,6 +26,7 @@ from .deploying import (
     LambdaShowRemoteDiffCommand,
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
+from .function_url import LambdaFunctionUrlCommand
 from .invoking import (
     LambdaInvokeFunctionCommand,
     LambdaInvokeLastEventCommand,
@@ -33,6 +35,7 @@ from .invoking import (
     LambdaNewTestEventCommand,
     LambdaShowLastInvokeResultCommand,
 )
+from .versions import LambdaPointAliasCommand, LambdaPublishVersionCommand
 
 
 def plugin_loaded() -> None:
@@ -69,6 +72,7 @@ __all__ = [
     "LambdaDeployNowCommand",
     "LambdaDeployOnSaveListener",
     "LambdaEditFunctionCommand",
+    "LambdaFunctionUrlCommand",
     "LambdaInstallBoto3Command",
     "LambdaInstallDependencyCommand",
     "LambdaInstallRequirementsCommand",
@@ -76,8 +80,11 @@ __all__ = [
     "LambdaInvokeLastEventCommand",
     "LambdaInvokeWithCurrentFileCommand",
     "LambdaInvokeWithOptionsCommand",
+    "LambdaNewFunctionCommand",
     "LambdaNewTestEventCommand",
     "LambdaOpenWorkspaceCommand",
+    "LambdaPointAliasCommand",
+    "LambdaPublishVersionCommand",
     "LambdaRemoveDependencyCommand",
     "LambdaSelectProfileCommand",
     "LambdaSelectRegionCommand",

@@ -23,12 +23,14 @@ from ..invoke import (
 from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
+from ..versions import LATEST, Qualifier, list_qualifiers
 from ..workspace import Binding, Workspace
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
 from .editing import pick_function
 from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
+from .pickers import choose
 from .runtime import explained, run_off_ui, show_error, status
 from .windows import bound_workspace, load_workspace, workspace_root_of_window
 
@@ -253,26 +255,38 @@ class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
     """Choose the invocation type and the qualifier ($LATEST, a version, an alias), then invoke."""
 
     def run(self) -> None:
-        if bound_workspace(self.window) is None:
+        workspace = bound_workspace(self.window)
+        if workspace is None:
             return
+        binding = workspace.binding
 
         def on_type(index: int) -> None:
-            if index < 0:
-                return
-            self.window.show_input_panel(
-                "Qualifier (version or alias, empty for $LATEST):",
-                "",
-                lambda qualifier: self.window.run_command(
-                    "lambda_invoke_function",
-                    {"invocation_type": INVOCATION_TYPES[index], "qualifier": qualifier.strip()},
-                ),
-                None,
-                None,
-            )
+            if index >= 0:
+                run_off_ui(
+                    lambda: list_qualifiers(binding.target, binding.function_arn),
+                    lambda qualifiers: self._pick_qualifier(qualifiers, INVOCATION_TYPES[index]),
+                    window=self.window,
+                    status=f"reading the versions and aliases of {binding.function_name}…",
+                )
 
         quick_panel.show(
             self.window, list(INVOCATION_TYPES), on_type, placeholder="Invocation type"
         )
+
+    def _pick_qualifier(self, qualifiers: List[Qualifier], invocation_type: str) -> None:
+        def on_pick(index: int) -> None:
+            name = qualifiers[index].name
+            arguments = {
+                "invocation_type": invocation_type,
+                "qualifier": "" if name == LATEST else name,
+            }
+            self.window.run_command("lambda_invoke_function", arguments)
+
+        items = [
+            sublime.QuickPanelItem(q.name, q.detail, q.kind, sublime.KIND_NAVIGATION)
+            for q in qualifiers
+        ]
+        choose(self.window, items, on_pick, "Invoke which version or alias?")
 
 
 class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):

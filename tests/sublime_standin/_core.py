@@ -277,6 +277,7 @@ class State:
     script: Script = field(default_factory=Script)
     records: Records = field(default_factory=Records)
     problems: Problems = field(default_factory=Problems)
+    clipboard: str = ""
     host: Any = None
 
 

@@ -172,6 +172,14 @@ def yes_no_cancel_dialog(
     return DialogResult(_panels.modal_dialog("yes_no_cancel", msg, buttons))
 
 
+def get_clipboard(size_limit: int = 16777216) -> str:
+    return _core.state.clipboard[:size_limit]
+
+
+def set_clipboard(text: str) -> None:
+    _core.state.clipboard = text
+
+
 def run_command(cmd: str, args: CommandArgsLike | None = None) -> None:
     _core.check_not_importing("run_command")
     _host().run_application_command(cmd, args)
