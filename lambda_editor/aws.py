@@ -1,7 +1,7 @@
 """The one place that builds boto3 sessions and clients.
 
-boto3 is imported lazily: the Sublime adapter must load (and offer "Lambda: Install boto3") when
-the plugin host has no boto3.
+boto3 is imported lazily: the Sublime adapter must load (and offer to install boto3) when the
+plugin host has no boto3.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
+from . import actions
 from .errors import BotoMissingError, LambdaEditorError
 from .log import logger
 
@@ -99,7 +100,7 @@ def client(
     with _sessions_lock:
         if boto_session.region_name is None and not target.region:
             raise LambdaEditorError(
-                "No AWS region is set.", 'Pick one with "Lambda: Select Region" (CLI: --region).'
+                "No AWS region is set.", "Pick a region.", next_action=actions.SELECT_REGION
             )
         made = boto_session.client(
             service,  # type: ignore[call-overload]

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from .errors import LambdaEditorError
-from .pip_platform import pip_base_command, pip_environment, run_streaming
+from .pip_platform import pip_base_command, pip_environment
+from .processes import run_streaming
 
 # What the channel lacks: installed by "Lambda: Install boto3". (PyPI name, import name)
 OWN_LIBRARIES = (("boto3", "boto3"), ("botocore", "botocore"), ("s3transfer", "s3transfer"))

@@ -7,38 +7,29 @@ refused because the function changed remotely, 4 an invoked function returned an
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import logging
 import os
 import sys
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import __version__, aws, function_url
+from . import __version__, actions, function_url
 from .aws import AwsTarget
 from .create import ARCHITECTURES, PYTHON_RUNTIMES, TEMPLATES, NewFunction, create_function
-from .dependencies import (
-    install_for_workspace,
-    list_installed,
-    plan_bootstrap_for_workspace,
-    remove_dependency,
-)
+from .dependencies.bootstrap import BootstrapPlan
+from .dependencies.dists import list_installed
+from .dependencies.pip_install import PipOptions
+from .dependencies.workflow import install_and_deploy, remove_and_deploy
 from .deploy import DeployEvent, DeployQueue, deploy_workspace
 from .earlier_workspaces import earlier_workspaces
-from .errors import LambdaEditorError, RemoteChangedError, explain
+from .errors import LambdaEditorError, RemoteChangedError, UnexpectedError, explain
 from .events import EventStore, parse_payload
-from .functions import list_functions
-from .invoke import (
-    INVOCATION_TYPES,
-    REQUEST_RESPONSE,
-    InvokeResult,
-    format_error,
-    format_response,
-    header_line,
-    invoke_remote,
-    invoke_workspace_locally,
-    save_last_result,
-)
-from .invoke import to_json as invoke_json
+from .functions import check_function_name, list_functions
+from .invoke import Invocation, invoke_and_keep
+from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
+from .invoke_text import format_error, format_response, header_line
 from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
@@ -50,6 +41,18 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1
 WATCH_INTERVAL = 0.5  # seconds between two looks at the folder
 WATCH_SETTLE = 0.3  # a burst of writes is one change once the folder is quiet this long
 WATCH_SCAN_ATTEMPTS = 20  # looks at a folder that keeps changing before taking it as it is
+
+# How each next step the core suggests is taken on the command line.
+ACTION_WORDS = {
+    actions.DEPLOY: "Run `python -m lambda_editor push`.",
+    actions.DOWNLOAD: "Run `python -m lambda_editor pull NAME`.",
+    actions.INVOKE_IN_AWS: "Run `python -m lambda_editor invoke` without --local.",
+    actions.NEW_TEST_EVENT: "Save it as .lambda-editor/events/NAME.json in the workspace.",
+    actions.SELECT_PROFILE: "Pass --profile NAME.",
+    actions.SELECT_REGION: "Pass --region NAME.",
+    actions.CHOOSE_PYTHON: "Pass --python PATH.",
+    actions.INSTALL_BOTO3: "Run `pip install boto3`.",
+}
 
 
 class UsageError(LambdaEditorError):
@@ -73,10 +76,7 @@ class Context:
 
 
 def command_list(context: Context) -> int:
-    try:
-        functions = list_functions(aws.lambda_client(context.target))
-    except Exception as exc:
-        raise explain(exc, "list functions", context.target.profile) from exc
+    functions = list_functions(context.target)
     if context.options.json:
         context.out(json.dumps([function.to_json() for function in functions], indent=2))
         return EXIT_OK
@@ -89,6 +89,7 @@ def command_list(context: Context) -> int:
 
 
 def command_pull(context: Context) -> int:
+    _check_name(context.options.name)
     result = pull_function(
         context.target,
         context.options.name,
@@ -98,6 +99,8 @@ def command_pull(context: Context) -> int:
         keep_backup=context.options.force,
         on_progress=context.err,
     )
+    for notice in result.notices:
+        context.err(notice)
     if result.backup:
         context.err(f"your previous local copy was moved to {result.backup}")
     context.out(result.workspace.root)
@@ -125,7 +128,7 @@ def command_watch(context: Context) -> int:
     name = Workspace.load(root).binding.function_name
 
     def report(event: DeployEvent) -> None:
-        context.err(event.message)
+        context.err(event.message if event.error is None else _worded(event.error))
 
     queue = DeployQueue(
         lambda path, **kw: deploy_workspace(path, exclude=context.exclude, **kw), report
@@ -179,29 +182,27 @@ def command_invoke(context: Context) -> int:
     options = context.options
     if options.local and (options.type != REQUEST_RESPONSE or options.qualifier):
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
-    workspace = _workspace_of(context, options.name, required=options.local)
+    _check_name(options.name)
+    workspace = _workspace_of(context, options.name)
     try:
         payload = parse_payload(_payload_text(options, workspace), options.type)
     except LambdaEditorError as error:  # nothing is sent: the input is what needs fixing
         raise UsageError(error.message, error.hint) from error
-    if options.local:
-        assert workspace is not None
-        result = invoke_workspace_locally(workspace, payload, options.python)
-    else:
-        result = invoke_remote(
-            context.target,
-            options.name,
-            payload,
-            invocation_type=options.type,
-            qualifier=options.qualifier,
-        )
-    if workspace is not None:
-        save_last_result(workspace.metadata_dir, result)
+    invocation = Invocation(
+        options.name,
+        context.target,
+        workspace,
+        local=options.local,
+        invocation_type=options.type,
+        qualifier=options.qualifier,
+        interpreter=options.python,
+    )
+    result = invoke_and_keep(invocation, payload)
     _print_invoke_result(context, result)
     return EXIT_OK if result.succeeded else EXIT_FUNCTION_ERROR
 
 
-def _workspace_of(context: Context, name: str, required: bool) -> Optional[Workspace]:
+def _workspace_of(context: Context, name: str) -> Optional[Workspace]:
     """The workspace of function `name`: the current folder's, else one under the workspace root."""
     here = Workspace.find(os.getcwd())
     if here is not None and name in (here.binding.function_name, here.binding.function_arn):
@@ -214,23 +215,18 @@ def _workspace_of(context: Context, name: str, required: bool) -> Optional[Works
             binding.region,
         ):
             return workspace
-    if required:
-        raise LambdaEditorError(
-            f"There is no workspace of {name} to run locally.",
-            f"Download it first: python -m lambda_editor pull {name}",
-        )
     return None
 
 
-def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> str:
+def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -> Union[str, bytes]:
     if options.payload is not None:
         return str(options.payload)
     if options.event is None:
         return "{}"
     if os.path.isfile(options.event) or workspace is None:
         try:
-            with open(options.event, encoding="utf-8") as handle:
-                return handle.read()
+            with open(options.event, "rb") as handle:
+                return handle.read()  # parse_payload decodes it, or says why it cannot
         except OSError as exc:
             raise LambdaEditorError(
                 f"Cannot read the event file {options.event}: {exc.strerror}."
@@ -240,12 +236,12 @@ def _payload_text(options: argparse.Namespace, workspace: Optional[Workspace]) -
 
 def _print_invoke_result(context: Context, result: InvokeResult) -> None:
     if context.options.json:
-        context.out(json.dumps(invoke_json(result), indent=2))
+        context.out(json.dumps(result.to_json(), indent=2))
         return
     context.err(header_line(result))
     if result.log_tail:
         context.err(result.log_tail.rstrip("\n"))
-    if result.error is not None:
+    if result.error_details is not None:
         context.err(format_error(result))
     context.out(format_response(result.payload))
 
@@ -258,30 +254,37 @@ def command_deps(context: Context) -> int:
         for dist in list_installed(root):
             context.out(f"{dist.name}=={dist.version}\t{format_size(dist.size)}")
         return EXIT_OK
+    deploy = None if options.no_deploy else functools.partial(_deploy_and_print, context)
     if options.remove:
-        for name in options.remove:
-            removed = remove_dependency(root, name)
-            context.err(f"removed {removed.name} {removed.version}")
-    else:
-        if not specs and not options.requirements:
-            raise UsageError("name at least one package, or --requirements FILE")
-        result = install_for_workspace(
-            Workspace.load(root),
-            specs,
-            options.requirements,
-            interpreter=options.python,
-            allow_source_for=options.allow_source or (),
-            exclude=context.exclude,
-            on_output=context.err,
-        )
-        if result.size_report is not None:
-            context.err(result.size_report.summary())
-        _offer_bootstrap(context, Workspace.load(root), options.bootstrap)
-    if not options.no_deploy:
-        context.out(
-            deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe()
-        )
+        remove_and_deploy(root, options.remove, deploy=deploy, on_output=context.err)
+        return EXIT_OK
+    if not specs and not options.requirements:
+        raise UsageError("name at least one package, or --requirements FILE")
+    install_and_deploy(
+        Workspace.load(root),
+        specs,
+        options.requirements,
+        add_bootstrap=functools.partial(_add_bootstrap, context),
+        deploy=deploy,
+        pip=PipOptions(interpreter=options.python, allow_source_for=options.allow_source or ()),
+        exclude=context.exclude,
+        on_output=context.err,
+    )
     return EXIT_OK
+
+
+def _deploy_and_print(context: Context, root: str) -> None:
+    context.out(deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe())
+
+
+def _add_bootstrap(context: Context, plan: BootstrapPlan) -> bool:
+    """--bootstrap adds the lines; without it, they are shown."""
+    if not context.options.bootstrap:
+        context.err(
+            f"Lambda only puts the function's folder on sys.path: {plan.preview}"
+            "Add them with --bootstrap, or by hand."
+        )
+    return bool(context.options.bootstrap)
 
 
 def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List[str]]:
@@ -291,19 +294,9 @@ def _split_deps_arguments(arguments: Sequence[str]) -> Tuple[Optional[str], List
     return None, list(arguments)
 
 
-def _offer_bootstrap(context: Context, workspace: Workspace, write: bool) -> None:
-    plan = plan_bootstrap_for_workspace(workspace)
-    if not plan.needed or plan.path is None:
-        return
-    if not write:
-        context.err(
-            f"Lambda only puts the task root on sys.path: {plan.preview}\n"
-            "Add them with --bootstrap, or by hand."
-        )
-        return
-    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(plan.new_source)
-    context.err(f"added the vendor/ bootstrap lines to {plan.path}")
+def _worded(error: LambdaEditorError) -> str:
+    """The error, then how its next step is taken on the command line."""
+    return error.worded_for(ACTION_WORDS)
 
 
 def command_sandbox(context: Context) -> int:
@@ -311,6 +304,13 @@ def command_sandbox(context: Context) -> int:
 
     serve(port=context.options.port, seed=context.options.seed, out=sys.stdout)
     return EXIT_OK
+
+
+def _check_name(name: str) -> None:
+    try:
+        check_function_name(name)
+    except LambdaEditorError as error:  # nothing was sent: the name is what needs fixing
+        raise UsageError(error.message, error.hint) from error
 
 
 def _workspace_root(directory: Optional[str]) -> str:
@@ -360,7 +360,7 @@ def _workspace_to_publish(context: Context, function: Optional[str]) -> Optional
     of a function name; None for a function without one."""
     if function is None or os.path.isdir(function):
         return Workspace.load(_workspace_root(function))
-    return _workspace_of(context, function, required=False)
+    return _workspace_of(context, function)
 
 
 def command_alias(context: Context) -> int:
@@ -516,6 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
     parser.add_argument("--version", action="version", version=f"lambda-editor {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="also write what failed in full (tracebacks, AWS's answers) and what was done",
+    )
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default)")
     parser.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
     parser.add_argument(
@@ -608,19 +613,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     options = build_parser().parse_args(argv)
+    if options.debug:
+        _log_to_stderr()
     try:
         return COMMANDS[options.command](Context(options))
     except UsageError as error:
         print(f"usage error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except RemoteChangedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_REMOTE_CHANGED
-    except LambdaEditorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
-    except Exception as exc:  # an unexpected failure still gets one line, not a traceback
-        print(f"error: {explain(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+    except Exception as exc:  # one line, whatever failed; the traceback goes to the debug log
+        explained = explain(exc)
+        print(f"error: {_worded(explained)}{_more(explained, options.debug)}", file=sys.stderr)
+        return EXIT_REMOTE_CHANGED if isinstance(explained, RemoteChangedError) else EXIT_ERROR
+
+
+def _more(error: LambdaEditorError, debug: bool) -> str:
+    if isinstance(error, UnexpectedError):
+        return "" if debug else " (--debug shows the details)"
+    return ""
+
+
+def _log_to_stderr() -> None:
+    """--debug: the debug log (see `log`) on stderr. botocore's own stays off: it would print
+    presigned URLs and request signatures."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("lambda_editor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)

@@ -9,17 +9,21 @@ from typing import Iterator, List, Optional, Sequence
 
 from . import aws
 from .errors import LambdaEditorError, explain
+from .folders import remove_tree
 from .functions import download_code, get_function
 from .packaging.extract import extract_package
-from .packaging.manifest import Manifest, diff_manifests
+from .packaging.manifest import Manifest, diff_manifests, excluded_here
+from .swap import finish_interrupted_swap
 from .workspace import Workspace
 
 
 def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
     """A unified diff from the deployed code (`deployed/…`) to the workspace (`local/…`)."""
+    finish_interrupted_swap(root, "compared")
     workspace = Workspace.load(root)
     binding = workspace.binding
-    with tempfile.TemporaryDirectory(prefix="lambda-editor-compare-") as scratch:
+    scratch = tempfile.mkdtemp(prefix="lambda-editor-compare-")
+    try:
         deployed_root = os.path.join(scratch, "deployed")
         try:
             code = get_function(aws.lambda_client(binding.target), binding.function_arn)
@@ -40,7 +44,15 @@ def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
             f"# {binding.function_name}: deployed {code.configuration.get('LastModified', '?')} "
             f"(left) against the workspace {root} (right)\n"
         )
-        body = "".join(diff_trees(deployed_root, deployed, root, local))
+        excluded = sorted({*excluded_here(root, deployed.manifest, local), *deployed.left_out})
+        shown = {path: entry for path, entry in deployed.manifest.items() if path not in excluded}
+        body = "".join(diff_trees(deployed_root, shown, root, local))
+        body += "".join(
+            f"Only in deployed, excluded here (the next deploy removes it): {path}\n"
+            for path in excluded
+        )
+    finally:
+        remove_tree(scratch)
     return header + (body or "# No differences.\n")
 
 

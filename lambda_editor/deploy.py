@@ -1,23 +1,34 @@
 """Deploying a workspace: skip what is already deployed, never overwrite someone else's deploy.
 
-`deploy_workspace` does one deploy. `DeployQueue` runs deploys off the caller's thread and coalesces
-the saves made while one runs into a single further deploy of the latest state.
+`deploy_workspace` does one deploy, holding the workspace's lock (see `locking`), so a deploy
+from another process or thread never interleaves with it. `DeployQueue` runs deploys off the
+caller's thread and coalesces the saves made while one runs into a single further deploy of the
+latest state.
+
+Every upload is recorded in the marker as pending before it is sent, and confirmed once the
+final configuration shows its CodeSha256. While any upload is unconfirmed (the process was
+killed, the answer was lost), the marker does not know what is deployed: a deploy that looks
+like a no-op asks AWS first, and a RevisionId changed by one of our own pending uploads is
+recognised as ours.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import traceback
 from dataclasses import dataclass, replace
-from typing import AbstractSet, Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import AbstractSet, Any, Callable, Dict, Literal, Mapping, Optional, Sequence, Tuple
 
-from . import aws
+from . import actions, aws
 from .errors import LambdaEditorError, RemoteChangedError, error_code, explain
 from .limits import DIRECT_UPLOAD_LIMIT
+from .locking import workspace_lock
+from .log import log_unexpected, logger
 from .packaging.builder import BuiltPackage
+from .packaging.manifest import excluded_here, listed_paths
+from .swap import finish_interrupted_swap
 from .units import format_size
-from .workspace import Workspace, workspace_lock
+from .workspace import Workspace
 
 ProgressCallback = Callable[[str], None]
 
@@ -36,12 +47,17 @@ class DeployResult:
     code_sha256: str
     revision_id: str
     finished_at: float  # time.time()
+    # Files the deployed code held that this deploy removed, being excluded here.
+    removed_excluded: Tuple[str, ...] = ()
 
     def describe(self) -> str:
         if not self.deployed:
             return f"{self.function_name}: no changes to deploy"
         clock = time.strftime("%H:%M:%S", time.localtime(self.finished_at))
-        return f"{self.function_name} deployed {clock} ({format_size(self.size)})"
+        text = f"{self.function_name} deployed {clock} ({format_size(self.size)})"
+        if self.removed_excluded:
+            text += f", without {_files(self.removed_excluded)} excluded here"
+        return text
 
 
 def deploy_workspace(
@@ -53,69 +69,142 @@ def deploy_workspace(
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeployResult:
-    """Deploy the workspace at `root` if it differs from what was last deployed from it.
+    """Deploy the workspace at `root` if it differs from what is deployed.
 
     The upload carries the RevisionId recorded in the marker, so Lambda refuses it atomically when
     someone else deployed in between (`RemoteChangedError`); `force` drops that guard.
     """
-    with workspace_lock(root):
-        return _deploy_locked(
-            root, exclude=exclude, force=force, on_progress=on_progress, client=client, sleep=sleep
+    report = on_progress or (lambda _text: None)
+    lock = workspace_lock(root)
+    lock.acquire(report)
+    try:
+        finish_interrupted_swap(root, "deployed")
+        workspace = Workspace.load(root)
+        return _Deploy(
+            workspace, exclude=exclude, force=force, report=report, client=client, sleep=sleep
+        ).run()
+    finally:
+        lock.release()
+
+
+class _Deploy:
+    """One deploy of one workspace, under its lock."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        exclude: Sequence[str],
+        force: bool,
+        report: ProgressCallback,
+        client: Any,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.workspace = workspace
+        self.exclude = exclude
+        self.force = force
+        self.report = report
+        self.sleep = sleep
+        self.name = workspace.binding.function_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws.lambda_client(self.workspace.binding.target)
+        return self._client
+
+    def run(self) -> DeployResult:
+        try:
+            return self._run()
+        except LambdaEditorError:
+            raise
+        except Exception as exc:
+            raise explain(exc, f"deploy {self.name}", self.workspace.binding.profile) from exc
+
+    def _run(self) -> DeployResult:
+        # With an upload unconfirmed, the marker does not know what is deployed: AWS is asked.
+        needed = bool(self.workspace.pending) and self._settle_pending()
+        if not needed and self.workspace.local_manifest(self.exclude) == self.workspace.manifest:
+            return self._unchanged()
+        package = self.workspace.build_package(self.exclude)
+        _check_upload_size(self.name, package)
+        removed = excluded_here(self.workspace.root, self.workspace.manifest, package.manifest)
+        removed = sorted({*removed, *self.workspace.left_out})
+        if removed:
+            self.report(
+                f"{self.name}: will remove {_files(removed)} that the deployed code holds but "
+                f"are excluded here: {listed_paths(removed)}"
+            )
+        # Recorded before it is sent: if the answer never comes, the next deploy knows it.
+        self.workspace = self.workspace.with_pending(package.sha256_b64, package.manifest)
+        self.workspace.save()
+        configuration = self._upload(package)
+        self.workspace.with_deployment(configuration, package.manifest).save()
+        return DeployResult(
+            function_name=self.name,
+            deployed=True,
+            size=len(package.data),
+            code_sha256=configuration["CodeSha256"],
+            revision_id=configuration["RevisionId"],
+            finished_at=time.time(),
+            removed_excluded=tuple(removed),
         )
 
+    def _unchanged(self) -> DeployResult:
+        binding = self.workspace.binding
+        return DeployResult(
+            binding.function_name, False, 0, binding.code_sha256, binding.revision_id, time.time()
+        )
 
-def _deploy_locked(
-    root: str,
-    *,
-    exclude: Sequence[str],
-    force: bool,
-    on_progress: Optional[ProgressCallback],
-    client: Any,
-    sleep: Callable[[float], None],
-) -> DeployResult:
-    report = on_progress or (lambda _text: None)
-    workspace = Workspace.load(root)
-    name = workspace.binding.function_name
-    if not workspace.undeployed_changes(exclude):
-        return _unchanged(workspace)
-    package = workspace.build_package(exclude)
-    _check_upload_size(name, package)
-    # Uploads whose outcome we never saw: AWS holding one of them means its RevisionId is ours.
-    pending = workspace.binding.pending_code_sha256
-    ours = {package.sha256_b64} | ({pending} if pending else set())
-    _with_pending(workspace, package.sha256_b64).save()
-    lambda_client = client or aws.lambda_client(workspace.binding.target)
-    try:
-        report(f"deploying {name} ({format_size(len(package.data))})…")
-        _upload(lambda_client, workspace, package, force=force, ours=ours, sleep=sleep)
-        report(f"waiting for {name} to finish updating…")
-        configuration = wait_for_update(lambda_client, workspace.binding.function_arn, sleep)
-    except UpdateFailedError as failure:
-        _adopt_failed_revision(workspace, package, failure.configuration)
-        raise
-    except LambdaEditorError:
-        raise
-    except Exception as exc:
-        raise explain(exc, f"deploy {name}", workspace.binding.profile) from exc
-    if configuration["CodeSha256"] != package.sha256_b64:
-        # Someone deployed right after us: keep the old RevisionId so the next deploy is refused.
-        raise _remote_changed(workspace)
-    _with_pending(workspace.with_deployment(configuration, package.manifest), None).save()
-    return DeployResult(
-        function_name=name,
-        deployed=True,
-        size=len(package.data),
-        code_sha256=configuration["CodeSha256"],
-        revision_id=configuration["RevisionId"],
-        finished_at=time.time(),
-    )
+    def _settle_pending(self) -> bool:
+        """Find out which of the pending uploads AWS holds, and record it as deployed. True when
+        a deploy is needed whatever the workspace holds: our last upload failed, or `force`
+        overwrites someone else's change."""
+        self.report(f"{self.name}: an earlier deploy was not confirmed, checking what AWS holds…")
+        configuration = _settled_configuration(
+            self.client, self.workspace.binding.function_arn, self.sleep
+        )
+        current = configuration.get("CodeSha256")
+        succeeded = configuration.get("LastUpdateStatus", "Successful") == "Successful"
+        logger.debug("%s holds %s; %d pending", self.name, current, len(self.workspace.pending))
+        ours = next((up for up in self.workspace.pending if up.code_sha256 == current), None)
+        if current == self.workspace.binding.code_sha256 and succeeded:
+            self.workspace = replace(self.workspace, pending=())  # none of them took effect
+        elif ours is not None and succeeded:
+            self.workspace = self.workspace.with_deployment(configuration, ours.manifest)
+        elif ours is not None:  # our upload failed: its RevisionId is the one to send next
+            self.workspace = self.workspace.with_revision(configuration)
+            return True
+        elif self.force:
+            return True
+        else:
+            raise _remote_changed(self.workspace)
+        self.workspace.save()
+        return False
+
+    def _upload(self, package: BuiltPackage) -> Dict[str, Any]:
+        """Upload, wait for the update to end: the final configuration, our code confirmed."""
+        ours = {package.sha256_b64} | {up.code_sha256 for up in self.workspace.pending}
+        arn = self.workspace.binding.function_arn
+        try:
+            self.report(f"deploying {self.name} ({format_size(len(package.data))})…")
+            _send(
+                self.client, self.workspace, package, force=self.force, ours=ours, sleep=self.sleep
+            )
+            self.report(f"waiting for {self.name} to finish updating…")
+            configuration = wait_for_update(self.client, arn, self.sleep)
+        except UpdateFailedError as failure:
+            _adopt_failed_revision(self.workspace, package, failure.configuration)
+            raise
+        if configuration["CodeSha256"] != package.sha256_b64:
+            # Someone deployed right after us: the old RevisionId stays, the next deploy is refused.
+            raise _remote_changed(self.workspace)
+        return configuration
 
 
-def _unchanged(workspace: Workspace) -> DeployResult:
-    binding = workspace.binding
-    return DeployResult(
-        binding.function_name, False, 0, binding.code_sha256, binding.revision_id, time.time()
-    )
+def _files(paths: Sequence[str]) -> str:
+    return f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
 
 
 def _check_upload_size(name: str, package: BuiltPackage) -> None:
@@ -128,11 +217,7 @@ def _check_upload_size(name: str, package: BuiltPackage) -> None:
         )
 
 
-def _with_pending(workspace: Workspace, code_sha256: Optional[str]) -> Workspace:
-    return replace(workspace, binding=replace(workspace.binding, pending_code_sha256=code_sha256))
-
-
-def _upload(
+def _send(
     client: Any,
     workspace: Workspace,
     package: BuiltPackage,
@@ -144,6 +229,8 @@ def _upload(
     arn = workspace.binding.function_arn
     arguments: Dict[str, Any] = {"FunctionName": arn, "ZipFile": package.data}
     if not force:
+        if not workspace.binding.revision_id:  # the marker is checked on load; never "no check"
+            raise LambdaEditorError(f"{workspace.binding.function_name} has no RevisionId.")
         arguments["RevisionId"] = workspace.binding.revision_id
     adopted = False
     for attempt in range(_CONFLICT_RETRIES + 1):
@@ -169,10 +256,18 @@ def _our_revision(
 ) -> Optional[str]:
     """After a RevisionId mismatch: the current RevisionId when AWS holds code we uploaded (an
     upload whose outcome we never saw), else None: someone else changed the function."""
-    configuration = wait_for_update(client, arn, sleep)
+    configuration = _settled_configuration(client, arn, sleep)
     if configuration.get("CodeSha256") in ours:
         return str(configuration["RevisionId"])
     return None
+
+
+def _settled_configuration(client: Any, arn: str, sleep: Callable[[float], None]) -> Dict[str, Any]:
+    """The configuration once no update is in progress, a failed one included."""
+    try:
+        return wait_for_update(client, arn, sleep)
+    except UpdateFailedError as failure:
+        return failure.configuration
 
 
 def _remote_changed(workspace: Workspace) -> RemoteChangedError:
@@ -218,7 +313,8 @@ class UpdateFailedError(LambdaEditorError):
         super().__init__(
             f"The update of {configuration['FunctionName']} failed: {reason}"
             + (f" ({code})." if code else "."),
-            "Your local files are unchanged: fix the cause, then save again or run Deploy Now.",
+            "Your local files are unchanged: fix the cause, then deploy again.",
+            next_action=actions.DEPLOY,
         )
         self.configuration = dict(configuration)
 
@@ -229,7 +325,10 @@ def _adopt_failed_revision(
     """A failed update of our own upload changes the RevisionId too: take it, so the retry is not
     refused as a remote change. The manifest stays: the files are still to be deployed."""
     if configuration.get("CodeSha256") == package.sha256_b64:
-        replace(workspace, binding=workspace.binding.with_configuration(configuration)).save()
+        workspace.with_revision(configuration).save()
+
+
+DeployEventKind = Literal["progress", "finished", "failed"]
 
 
 @dataclass(frozen=True)
@@ -237,7 +336,7 @@ class DeployEvent:
     """What the queue tells its listener: a deploy started, finished, or failed."""
 
     root: str
-    kind: str  # "progress", "finished" or "failed"
+    kind: DeployEventKind
     message: str
     result: Optional[DeployResult] = None
     error: Optional[LambdaEditorError] = None
@@ -315,9 +414,9 @@ class DeployQueue:
         self._emit(root, "finished", result.describe(), result=result)
         return False
 
-    def _emit(self, root: str, kind: str, message: str, **details: Any) -> None:
+    def _emit(self, root: str, kind: DeployEventKind, message: str, **details: Any) -> None:
         """Tell the listener; a listener that fails must not stop the deploys."""
         try:
             self._on_event(DeployEvent(root, kind, message, **details))
-        except Exception:
-            traceback.print_exc()
+        except Exception as exc:
+            log_unexpected(exc, f"report a deploy of {root}")

@@ -6,19 +6,53 @@ turns the exceptions that boto3, botocore and the OS raise into one, so no layer
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import html
+import re
+from typing import Mapping, Optional, Sequence
+
+from . import actions
+from .log import log_unexpected, logger
+
+
+def printable(text: str, limit: int = 80) -> str:
+    """Text for a one-line message: bytes that were not UTF-8 (a Linux file name, a command-line
+    argument) shown as `\\xNN`, control characters escaped, at most `limit` characters."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no undecodable byte made
+        data = text.encode("utf-8", "backslashreplace")
+    shown = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in data.decode("utf-8", "backslashreplace")
+    )
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+PROXY_HINT = (
+    "A proxy or firewall may be in the way: check your network, the endpoint_url setting and "
+    "HTTPS_PROXY."
+)
 
 
 class LambdaEditorError(Exception):
-    """A failure with a message for the user and, when there is one, the next step to take."""
+    """A failure with a message for the user and, when there is one, the next step to take.
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    `next_action` (one of `actions`) is that step, for the front end to say how it is taken there.
+    """
+
+    def __init__(self, message: str, hint: str = "", next_action: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.next_action = next_action
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
+
+    def worded_for(self, action_words: Mapping[str, str]) -> str:
+        """The message and hint, then how to take the suggested action in one front end."""
+        how = action_words.get(self.next_action, "")
+        return f"{self} {how}" if how else str(self)
 
 
 def check_choice(what: str, value: str, choices: Sequence[str]) -> None:
@@ -35,14 +69,18 @@ class NotFoundError(LambdaEditorError):
     """The function (or version, or alias) does not exist where we looked."""
 
 
+class UnexpectedError(LambdaEditorError):
+    """An exception nobody foresaw (a bug, most likely): its traceback is in the debug log."""
+
+
 class BotoMissingError(LambdaEditorError):
     """boto3 cannot be imported in this Python (Sublime's plugin host without the library)."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
             "boto3 is not installed for this Python" + (f" ({detail})." if detail else "."),
-            'In Sublime Text, run "Lambda: Install boto3" from the command palette; on the '
-            "command line, `pip install boto3`.",
+            "Install boto3 for it.",
+            next_action=actions.INSTALL_BOTO3,
         )
 
 
@@ -96,7 +134,8 @@ def explain(
     """Turn any exception raised while talking to AWS into a `LambdaEditorError`.
 
     `action` names what we were doing ("list functions", "deploy my-fn"); `profile` is the AWS
-    profile in use, to write the exact `aws sso login` command.
+    profile in use, to write the exact `aws sso login` command. The message is one line; what
+    it leaves out (an error page, a traceback) goes to the debug log.
     """
     if isinstance(exc, LambdaEditorError):
         return exc
@@ -104,7 +143,7 @@ def explain(
     try:
         from botocore import exceptions as bx  # noqa: PLC0415 - boto3 may be missing in Sublime
     except ImportError:
-        return LambdaEditorError(f"{doing}: {exc}")
+        return _unexpected(exc, doing, action)
     profile_flag = f" --profile {profile}" if profile else ""
 
     if isinstance(
@@ -117,18 +156,20 @@ def explain(
     if isinstance(exc, bx.ProfileNotFound):
         return LambdaEditorError(
             f"{doing}: {exc}.",
-            'Pick one of your profiles with "Lambda: Select Profile" or fix ~/.aws/config.',
+            "Pick one of your profiles, or fix ~/.aws/config.",
+            next_action=actions.SELECT_PROFILE,
         )
     if isinstance(exc, bx.NoCredentialsError):
         return LambdaEditorError(
             f"{doing}: no AWS credentials were found.",
-            "Configure a profile (`aws configure` or `aws configure sso`) and pick it with "
-            '"Lambda: Select Profile".',
+            "Configure a profile (`aws configure` or `aws configure sso`), then pick it.",
+            next_action=actions.SELECT_PROFILE,
         )
     if isinstance(exc, bx.NoRegionError):
         return LambdaEditorError(
             f"{doing}: no AWS region is set.",
-            'Pick one with "Lambda: Select Region" (CLI: --region).',
+            "Pick a region.",
+            next_action=actions.SELECT_REGION,
         )
     if isinstance(exc, bx.ClientError):
         return _explain_client_error(exc, doing, profile_flag)
@@ -142,18 +183,33 @@ def explain(
             "Check your connection, the region and the endpoint_url setting.",
         )
     if isinstance(exc, bx.BotoCoreError):
-        return LambdaEditorError(f"{doing}: {exc}")
+        logger.debug("%s: %s", doing, exc)
+        return LambdaEditorError(f"{doing}: {_one_line(str(exc))}.")
     if isinstance(exc, OSError):
-        return LambdaEditorError(f"{doing}: {exc.strerror or exc}.")
-    return LambdaEditorError(f"{doing}: {type(exc).__name__}: {exc}")
+        return LambdaEditorError(f"{doing}: {_one_line(str(exc.strerror or exc))}.")
+    return _unexpected(exc, doing, action)
+
+
+def _unexpected(exc: BaseException, doing: str, action: str) -> UnexpectedError:
+    log_unexpected(exc, action)
+    return UnexpectedError(f"{doing}: {type(exc).__name__}: {_one_line(str(exc))}")
 
 
 def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> LambdaEditorError:
     response = getattr(exc, "response", {}) or {}
     error = response.get("Error", {})
     code = str(error.get("Code", ""))
-    message = str(error.get("Message", "")).rstrip(".")
+    full_message = str(error.get("Message", ""))
     operation = str(getattr(exc, "operation_name", ""))
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    logger.debug("%s: %s answered HTTP %s %s: %s", doing, operation, status, code, full_message)
+    if _is_web_page(full_message):
+        return LambdaEditorError(
+            f"{doing}: {operation} got an HTTP {status or code} web page instead of an answer from "
+            f"AWS ({_page_title(full_message)}).",
+            PROXY_HINT,
+        )
+    message = _one_line(full_message).rstrip(".")
 
     if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
         needed = _IAM_ACTIONS.get(operation, f"the permission for {operation}")
@@ -182,5 +238,28 @@ def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> 
             f"{doing}: another update of this function is in progress.",
             "Wait for it to finish and try again.",
         )
-    detail = f"{code}: {message}" if message else code
-    return LambdaEditorError(f"{doing}: {detail}.")
+    parts = [f"HTTP {status}" if status else "", "" if code == str(status) else code]
+    said = ", ".join(part for part in parts if part)
+    return LambdaEditorError(
+        f"{doing}: {operation} failed ({said}){f': {message}' if message else ''}."
+    )
+
+
+_WEB_PAGE = re.compile(r"<\s*(!doctype|html|head|body|title)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _is_web_page(text: str) -> bool:
+    return bool(_WEB_PAGE.search(text))
+
+
+def _page_title(page: str) -> str:
+    title = _TITLE.search(page)
+    text = title.group(1) if title else _TAG.sub(" ", page)
+    return f'"{_one_line(html.unescape(text), 100)}"'
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """The text on one line, shortened: messages from AWS, botocore or a proxy may span many."""
+    return printable(" ".join(text.split()), limit)

@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Union
 
+from . import actions
 from .errors import LambdaEditorError
 from .limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from .units import format_size
@@ -90,16 +91,7 @@ def parse_payload(text: Union[str, bytes], invocation_type: str = "RequestRespon
 
     A leading byte order mark (some Windows editors write one) is dropped.
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise LambdaEditorError(
-                f"The payload is not UTF-8 text (byte {exc.start}). Nothing was sent.",
-                "Save the event as UTF-8.",
-            ) from exc
-    elif text.startswith(_BOM):
-        text = text[len(_BOM) :]
+    text = _payload_text(text)
     try:
         load_strict_json(text)
     except json.JSONDecodeError as exc:
@@ -108,6 +100,11 @@ def parse_payload(text: Union[str, bytes], invocation_type: str = "RequestRespon
             "Nothing was sent.",
             "Fix the event and invoke again.",
         ) from exc
+    except RecursionError:
+        raise LambdaEditorError(
+            "The payload nests arrays or objects too deeply to be checked. Nothing was sent.",
+            "Make the event flatter.",
+        ) from None
     except ValueError as exc:
         raise LambdaEditorError(
             f"Invalid JSON payload: {exc} (Lambda refuses it). Nothing was sent.",
@@ -116,6 +113,22 @@ def parse_payload(text: Union[str, bytes], invocation_type: str = "RequestRespon
     payload = text.encode("utf-8")
     check_payload_size(payload, invocation_type)
     return payload
+
+
+def _payload_text(text: Union[str, bytes]) -> str:
+    """The payload as text: bytes decoded as UTF-8, a leading byte order mark dropped. A str
+    may hold bytes that were not UTF-8 (a command-line argument, as Python decodes them)."""
+    try:
+        if isinstance(text, bytes):
+            return text.decode("utf-8-sig")
+        text.encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError) as exc:
+        where = "byte" if isinstance(text, bytes) else "character"
+        raise LambdaEditorError(
+            f"The payload is not UTF-8 text ({where} {exc.start}). Nothing was sent.",
+            "Write the event as UTF-8.",
+        ) from None
+    return text[len(_BOM) :] if text.startswith(_BOM) else text
 
 
 @dataclass(frozen=True)
@@ -150,7 +163,8 @@ class EventStore:
         if not names:
             raise LambdaEditorError(
                 "This function has no test event yet.",
-                'Create one with "Lambda: New Test Event…".',
+                "Create one first.",
+                next_action=actions.NEW_TEST_EVENT,
             )
         return names[0]
 
@@ -162,7 +176,8 @@ class EventStore:
         except FileNotFoundError:
             raise LambdaEditorError(
                 f'There is no test event named "{name}".',
-                'Create one with "Lambda: New Test Event…".',
+                "Create it first.",
+                next_action=actions.NEW_TEST_EVENT,
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise LambdaEditorError(f'The test event "{name}" cannot be read: {exc}.') from exc

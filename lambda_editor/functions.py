@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
+import re
 import tempfile
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Callable, Dict, List, Mapping, Optional
+from typing import Any, BinaryIO, Callable, Dict, List, Mapping, Optional, Tuple
 
-from .errors import LambdaEditorError, NotFoundError
+from . import aws
+from .aws import AwsTarget
+from .errors import PROXY_HINT, LambdaEditorError, NotFoundError, explain, printable
 
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_TIMEOUT = 60.0
@@ -47,14 +51,63 @@ class FunctionSummary:
         return dict(self.__dict__)
 
 
-def list_functions(client: Any) -> List[FunctionSummary]:
-    """Every function in the client's account and region, all pages, sorted by name."""
-    functions = [
-        FunctionSummary.from_configuration(config)
-        for page in client.get_paginator("list_functions").paginate()
-        for config in page["Functions"]
-    ]
+def list_functions(target: AwsTarget) -> List[FunctionSummary]:
+    """Every function of the target's account and region, all pages, sorted by name."""
+    try:
+        pages = aws.lambda_client(target).get_paginator("list_functions").paginate()
+        functions = [
+            FunctionSummary.from_configuration(config)
+            for page in pages
+            for config in page["Functions"]
+        ]
+    except Exception as exc:
+        raise explain(exc, "list functions", target.profile) from exc
     return sorted(functions, key=lambda function: function.name.lower())
+
+
+def read_configuration(
+    target: AwsTarget, function: str, qualifier: Optional[str] = None
+) -> Dict[str, Any]:
+    """The function's configuration as it is now (GetFunctionConfiguration); `function` is a
+    name or an ARN."""
+    request = {"FunctionName": function}
+    if qualifier:
+        request["Qualifier"] = qualifier
+    try:
+        configuration: Dict[str, Any] = aws.lambda_client(target).get_function_configuration(
+            **request
+        )
+    except Exception as exc:
+        raise explain(exc, f"read the configuration of {function}", target.profile) from exc
+    return configuration
+
+
+def check_function_name(name: str) -> None:
+    """Refuse, before any request, a function name or ARN that Lambda would reject.
+
+    The rule is the one in botocore's model of the Lambda API (GetFunction's `FunctionName`),
+    which botocore itself does not check.
+    """
+    pattern, shortest, longest = _function_name_rule()
+    if shortest <= len(name) <= longest and pattern.fullmatch(name):
+        return
+    raise LambdaEditorError(
+        f'"{printable(name)}" is not a function name or ARN that Lambda accepts.',
+        "A name has letters, digits, hyphens and underscores; an ARN reads "
+        "arn:aws:lambda:REGION:ACCOUNT:function:NAME.",
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _function_name_rule() -> Tuple[re.Pattern[str], int, int]:
+    from botocore.loaders import create_loader  # noqa: PLC0415 - boto3 may be missing in Sublime
+    from botocore.model import ServiceModel  # noqa: PLC0415
+
+    model = ServiceModel(create_loader().load_service_model("lambda", "service-2"))
+    request = model.operation_model("GetFunction").input_shape
+    assert request is not None  # GetFunction takes a FunctionName
+    rule = request.members["FunctionName"].metadata
+    return re.compile(rule["pattern"]), int(rule.get("min", 1)), int(rule.get("max", 256))
 
 
 @dataclass(frozen=True)
@@ -75,7 +128,13 @@ def get_function(client: Any, name: str, qualifier: Optional[str] = None) -> Fun
     if qualifier:
         arguments["Qualifier"] = qualifier
     response = client.get_function(**arguments)
-    configuration = response["Configuration"]
+    configuration = response.get("Configuration")
+    if not isinstance(configuration, dict):  # a 200 page from a proxy or a captive portal
+        raise LambdaEditorError(
+            f"GetFunction answered for {name} without the function's configuration: the answer "
+            "did not come from Lambda.",
+            PROXY_HINT,
+        )
     if configuration.get("PackageType", "Zip") != "Zip":
         raise LambdaEditorError(
             f"{name} is a container-image function: it cannot be edited as code.",

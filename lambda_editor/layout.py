@@ -10,3 +10,11 @@ from __future__ import annotations
 METADATA_DIR = ".lambda-editor"
 MARKER_FILE = "function.json"
 BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only
+# The function's own folder that dependencies are installed into (and put on sys.path from).
+VENDOR_DIR = "vendor"
+
+
+def is_metadata_name(name: str) -> bool:
+    """Whether a file system would take `name` for METADATA_DIR: case-insensitive file systems
+    (macOS, Windows) ignore case, and Windows drops trailing dots and spaces."""
+    return name.rstrip(". ").lower() == METADATA_DIR

@@ -1,6 +1,6 @@
 """Run a function's handler in a separate local Python, imitating the Lambda Python runtime.
 
-Used by "Lambda: Invoke Locally", `invoke --local` and the sandbox's Invoke. Each run is a new
+Used by local invocations (`invoke.invoke_local`) and the sandbox's Invoke. Each run is a new
 process (so always a cold start) started from `_runtime_bootstrap.py` in the chosen interpreter,
 never in the caller's own Python unless the caller passes it. The payload and the result travel
 through files in a private scratch folder; the process's stdout and stderr are the function's log.
@@ -11,7 +11,6 @@ END and REPORT log lines.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
 import inspect
 import json
@@ -25,11 +24,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import IO, Any, Dict, Mapping, Optional, Tuple
 
-from . import _runtime_bootstrap
+from . import _runtime_bootstrap, actions, processes
 from .errors import LambdaEditorError
-from .python_finder import find_python
 
 # Lambda's limit for the init phase; a slower init is retried within the invoke, whose timeout
 # then applies (docs: lambda/latest/dg/lambda-runtime-environment.html).
@@ -81,7 +79,8 @@ class FunctionSpec:
         if not binding.handler:
             raise LambdaEditorError(
                 f"{binding.function_name} has no handler to run locally.",
-                "Invoke Locally runs zip-packaged Python functions only.",
+                "Only zip-packaged Python functions run locally: invoke it in AWS instead.",
+                next_action=actions.INVOKE_IN_AWS,
             )
         return cls(
             name=binding.function_name,
@@ -100,50 +99,6 @@ class FunctionSpec:
         return (
             self.function_arn or f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
         )
-
-
-@dataclass(frozen=True)
-class InterpreterChoice:
-    path: str
-    warning: str = ""
-
-
-def choose_interpreter(
-    setting: Optional[str],
-    runtime: Optional[str],
-    which: Callable[[str], Optional[str]] = find_python,
-) -> InterpreterChoice:
-    """The Python that runs the handler: the setting, else the runtime's pythonX.Y, else python3."""
-    if setting:
-        found = which(setting)
-        if not found:
-            raise LambdaEditorError(
-                f'The python_interpreter setting "{setting}" is not an executable Python.',
-                "Set it to the full path of a Python 3 interpreter, or clear it to use the "
-                "function's pythonX.Y from PATH.",
-            )
-        return InterpreterChoice(found)
-    if runtime and not runtime.startswith("python"):
-        raise LambdaEditorError(
-            f"Invoke Locally runs Python functions only; this one runs on {runtime}.",
-            "Use Invoke Function to run it on AWS.",
-        )
-    if runtime:
-        exact = which(runtime)
-        if exact:
-            return InterpreterChoice(exact)
-    fallback = which("python3") or which("python")
-    if not fallback:
-        raise LambdaEditorError(
-            "No Python interpreter was found on PATH to run the function locally.",
-            "Install Python 3 or set python_interpreter to its full path.",
-        )
-    wanted = f"{runtime} was not found on PATH" if runtime else "The function's runtime is unknown"
-    return InterpreterChoice(
-        fallback,
-        f"{wanted}: running with {fallback}, whose Python version may differ from Lambda's. "
-        "Set python_interpreter to choose another.",
-    )
 
 
 @dataclass(frozen=True)
@@ -244,7 +199,8 @@ def run_locally(
         try:
             timed_out = run.wait(process)
         finally:
-            _kill_tree(process)
+            processes.stop_tree(process, kill=True)  # Lambda freezes or discards the whole sandbox
+            process.wait()
             output.finish()
         return run.outcome(output.text(), timed_out)
 
@@ -297,15 +253,7 @@ class _Run:
         command = [interpreter, "-u", "-B", self.bootstrap_path, self.control_path]
         self.spawned = time.monotonic()
         try:
-            return subprocess.Popen(
-                command,
-                cwd=self.root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                **_new_process_group(),
-            )
+            return processes.start(command, cwd=self.root, env=env)
         except OSError as exc:
             raise LambdaEditorError(
                 f"Could not start {interpreter} to run {self.spec.name}: {exc.strerror or exc}.",
@@ -323,8 +271,7 @@ class _Run:
             if time.monotonic() >= deadline:
                 self.ended = time.monotonic()
                 return True
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(_POLL_S)
+            processes.wait_briefly(process, _POLL_S)
         self.ended = time.monotonic()
         self.exit_code = process.returncode
         if self.invoke_began is None:
@@ -444,28 +391,6 @@ def _read_json(path: str) -> Optional[Dict[str, Any]]:
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
-
-
-def _new_process_group() -> Dict[str, Any]:
-    """Start the child in its own process group, so the whole tree can be killed at once."""
-    if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
-
-
-def _kill_tree(process: subprocess.Popen[bytes]) -> None:
-    """Kill the process and whatever it started (Lambda freezes or discards the whole sandbox)."""
-    if sys.platform == "win32":
-        subprocess.run(
-            ["taskkill", "/F", "/T", "/PID", str(process.pid)],  # noqa: S607
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-    else:
-        with contextlib.suppress(OSError):  # the group is already gone
-            os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 class _OutputCollector:

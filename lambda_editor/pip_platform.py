@@ -1,4 +1,4 @@
-"""pip for Lambda's platform: which wheels a function can load, and how to run pip for it.
+"""pip for Lambda's platform: which wheels a function can load, and the pip command that gets them.
 
 Lambda runs CPython on Amazon Linux: python3.12 and newer on Amazon Linux 2023 (glibc 2.34), older
 runtimes on Amazon Linux 2 (glibc 2.26). pip is told that platform with `--platform`,
@@ -16,18 +16,12 @@ with "GLIBC_2.28 not found".
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import signal
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import LambdaEditorError
-from .python_finder import find_python
+from .interpreters import runtime_version
 
 # The first runtime on Amazon Linux 2023, and each Amazon Linux's glibc.
 _FIRST_AL2023_PYTHON = (3, 12)
@@ -38,15 +32,6 @@ _MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # The oldest glibc each machine has manylinux wheels for (PEP 600, as in packaging's _manylinux).
 _OLDEST_GLIBC_MINOR = {"x86_64": 5, "aarch64": 17}
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
-
-_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
-
-# pip accepts several --platform flags and manylinux_x_y tags since 20.3.
-MINIMUM_PIP = (20, 3)
-_PIP_VERSION = re.compile(r"^pip (\d+)\.(\d+)")
-_PROBE_TIMEOUT = 60
-
-OutputCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -64,8 +49,12 @@ class LambdaPlatform:
         return ".".join(map(str, self.python_version))
 
     @property
+    def on_amazon_linux_2(self) -> bool:
+        return self.glibc == _AL2_GLIBC
+
+    @property
     def amazon_linux(self) -> str:
-        return "Amazon Linux 2023" if self.glibc == _AL2023_GLIBC else "Amazon Linux 2"
+        return "Amazon Linux 2" if self.on_amazon_linux_2 else "Amazon Linux 2023"
 
     def platform_tags(self) -> List[str]:
         """Every manylinux tag this platform loads, newest glibc first."""
@@ -89,8 +78,8 @@ class LambdaPlatform:
 
 def lambda_platform(runtime: Optional[str], architecture: str) -> LambdaPlatform:
     """The platform of a function with this runtime (`python3.12`) and architecture (`arm64`)."""
-    match = _RUNTIME.match(runtime or "")
-    if not match:
+    version = runtime_version(runtime)
+    if version is None:
         what = f"runs {runtime}" if runtime else "has no runtime (a container image)"
         raise LambdaEditorError(
             f"Dependencies can only be installed for Python functions; this one {what}.",
@@ -101,7 +90,6 @@ def lambda_platform(runtime: Optional[str], architecture: str) -> LambdaPlatform
         raise LambdaEditorError(
             f"Unknown Lambda architecture {architecture!r}: expected x86_64 or arm64."
         )
-    version = (int(match.group(1)), int(match.group(2)))
     glibc = _AL2023_GLIBC if version >= _FIRST_AL2023_PYTHON else _AL2_GLIBC
     return LambdaPlatform(runtime or "", version, machine, glibc)
 
@@ -175,124 +163,7 @@ def check_requirement_specs(specs: Sequence[str]) -> None:
             )
 
 
-# --- the interpreter that runs pip ------------------------------------------------------------
-
-# Windows installs often have no `python3` command.
-_DEFAULT_INTERPRETERS = ("python3", "python") if os.name == "nt" else ("python3",)
-_pip_checked: Dict[str, Tuple[int, int]] = {}
-_python_versions: Dict[str, Optional[Tuple[int, int]]] = {}
-_PRINT_VERSION = "import sys; print('%d.%d' % sys.version_info[:2])"
-_VERSION_LINE = re.compile(r"^(\d+)\.(\d+)\s*$")
-
-
-def find_interpreter(configured: Optional[str] = None, runtime: Optional[str] = None) -> str:
-    """The Python that runs pip: the `python_interpreter` setting, else the function's runtime
-    (`python3.12`) on PATH, else `python3`.
-
-    The runtime's own version is preferred because pip evaluates environment markers
-    (`x; python_version < "3.11"`) with the Python that runs it, whatever `--python-version` says
-    (pip issues #11010, #13296); `interpreter_warning` tells when the one found differs.
-    Never the editor's embedded Python: it has no pip, and is not the one the user manages.
-    """
-    if configured:
-        found = find_python(configured)
-        if found is None:
-            raise LambdaEditorError(
-                f"The python_interpreter setting names {configured!r}, "
-                "which is not an executable Python.",
-                "Set it to the full path of a Python 3 (e.g. /usr/bin/python3), "
-                "or clear it to use python3 from PATH.",
-            )
-        return found
-    runtime_command = (runtime,) if runtime and _RUNTIME.match(runtime) else ()
-    for name in (*runtime_command, *_DEFAULT_INTERPRETERS):
-        found = find_python(name)
-        if found:
-            return found
-    raise LambdaEditorError(
-        "No python3 was found on PATH to run pip.",
-        "Install Python 3, or set python_interpreter to the full path of one.",
-    )
-
-
-def interpreter_warning(interpreter: str, runtime: str) -> Optional[str]:
-    """A note for the output when the Python that runs pip is not the runtime's version, else
-    None (also when its version cannot be told: `check_pip` reports a Python that does not run).
-    """
-    wanted = _RUNTIME.match(runtime)
-    if wanted is None:
-        return None
-    version = python_version(interpreter)
-    if version is None or version == (int(wanted[1]), int(wanted[2])):
-        return None
-    return (
-        f"Note: pip runs with Python {version[0]}.{version[1]} but the function runs {runtime}: "
-        "packages that depend on the Python version may be chosen wrongly. "
-        f"Set python_interpreter (--python on the command line) to a {runtime}."
-    )
-
-
-def python_version(interpreter: str) -> Optional[Tuple[int, int]]:
-    """The interpreter's (major, minor), asked once per interpreter; None when it does not say."""
-    if interpreter not in _python_versions:
-        try:
-            completed = _run_quietly([interpreter, "-c", _PRINT_VERSION])
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        match = _VERSION_LINE.match(completed.stdout.decode("ascii", "replace"))
-        _python_versions[interpreter] = (
-            (int(match[1]), int(match[2])) if completed.returncode == 0 and match else None
-        )
-    return _python_versions[interpreter]
-
-
-def check_pip(interpreter: str) -> Tuple[int, int]:
-    """pip's (major, minor) for the interpreter; a clear error when it is missing or too old."""
-    if interpreter in _pip_checked:
-        return _pip_checked[interpreter]
-    try:
-        completed = _run_quietly([interpreter, "-m", "pip", "--version"])
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LambdaEditorError(
-            f"Could not run {interpreter}: {exc}.",
-            "Set python_interpreter to the full path of a working Python 3.",
-        ) from exc
-    match = _PIP_VERSION.match(completed.stdout.decode("utf-8", "replace"))
-    if completed.returncode != 0 or match is None:
-        raise LambdaEditorError(
-            f"pip is not available for {interpreter}.",
-            f"Install pip for that Python (`{interpreter} -m ensurepip --user`), "
-            "or set python_interpreter to a Python that has pip.",
-        )
-    version = (int(match.group(1)), int(match.group(2)))
-    if version < MINIMUM_PIP:
-        raise LambdaEditorError(
-            f"pip {version[0]}.{version[1]} of {interpreter} is too old to pick wheels for "
-            f"another platform (it needs {MINIMUM_PIP[0]}.{MINIMUM_PIP[1]} or newer).",
-            f"Upgrade it: `{interpreter} -m pip install --user --upgrade pip`.",
-        )
-    _pip_checked[interpreter] = version
-    return version
-
-
-def _run_quietly(argv: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
-    """A short probe of an interpreter: its output (stdout and stderr) captured, no console."""
-    return subprocess.run(
-        list(argv),
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=pip_environment(),
-        timeout=_PROBE_TIMEOUT,
-        creationflags=_NO_WINDOW,
-    )
-
-
-# --- running pip ------------------------------------------------------------------------------
-
-_NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing up on Windows
-_CANCEL_POLL_SECONDS = 0.2
+# --- the environment pip runs in ---------------------------------------------------------------
 
 
 def pip_environment() -> Dict[str, str]:
@@ -314,106 +185,3 @@ def pip_environment() -> Dict[str, str]:
         PIP_ROOT_USER_ACTION="ignore",
     )
     return env
-
-
-def run_streaming(
-    argv: Sequence[str],
-    on_output: OutputCallback,
-    cancel: Optional[threading.Event] = None,
-    env: Optional[Dict[str, str]] = None,
-) -> int:
-    """Run argv, passing each line of its output (stdout and stderr) to on_output as it comes.
-
-    Setting `cancel` terminates the process (and, on POSIX, the processes it started, such as a
-    build backend). Returns the exit status; the caller checks `cancel` to tell a cancelled run.
-    """
-    process = subprocess.Popen(
-        list(argv),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        creationflags=_NO_WINDOW,
-        start_new_session=os.name != "nt",
-    )
-    if cancel is not None:
-        threading.Thread(target=_terminate_on_cancel, args=(process, cancel), daemon=True).start()
-    assert process.stdout is not None
-    try:
-        with process.stdout:
-            for raw in iter(process.stdout.readline, b""):
-                on_output(raw.decode("utf-8", "replace").rstrip("\r\n"))
-    except BaseException:  # on_output failed, or Ctrl-C in a terminal: pip must not live on
-        _terminate(process)
-        process.wait()
-        raise
-    return process.wait()
-
-
-def _terminate_on_cancel(process: subprocess.Popen[bytes], cancel: threading.Event) -> None:
-    while process.poll() is None:
-        if cancel.wait(_CANCEL_POLL_SECONDS):
-            _terminate(process)
-            return
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if sys.platform == "win32":
-        process.terminate()
-        return
-    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-        os.killpg(process.pid, signal.SIGTERM)  # its own session: pip and its children only
-
-
-# --- understanding pip's failures -------------------------------------------------------------
-
-_NO_MATCH = re.compile(
-    r"(?:Could not find a version that satisfies the requirement|"
-    r"No matching distribution found for) ([A-Za-z0-9][A-Za-z0-9._-]*)"
-)
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalisation: `Foo_Bar.baz` → `foo-bar-baz`."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-class NoWheelError(LambdaEditorError):
-    """pip found no wheel of these packages for the function's platform.
-
-    `packages` are the names pip reported: the caller may offer a retry that builds them from
-    source, which `install_dependencies(allow_source_for=...)` allows for pure-Python ones. The
-    retry passes them together with the names allowed before (`[*previous, *error.packages]`):
-    once a package builds, pip may stop at another one.
-    """
-
-    def __init__(self, packages: Sequence[str], platform: LambdaPlatform) -> None:
-        self.packages = list(packages)
-        self.platform = platform
-        named = ", ".join(self.packages)
-        it = "it is" if len(self.packages) == 1 else "they are"
-        super().__init__(
-            f"No wheel of {named} fits Lambda's platform ({platform.describe()}).",
-            "pip only installs wheels built for that platform; it does not compile code on "
-            "this machine, which could not run on Lambda. Pick a version with a manylinux wheel "
-            f"for {platform.machine} and Python {platform.python}"
-            f"{_glibc_note(platform)}, or, if {it} pure Python, retry allowing a source build.",
-        )
-
-
-def _glibc_note(platform: LambdaPlatform) -> str:
-    if platform.glibc != _AL2_GLIBC:
-        return ""
-    return (
-        f" (wheels for manylinux_2_28 or newer do not load on {platform.runtime}, "
-        "which runs on Amazon Linux 2)"
-    )
-
-
-def packages_without_wheel(output_lines: Sequence[str]) -> List[str]:
-    """The packages pip's output says it found no usable distribution for, in order, once each."""
-    names: Dict[str, str] = {}
-    for line in output_lines:
-        for match in _NO_MATCH.finditer(line):
-            names.setdefault(canonical_name(match.group(1)), match.group(1))
-    return list(names.values())

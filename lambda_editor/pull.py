@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
-from .functions import FunctionCode, download_code, get_function
-from .layout import MARKER_FILE, METADATA_DIR
-from .packaging.extract import extract_package
-from .packaging.manifest import Manifest, ManifestDiff
+from .functions import FunctionCode, check_function_name, download_code, get_function
+from .layout import METADATA_DIR
+from .log import logger
+from .packaging.extract import Extraction, extract_package
+from .packaging.manifest import ManifestDiff
+from .swap import abandon_swap, begin_swap, incoming_path, recover_interrupted_swap, swap_in
 from .units import format_size
 from .workspace import (
     Binding,
     Workspace,
-    backup_workspace,
     find_root,
     region_and_account,
     workspace_lock,
@@ -43,6 +42,7 @@ class UndeployedChangesError(LambdaEditorError):
 class PullResult:
     workspace: Workspace
     backup: Optional[str]  # where the previous local copy was moved, if it held changes
+    notices: Tuple[str, ...] = ()  # what else the user must know, one sentence each
 
 
 def workspace_for_arn(workspace_root: str, function_arn: str) -> str:
@@ -73,34 +73,96 @@ def pull_function(
 
     A workspace with undeployed changes is refused (`UndeployedChangesError`) unless
     `keep_backup`. The new copy is extracted beside the old one and swapped in only when
-    complete; the old copy is then deleted only if it held nothing but what is deployed, and
-    kept as a backup otherwise (edits made during the download, files never deployed: `.git`,
-    excluded notes).
+    complete (see `swap`); the old copy is then deleted only if it held nothing but what is
+    deployed, and kept as a backup otherwise (edits made during the download, files never
+    deployed: `.git`, excluded notes). All of it holds the workspace's lock.
     """
     report = on_progress or (lambda _text: None)
-    try:
-        report(f"fetching {name}…")
-        code = get_function(aws.lambda_client(target), name)
-    except Exception as exc:
-        raise explain(exc, f"get {name}", target.profile) from exc
-    binding = Binding.from_configuration(code.configuration, target.profile, target.endpoint_url)
+    check_function_name(name)
+    client = _lambda_client(target, name)
+    report(f"fetching {name}…")
+    code, binding = _fetch(client, target, name)
     root = os.path.abspath(
         destination
         or workspace_path(workspace_root, binding.account, binding.region, binding.function_name)
     )
-    _check_replaceable(root, binding, exclude, keep_backup)
-    parent = os.path.dirname(root)
-    os.makedirs(parent, mode=0o700, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".pull-", dir=parent)
+    _refuse_inside_a_workspace(root)
+    os.makedirs(os.path.dirname(root), mode=0o700, exist_ok=True)
+    lock = workspace_lock(root)
+    if lock.acquire(report):  # another deploy or download ran: the function may have changed
+        code, binding = _fetch(client, target, name)
     try:
-        incoming = os.path.join(staging, "code")
-        manifest = _download_and_extract(code, staging, incoming, aws.ca_bundle(target), report)
-        Workspace.create(incoming, binding, manifest)
-        with workspace_lock(root):  # not while a deploy of the old copy runs
-            backup = _swap_in(incoming, root, os.path.join(staging, "previous"))
+        return _pull_locked(
+            code,
+            binding,
+            root,
+            ca_bundle=aws.ca_bundle(target),
+            exclude=exclude,
+            keep_backup=keep_backup,
+            report=report,
+        )
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return PullResult(Workspace.load(root), backup)
+        lock.release()
+
+
+def _pull_locked(
+    code: FunctionCode,
+    binding: Binding,
+    root: str,
+    *,
+    ca_bundle: Optional[str],
+    exclude: Sequence[str],
+    keep_backup: bool,
+    report: Callable[[str], None],
+) -> PullResult:
+    notices: List[str] = []
+    recovered = recover_interrupted_swap(root)
+    if recovered:
+        notices.append(recovered)
+    _check_replaceable(root, binding, exclude, keep_backup)
+    staging = begin_swap(root)
+    try:
+        incoming = incoming_path(root)
+        extraction = _download_and_extract(code, staging, incoming, ca_bundle, report)
+        Workspace.create(incoming, binding, extraction.manifest, extraction.left_out)
+        backup = swap_in(root)
+    finally:
+        abandon_swap(root)
+    if extraction.skipped:
+        notices.append(_skipped_notice(code.name, extraction))
+    return PullResult(Workspace.load(root), backup, tuple(notices))
+
+
+def _lambda_client(target: AwsTarget, name: str) -> Any:
+    try:
+        return aws.lambda_client(target)
+    except Exception as exc:
+        raise explain(exc, f"get {name}", target.profile) from exc
+
+
+def _fetch(client: Any, target: AwsTarget, name: str) -> Tuple[FunctionCode, Binding]:
+    try:
+        code = get_function(client, name)
+    except Exception as exc:
+        raise explain(exc, f"get {name}", target.profile) from exc
+    binding = Binding.from_configuration(code.configuration, target.profile, target.endpoint_url)
+    if not (binding.revision_id and binding.code_sha256):  # a deploy could not be guarded
+        raise LambdaEditorError(
+            f"The answer for {name} has no RevisionId or CodeSha256: the endpoint does not "
+            "answer as Lambda does.",
+            "Check the endpoint_url setting.",
+        )
+    return code, binding
+
+
+def _refuse_inside_a_workspace(root: str) -> None:
+    """A workspace inside another would make files of one function part of another's folder."""
+    outer = find_root(os.path.dirname(root))
+    if outer is not None:
+        raise LambdaEditorError(
+            f"{root} is inside the workspace {outer}: a function cannot be downloaded there.",
+            "Choose a folder outside every workspace.",
+        )
 
 
 def _check_replaceable(
@@ -139,74 +201,22 @@ def _download_and_extract(
     incoming: str,
     ca_bundle: Optional[str],
     report: Callable[[str], None],
-) -> Manifest:
+) -> Extraction:
     archive = os.path.join(staging, "code.zip")
     size = int(code.configuration.get("CodeSize", 0))
     report(f"downloading {code.name} ({format_size(size)})…")
     download_code(code.location, archive, code.configuration["CodeSha256"], ca_bundle=ca_bundle)
     report(f"extracting {code.name}…")
-    manifest = extract_package(archive, incoming)
+    extraction = extract_package(archive, incoming)
     os.unlink(archive)
-    return manifest
+    logger.debug("extracted %s: %d files", code.name, len(extraction.manifest))
+    return extraction
 
 
-def _swap_in(incoming: str, root: str, previous: str) -> Optional[str]:
-    """Move the complete new copy into place; the old copy is judged once nothing can write to it.
-
-    It is moved aside first (one rename), so an edit saved at the last moment is in what is
-    judged. It is returned to the caller's staging folder (deleted) when it held only what is
-    deployed; otherwise it becomes a backup, whose path is returned.
-    """
-    if not os.path.exists(root):
-        os.replace(incoming, root)
-        return None
-    os.replace(root, previous)
-    _carry_over_metadata(previous, incoming)
-    os.replace(incoming, root)
-    if _holds_only_deployed_files(previous):
-        return None
-    return backup_workspace(root, source=previous)
-
-
-# Files an interpreter or the OS writes by itself: never worth a backup.
-_REGENERATED_FOLDERS = ("__pycache__",)
-_REGENERATED_FILES = (".pyc", ".DS_Store")
-
-
-def _holds_only_deployed_files(folder: str) -> bool:
-    """True for an empty folder, or a workspace whose every file is deployed as it is."""
-    if not os.listdir(folder):
-        return True
-    try:
-        workspace = Workspace.load(folder)
-        if workspace.undeployed_changes():
-            return False
-    except LambdaEditorError:
-        return False
-    for parent, dirs, files in os.walk(folder):
-        rel_parent = os.path.relpath(parent, folder).replace(os.sep, "/")
-        prefix = "" if rel_parent == "." else f"{rel_parent}/"
-        dirs[:] = [
-            name
-            for name in dirs
-            if name not in _REGENERATED_FOLDERS and not (prefix == "" and name == METADATA_DIR)
-        ]
-        for name in files:
-            if not name.endswith(_REGENERATED_FILES) and prefix + name not in workspace.manifest:
-                return False  # a file never deployed: .git, an excluded file, a local note
-    return True
-
-
-def _carry_over_metadata(old_root: str, new_root: str) -> None:
-    """Test events and the last invoke result belong to the user, not to the deployed code."""
-    old_metadata = os.path.join(old_root, METADATA_DIR)
-    new_metadata = os.path.join(new_root, METADATA_DIR)
-    if not os.path.isdir(old_metadata):
-        return
-    for name in os.listdir(old_metadata):
-        if name != MARKER_FILE and not name.startswith("staging-"):
-            source = os.path.join(old_metadata, name)
-            if os.path.isdir(source):
-                shutil.copytree(source, os.path.join(new_metadata, name))
-            else:
-                shutil.copy2(source, os.path.join(new_metadata, name))
+def _skipped_notice(name: str, extraction: Extraction) -> str:
+    folders = ", ".join(f"{folder}/" for folder in extraction.skipped)
+    return (
+        f"The deployed code of {name} holds workspace folders of its own ({folders}): they were "
+        f"not extracted, since a {METADATA_DIR} folder binds a folder to a function, and the next "
+        "deploy removes them from the function."
+    )

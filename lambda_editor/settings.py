@@ -1,7 +1,8 @@
-"""Every setting the package reads, with its default, parsed from a plain mapping.
+"""Every setting of the Sublime package, with its default, parsed from a plain mapping.
 
-The Sublime adapter reads `LambdaEditor.sublime-settings` into a dict; the CLI builds one from its
-flags. Both hand it to `Settings.from_mapping`, so defaults and validation live in one place.
+The Sublime adapter reads `LambdaEditor.sublime-settings` into a dict and hands it to
+`Settings.from_mapping`, so defaults and validation live in one place. The command line reads no
+settings file: its flags (`--profile`, `--region`, `--exclude`, `--python`…) carry the same values.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
+from . import actions
 from .aws import AwsTarget
 from .errors import LambdaEditorError
 
@@ -49,10 +51,7 @@ def _optional_text(values: Mapping[str, Any], key: str) -> Optional[str]:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise LambdaEditorError(
-            f'The setting "{key}" must be a string, not {type(value).__name__}.',
-            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
-        )
+        raise _wrong_setting(f'The setting "{key}" must be a string, not {type(value).__name__}.')
     return value.strip() or None
 
 
@@ -67,10 +66,7 @@ def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise LambdaEditorError(
-            f'The setting "{key}" must be true or false, not {value!r}.',
-            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
-        )
+        raise _wrong_setting(f'The setting "{key}" must be true or false, not {value!r}.')
     return value
 
 
@@ -79,7 +75,10 @@ def _patterns(value: Any) -> Tuple[str, ...]:
         return ()
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
-    raise LambdaEditorError(
-        'The setting "exclude" must be a list of glob patterns, e.g. ["tests/*", "*.md"].',
-        "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+    raise _wrong_setting(
+        'The setting "exclude" must be a list of glob patterns, e.g. ["tests/*", "*.md"].'
     )
+
+
+def _wrong_setting(message: str) -> LambdaEditorError:
+    return LambdaEditorError(message, "Fix it in the settings.", next_action=actions.EDIT_SETTINGS)

@@ -1,9 +1,8 @@
 """A function's workspace: its files plus `.lambda-editor/function.json`, the marker binding them.
 
-The marker holds `{"version": 1, "binding": {...}, "manifest": {...}}`: which function the folder
-deploys to, and the manifest of what is deployed. It also keeps the function's environment
-variables (for local invoke), so it is written readable by its owner only and never printed.
-Keys a later version adds are ignored when loading.
+The marker (see `marker`) says which function the folder deploys to and what is deployed. It also
+keeps the function's environment variables (for local invoke), so it is written readable by its
+owner only and never printed.
 """
 
 from __future__ import annotations
@@ -14,173 +13,21 @@ import posixpath
 import re
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import MISSING, dataclass, field, fields, replace
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .aws import AwsTarget
+from . import actions
 from .errors import LambdaEditorError
 from .layout import BACKUP_MARKER_FILE, MARKER_FILE, METADATA_DIR
+from .locking import workspace_lock
+from .marker import Binding, DamagedMarkerError, Marker, PendingUpload, region_and_account
 from .packaging.builder import BuiltPackage, build_package
-from .packaging.manifest import (
-    Manifest,
-    ManifestDiff,
-    diff_manifests,
-    manifest_from_json,
-    manifest_to_json,
-    scan,
-)
+from .packaging.manifest import Manifest, ManifestDiff, diff_manifests, scan
 
-MARKER_VERSION = 1
+__all__ = ["Binding", "PendingUpload", "Workspace", "region_and_account", "workspace_lock"]
+
 _OWNER_ONLY_DIR = 0o700
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _environment(config: Mapping[str, Any]) -> Dict[str, str]:
-    variables = (config.get("Environment") or {}).get("Variables") or {}
-    return {str(name): str(value) for name, value in variables.items()}
-
-
-# Binding field <- how to read it from a Lambda FunctionConfiguration, for the keys it carries.
-_FROM_CONFIGURATION: Dict[str, Tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
-    "function_arn": ("FunctionArn", lambda c: str(c["FunctionArn"])),
-    "function_name": ("FunctionName", lambda c: str(c["FunctionName"])),
-    "revision_id": ("RevisionId", lambda c: str(c["RevisionId"])),
-    "code_sha256": ("CodeSha256", lambda c: str(c["CodeSha256"])),
-    "runtime": ("Runtime", lambda c: c["Runtime"]),
-    "handler": ("Handler", lambda c: c["Handler"]),
-    "architectures": ("Architectures", lambda c: tuple(c["Architectures"])),
-    "timeout": ("Timeout", lambda c: int(c["Timeout"])),
-    "memory_size": ("MemorySize", lambda c: int(c["MemorySize"])),
-    "environment": ("Environment", _environment),
-}
-
-
-_REQUIRED_TEXT = (
-    "function_arn",
-    "function_name",
-    "account",
-    "region",
-    "revision_id",
-    "code_sha256",
-    "downloaded_at",
-)
-
-
-@dataclass(frozen=True)
-class Binding:
-    """Which function a workspace deploys to, and what we last knew about it."""
-
-    function_arn: str
-    function_name: str
-    account: str
-    region: str
-    profile: Optional[str]
-    endpoint_url: Optional[str]
-    revision_id: str
-    code_sha256: str
-    runtime: Optional[str]
-    handler: Optional[str]
-    architectures: Tuple[str, ...]
-    timeout: int
-    memory_size: int
-    environment: Dict[str, str] = field(repr=False)  # for local invoke; values never shown
-    downloaded_at: str  # ISO 8601 UTC
-    # The CodeSha256 of an upload whose outcome was never seen (a timeout while waiting, a crash):
-    # if AWS holds that code, the changed RevisionId is ours, not someone else's.
-    pending_code_sha256: Optional[str] = None
-
-    @property
-    def target(self) -> AwsTarget:
-        return AwsTarget(self.profile, self.region, self.endpoint_url)
-
-    @property
-    def architecture(self) -> str:
-        return self.architectures[0] if self.architectures else "x86_64"
-
-    @classmethod
-    def from_configuration(
-        cls, config: Mapping[str, Any], profile: Optional[str], endpoint_url: Optional[str]
-    ) -> Binding:
-        """From GetFunction's `Configuration`; account and region come from the ARN."""
-        missing = [key for key in ("FunctionArn", "FunctionName") if key not in config]
-        if missing:
-            raise LambdaEditorError(f"The function's configuration has no {missing[0]}.")
-        defaults = cls(
-            function_arn="",
-            function_name="",
-            account="",
-            region="",
-            profile=profile or None,
-            endpoint_url=endpoint_url or None,
-            revision_id="",
-            code_sha256="",
-            runtime=None,
-            handler=None,
-            architectures=(),
-            timeout=3,
-            memory_size=128,
-            environment={},
-            downloaded_at=_utc_now(),
-        )
-        return defaults.with_configuration(config)
-
-    def with_configuration(self, config: Mapping[str, Any]) -> Binding:
-        """This binding updated with what `config` carries (after a deploy: new RevisionId and
-        CodeSha256); profile, endpoint and time of download stay."""
-        try:
-            changes = {
-                name: read(config)
-                for name, (key, read) in _FROM_CONFIGURATION.items()
-                if key in config
-            }
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise LambdaEditorError(f"The function's configuration is malformed: {exc}.") from exc
-        if "function_arn" in changes:
-            changes["region"], changes["account"] = region_and_account(changes["function_arn"])
-        return replace(self, **changes)
-
-    def to_json(self) -> Dict[str, Any]:
-        data = {item.name: getattr(self, item.name) for item in fields(self)}
-        data["architectures"] = list(self.architectures)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Binding:
-        """Raises KeyError, TypeError or ValueError on a malformed binding."""
-        known = {item.name for item in fields(cls)}
-        values = {name: value for name, value in data.items() if name in known}
-        values["architectures"] = tuple(str(arch) for arch in values.get("architectures") or ())
-        values["environment"] = dict(values.get("environment") or {})
-        required = {
-            item.name
-            for item in fields(cls)
-            if item.default is MISSING and item.default_factory is MISSING
-        }
-        missing = required - values.keys()
-        if missing:
-            raise KeyError(", ".join(sorted(missing)))
-        for name in _REQUIRED_TEXT:
-            if not isinstance(values[name], str):
-                raise TypeError(f"{name} is not a string")
-        values["timeout"], values["memory_size"] = (
-            int(values["timeout"]),
-            int(values["memory_size"]),
-        )
-        return cls(**values)
-
-
-def region_and_account(arn: str) -> Tuple[str, str]:
-    """`arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` -> (region, account)."""
-    parts = arn.split(":")
-    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "lambda" or parts[5] != "function":
-        raise LambdaEditorError(f"{arn!r} is not a Lambda function ARN.")
-    return parts[3], parts[4]
 
 
 @dataclass(frozen=True)
@@ -190,6 +37,8 @@ class Workspace:
     root: str
     binding: Binding
     manifest: Manifest  # what is deployed
+    pending: Tuple[PendingUpload, ...] = ()  # uploads whose outcome was never seen
+    left_out: Tuple[str, ...] = ()  # deployed files a deploy from here leaves out
 
     @property
     def metadata_dir(self) -> str:
@@ -204,63 +53,89 @@ class Workspace:
         return os.path.join(self.metadata_dir, "events")
 
     @classmethod
-    def create(cls, root: str, binding: Binding, manifest: Manifest) -> Workspace:
-        workspace = cls(os.path.abspath(root), binding, manifest)
+    def create(
+        cls, root: str, binding: Binding, manifest: Manifest, left_out: Sequence[str] = ()
+    ) -> Workspace:
+        workspace = cls(os.path.abspath(root), binding, manifest, left_out=tuple(left_out))
         workspace.save()
         return workspace
 
     @classmethod
     def load(cls, root: str) -> Workspace:
+        """The workspace at `root`, its marker checked whole (`DamagedMarkerError`).
+
+        A workspace inside another is refused: which function its files belong to is unclear,
+        so nothing is deployed from either path.
+        """
         root = os.path.abspath(root)
         marker = _marker_path(root)
         try:
-            with open(marker, encoding="utf-8") as source:
-                data = json.load(source)
+            with open(marker, "rb") as source:
+                data = json.loads(source.read().decode("utf-8"))
         except FileNotFoundError:
             raise LambdaEditorError(
                 f"{root} is not a Lambda Editor workspace "
                 f"(it has no {METADATA_DIR}/{MARKER_FILE}).",
-                'Open the function with "Lambda: Edit Function…" '
-                "or `python -m lambda_editor pull NAME`.",
+                "Download the function first.",
+                next_action=actions.DOWNLOAD,
             ) from None
         except OSError as exc:
             raise LambdaEditorError(f"Could not read {marker}: {exc.strerror or exc}.") from exc
-        except ValueError as exc:  # JSON syntax or encoding
-            raise _corrupt_marker(marker, f"not valid JSON ({exc})") from exc
-        return cls(root, *_parse_marker(data, marker))
+        except RecursionError:
+            raise DamagedMarkerError(marker, "nests too deeply") from None
+        except ValueError as exc:  # JSON syntax or encoding (NaN and the like fail the checks)
+            raise DamagedMarkerError(marker, f"is not valid JSON ({exc})") from exc
+        parsed = Marker.from_json(data, marker)
+        _refuse_enclosing_workspace(root)
+        return cls(root, parsed.binding, parsed.manifest, parsed.pending, parsed.left_out)
 
     @classmethod
     def find(cls, path: str) -> Optional[Workspace]:
         """The nearest workspace holding `path` (a file or folder), or None.
 
-        Raises LambdaEditorError when the nearest marker is corrupt: a save there must not be
-        silently ignored.
+        Raises LambdaEditorError when the nearest marker is damaged or lies inside another
+        workspace: a save there must not be silently ignored.
         """
         root = find_root(path)
         return cls.load(root) if root else None
 
     def save(self) -> None:
-        """Write the marker atomically (temporary file + rename), readable by the owner only."""
-        document = {
-            "version": MARKER_VERSION,
-            "binding": self.binding.to_json(),
-            "manifest": manifest_to_json(self.manifest),
-        }
+        """Write the marker atomically (temporary file + rename), readable by the owner only,
+        holding the workspace's lock."""
+        marker = Marker(self.binding, self.manifest, self.pending, self.left_out)
+        # Compact: json's C encoder serves only unindented output, and a large manifest is
+        # written on every deploy.
+        text = json.dumps(marker.to_json(), separators=(",", ":"), sort_keys=True)
         try:
-            os.makedirs(self.metadata_dir, mode=_OWNER_ONLY_DIR, exist_ok=True)
-            os.chmod(self.metadata_dir, _OWNER_ONLY_DIR)
-            # Compact: json's C encoder serves only unindented output, and a large manifest
-            # is written on every deploy.
-            text = json.dumps(document, separators=(",", ":"), sort_keys=True)
-            _write_atomically(self.marker_path, text)
+            with workspace_lock(self.root):
+                os.makedirs(self.metadata_dir, mode=_OWNER_ONLY_DIR, exist_ok=True)
+                os.chmod(self.metadata_dir, _OWNER_ONLY_DIR)
+                _write_atomically(self.marker_path, text)
         except OSError as exc:
             raise LambdaEditorError(
                 f"Could not save the workspace marker {self.marker_path}: {exc.strerror or exc}."
             ) from exc
 
     def with_deployment(self, config: Mapping[str, Any], manifest: Manifest) -> Workspace:
-        """After a deploy: the new configuration and deployed manifest. The caller saves."""
-        return replace(self, binding=self.binding.with_configuration(config), manifest=manifest)
+        """After a confirmed deploy: the new configuration and deployed manifest; no upload is
+        pending any more, and nothing deployed is left out. The caller saves."""
+        return replace(
+            self,
+            binding=self.binding.with_configuration(config),
+            manifest=manifest,
+            pending=(),
+            left_out=(),
+        )
+
+    def with_revision(self, config: Mapping[str, Any]) -> Workspace:
+        """With the RevisionId (and CodeSha256) of an update of ours that failed: the files are
+        still to be deployed, the next upload must carry that RevisionId. The caller saves."""
+        return replace(self, binding=self.binding.with_configuration(config))
+
+    def with_pending(self, code_sha256: str, manifest: Manifest) -> Workspace:
+        """With one more upload whose outcome is not known yet. The caller saves."""
+        kept = tuple(upload for upload in self.pending if upload.code_sha256 != code_sha256)
+        return replace(self, pending=(*kept, PendingUpload(code_sha256, manifest)))
 
     def known_modes(self) -> Dict[str, int]:
         """Deployed file modes, for filesystems that cannot store an execute bit (Windows)."""
@@ -301,7 +176,8 @@ class Workspace:
 def find_root(path: str) -> Optional[str]:
     """The folder of the nearest workspace holding `path`, without reading its marker.
 
-    Cheap enough for the UI thread (a few `stat` calls): menus ask it to enable commands.
+    Cheap enough for the UI thread (a few `stat` calls): menus ask it to enable commands. A
+    workspace inside another is found, and refused when loaded (`Workspace.load`).
     """
     folder = os.path.abspath(path)
     if not os.path.isdir(folder):
@@ -319,27 +195,15 @@ def _marker_path(root: str) -> str:
     return os.path.join(root, METADATA_DIR, MARKER_FILE)
 
 
-def _corrupt_marker(marker: str, why: str) -> LambdaEditorError:
-    return LambdaEditorError(
-        f"The workspace marker {marker} is corrupt: {why}.",
-        "Download the function again (your files are kept in a backup folder).",
-    )
-
-
-def _parse_marker(data: Any, marker: str) -> Tuple[Binding, Manifest]:
-    if not isinstance(data, dict):
-        raise _corrupt_marker(marker, "it does not hold a JSON object")
-    try:
-        binding = Binding.from_json(data["binding"])
-    except KeyError as exc:
-        raise _corrupt_marker(marker, f"the binding lacks {exc.args[0]}") from exc
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise _corrupt_marker(marker, f"the binding is malformed ({exc})") from exc
-    try:
-        manifest = manifest_from_json(data.get("manifest", {}))
-    except LambdaEditorError as exc:
-        raise _corrupt_marker(marker, exc.message.rstrip(".")) from exc
-    return binding, manifest
+def _refuse_enclosing_workspace(root: str) -> None:
+    outer = find_root(os.path.dirname(root))
+    if outer is not None:
+        raise LambdaEditorError(
+            f"{root} is a workspace inside the workspace {outer}: which function its files "
+            "belong to is unclear, so nothing is deployed from it.",
+            f"Move one of them elsewhere, or delete {os.path.join(root, METADATA_DIR)} if that "
+            "folder is not a workspace of its own.",
+        )
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -395,22 +259,6 @@ def default_workspace_root() -> str:
 
 def _backup_stamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")  # local time: the name is read by people
-
-
-_locks: Dict[str, threading.RLock] = {}
-_locks_guard = threading.Lock()
-
-
-def workspace_lock(root: str) -> threading.RLock:
-    """The lock a deploy holds for its whole run and a download for its swap.
-
-    So a deploy never records its upload in a marker that a re-download replaced meanwhile, and a
-    re-download judges the old copy only once its deploy ended. (Within this process: the Sublime
-    plugin, or one CLI command.)
-    """
-    key = os.path.normcase(os.path.abspath(root))
-    with _locks_guard:
-        return _locks.setdefault(key, threading.RLock())
 
 
 def backup_workspace(root: str, source: Optional[str] = None) -> str:

@@ -56,7 +56,7 @@ def ensure_environment() -> None:
     prepare_venv(VENV, DEV_REQUIREMENTS)
 
 
-def prepare_venv(venv: Path, requirements: list, base_python: str | None = None) -> Path:
+def prepare_venv(venv: Path, requirements: list[str], base_python: str | None = None) -> Path:
     """`venv`'s Python, with `requirements` installed again whenever they or pyproject change.
 
     The venv is made with `base_python`, by default the newest Python found for the tools.
@@ -86,7 +86,7 @@ def tools_python() -> str:
     sys.exit("The development tools need Python 3.10 or newer on PATH; none was found.")
 
 
-def find_python(version: tuple, names: tuple) -> str | None:
+def find_python(version: tuple[int, int], names: tuple[str, ...]) -> str | None:
     """The real path of a Python of at least `version` (exactly it, for 3.8) among `names`.
 
     The repository's `.python-version` says 3.8 (for Sublime Text), which makes version managers
@@ -115,7 +115,7 @@ def find_python(version: tuple, names: tuple) -> str | None:
     return None
 
 
-def _every_pyenv_version() -> dict | None:
+def _every_pyenv_version() -> dict[str, str] | None:
     """The environment in which pyenv's shims run any installed Python, or None without pyenv."""
     pyenv = shutil.which("pyenv")
     if pyenv is None:
@@ -126,7 +126,7 @@ def _every_pyenv_version() -> dict | None:
     return {**os.environ, "PYENV_VERSION": ":".join(listed)} if listed else None
 
 
-def run(command: list) -> None:
+def run(command: list[str]) -> None:
     print("$", " ".join(command), flush=True)
     completed = subprocess.run(command, cwd=ROOT, check=False)
     if completed.returncode != 0:

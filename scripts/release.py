@@ -24,7 +24,7 @@ import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from dev import BIN, PYTHON, find_python
 
@@ -172,7 +172,7 @@ def archive_problems(archive: bytes, tracked: List[str], version: str) -> List[s
     return problems
 
 
-def menu_problems(menu: list, palette: list) -> List[str]:
+def menu_problems(menu: List[Any], palette: List[Any]) -> List[str]:
     """The menu stays under Tools and Preferences, and its every command is in the palette."""
     problems = [
         f"Main.sublime-menu: a menu of its own at the top ({entry.get('caption', entry.get('id'))})"
@@ -188,7 +188,7 @@ def menu_problems(menu: list, palette: list) -> List[str]:
     return problems
 
 
-def _menu_commands(entries: list) -> List[dict]:
+def _menu_commands(entries: List[Any]) -> List[Dict[str, Any]]:
     found = []
     for entry in entries:
         if "command" in entry:
@@ -197,7 +197,7 @@ def _menu_commands(entries: list) -> List[dict]:
     return found
 
 
-def _command_key(entry: dict) -> str:
+def _command_key(entry: Dict[str, Any]) -> str:
     return json.dumps([entry["command"], entry.get("args", {})], sort_keys=True)
 
 
@@ -311,7 +311,7 @@ def _venv_with(folder: Path, python: str, requirement: str) -> Path:
     return scripts
 
 
-def _isolated_environment(home: Path) -> dict:
+def _isolated_environment(home: Path) -> Dict[str, str]:
     """No profile, credentials or endpoint of the machine's user: only the sandbox's."""
     environment = {
         key: value
@@ -328,7 +328,7 @@ def _isolated_environment(home: Path) -> dict:
     return environment
 
 
-def _run(command: List[str], cwd: Path, environment: dict) -> str:
+def _run(command: List[str], cwd: Path, environment: Dict[str, str]) -> str:
     completed = subprocess.run(
         command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120, check=False
     )
@@ -338,7 +338,7 @@ def _run(command: List[str], cwd: Path, environment: dict) -> str:
 class SandboxProcess:
     """`lambda-editor sandbox --seed` in the background, its URL once the samples exist."""
 
-    def __init__(self, command: Path, cwd: Path, environment: dict) -> None:
+    def __init__(self, command: Path, cwd: Path, environment: Dict[str, str]) -> None:
         self.process = subprocess.Popen(
             [str(command), "sandbox", "--seed"],
             cwd=cwd,

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL_ENTRY = ROOT / "docs" / "package-control.json"
@@ -62,9 +62,9 @@ def definition_build(docstring: Optional[str]) -> Optional[int]:
     return None
 
 
-def parameter_builds(docstring: Optional[str]) -> dict:
+def parameter_builds(docstring: Optional[str]) -> Dict[str, int]:
     """{parameter name: the build that added it}, from its `:param NAME:` entry."""
-    builds: dict = {}
+    builds: Dict[str, int] = {}
     current = None
     for line in _dedented_lines(docstring or ""):
         started = _PARAMETER.match(line)
@@ -93,13 +93,13 @@ def _has_body(lines: List[str], index: int) -> bool:
 def stubs_for_build(source: str, build: int) -> str:
     """The stub module `source` as it would be for `build`: later additions marked or removed."""
     tree = ast.parse(source)
-    removed: set = set()
+    removed: Set[str] = set()
     _limit_body(tree.body, build, removed, owner="")
     tree.body = [node for node in tree.body if not _aliases_removed(node, removed)]
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
-def _limit_body(body: list, build: int, removed: set, owner: str) -> None:
+def _limit_body(body: List[ast.stmt], build: int, removed: Set[str], owner: str) -> None:
     kept = []
     for node, docstring in _with_docstrings(body):
         added = definition_build(docstring)
@@ -118,7 +118,7 @@ def _limit_body(body: list, build: int, removed: set, owner: str) -> None:
     body[:] = _without_orphan_docstrings(body, kept)
 
 
-def _with_docstrings(body: list) -> Iterator[tuple]:
+def _with_docstrings(body: List[ast.stmt]) -> Iterator[Tuple[ast.stmt, Optional[str]]]:
     """Each statement with its docstring: its own first string, or the string right after it."""
     for index, node in enumerate(body):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -135,7 +135,7 @@ def _string(node: Optional[ast.stmt]) -> Optional[str]:
     return None
 
 
-def _without_orphan_docstrings(body: list, kept: list) -> list:
+def _without_orphan_docstrings(body: List[ast.stmt], kept: List[ast.stmt]) -> List[ast.stmt]:
     """`kept`, less the attribute docstrings whose attribute was removed."""
     kept_ids = {id(node) for node in kept}
     orphans = {
@@ -147,7 +147,7 @@ def _without_orphan_docstrings(body: list, kept: list) -> list:
     return result or [ast.Expr(ast.Constant(...))]
 
 
-def _remove_parameters(function: ast.FunctionDef, builds: dict, build: int) -> None:
+def _remove_parameters(function: ast.FunctionDef, builds: Dict[str, int], build: int) -> None:
     newer = {name for name, added in builds.items() if added > build}
     arguments = function.args
     for field in ("posonlyargs", "args"):
@@ -175,7 +175,7 @@ def _assigned_names(node: ast.stmt) -> List[str]:
     return []
 
 
-def _aliases_removed(node: ast.stmt, removed: set) -> bool:
+def _aliases_removed(node: ast.stmt, removed: Set[str]) -> bool:
     """A module constant that copies a removed enum member (`SEMI_TRANSIENT = NewFileFlags.…`)."""
     value = getattr(node, "value", None)
     return (
@@ -220,12 +220,12 @@ def late_hooks(source: str, build: int, adapter: Path = ADAPTER) -> List[str]:
     return found
 
 
-def _hook_builds(classes: dict, name: str) -> dict:
+def _hook_builds(classes: Dict[str, ast.ClassDef], name: str) -> Dict[str, int]:
     """{method: build that added it} of a `sublime_plugin` class and its bases there."""
     node = classes.get(name)
     if node is None:
         return {}
-    builds: dict = {}
+    builds: Dict[str, int] = {}
     for base in node.bases:
         builds.update(_hook_builds(classes, _name(base)))
     for method, docstring in _with_docstrings(node.body):
@@ -249,7 +249,7 @@ def minimum_build() -> int:
     return int(found[0].group(1))
 
 
-def mypy(stubs: Path, python_version: str) -> subprocess.CompletedProcess:
+def mypy(stubs: Path, python_version: str) -> subprocess.CompletedProcess[str]:
     """mypy over the adapter with `stubs` in place of the installed ones (mypy_path comes first)."""
     config = stubs / "mypy.ini"
     config.write_text(
@@ -297,7 +297,7 @@ def problems(installed: Path, target: Path, build: Optional[int], python_version
     return found
 
 
-def statement_problems(build: int, paths: tuple = STATING_THE_MINIMUM) -> List[str]:
+def statement_problems(build: int, paths: Tuple[Path, ...] = STATING_THE_MINIMUM) -> List[str]:
     """Where the README or the message Sublime Text 3 users get states another minimum build."""
     problems = []
     for path in paths:

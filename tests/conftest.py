@@ -72,27 +72,37 @@ class FunctionFactory:
 
         self.role = ensure_role(sandbox.url, sandbox.region)
 
-    def create(
+    def create(self, files: Optional[Mapping[str, str]] = None, **options: Any) -> str:
+        """A new function's name (see `configure`)."""
+        return str(self.configure(files, **options)["FunctionName"])
+
+    def configure(
         self,
         files: Optional[Mapping[str, str]] = None,
         *,
+        name: Optional[str] = None,
+        prefix: str = "fn",
         handler: str = "app.handler",
         timeout: int = 3,
         environment: Optional[Dict[str, str]] = None,
-        prefix: str = "fn",
-    ) -> str:
-        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-        self.client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=self.role,
-            Handler=handler,
-            Code={"ZipFile": zip_files(files or HELLO)},
-            Timeout=timeout,
-            Environment={"Variables": environment or {"COLOR": "blue"}},
-        )
-        self.client.get_waiter("function_active_v2").wait(FunctionName=name)
-        return name
+        **configuration: Any,
+    ) -> Dict[str, Any]:
+        """Create a Python 3.12 function of `files` (HELLO when None), named `name` or uniquely
+        after `prefix`, and wait until it is active; CreateFunction's answer. `configuration`
+        adds to the request or overrides it."""
+        request: Dict[str, Any] = {
+            "FunctionName": name or f"{prefix}-{uuid.uuid4().hex[:8]}",
+            "Runtime": "python3.12",
+            "Role": self.role,
+            "Handler": handler,
+            "Code": {"ZipFile": zip_files(files or HELLO)},
+            "Timeout": timeout,
+            "Environment": {"Variables": environment or {"COLOR": "blue"}},
+            **configuration,
+        }
+        created: Dict[str, Any] = self.client.create_function(**request)
+        self.client.get_waiter("function_active_v2").wait(FunctionName=request["FunctionName"])
+        return created
 
     def deployed_files(self, name: str) -> Dict[str, bytes]:
         """The function's code as the endpoint serves it now."""
@@ -105,3 +115,9 @@ class FunctionFactory:
 @pytest.fixture(scope="session")
 def functions(sandbox: Any) -> FunctionFactory:
     return FunctionFactory(sandbox)
+
+
+@pytest.fixture
+def lam(sandbox: Any) -> Any:
+    """A Lambda client of the local endpoint."""
+    return sandbox.client("lambda")

@@ -7,6 +7,7 @@ environment, with small wheels that imitate boto3's family (versions, Requires-P
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -222,7 +223,7 @@ def test_a_move_that_fails_puts_everything_back(
             raise PermissionError(13, "Permission denied")
         replace(source, destination)
 
-    monkeypatch.setattr(boto_install.os, "replace", failing_for_botocore)
+    monkeypatch.setattr(os, "replace", failing_for_botocore)
 
     with pytest.raises(LambdaEditorError, match="Nothing there was changed"):
         boto_install.install_boto3(host(data), sys.executable, lambda line: None)
@@ -263,7 +264,7 @@ def test_leftovers_of_an_interrupted_install_are_cleared(wheelhouse: Path, tmp_p
 def test_missing_libraries_names_what_each_step_installs(monkeypatch: pytest.MonkeyPatch) -> None:
     absent = {"botocore", "urllib3"}
     monkeypatch.setattr(
-        boto_install.importlib.util,
+        importlib.util,
         "find_spec",
         lambda name: None if name in absent else object(),
     )

@@ -42,24 +42,9 @@ def pull(sandbox: Any, tmp_path: Path, name: str) -> Path:
     return Path(completed.stdout.strip())
 
 
-def test_list_pages_through_every_function(sandbox: Any, tmp_path: Path) -> None:
-    client = sandbox.client()
+def test_list_pages_through_every_function(sandbox: Any, functions: Any, tmp_path: Path) -> None:
     before = len(json.loads(run_cli(sandbox, tmp_path, "list", "--json").stdout))
-    from lambda_editor.sandbox import ensure_role
-
-    role = ensure_role(sandbox.url, sandbox.region)
-    from conftest import zip_files
-
-    code = zip_files({"app.py": "def handler(e, c):\n    return 1\n"})
-    created = [f"paged-{index:03d}" for index in range(125)]
-    for name in created:
-        client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=role,
-            Handler="app.handler",
-            Code={"ZipFile": code},
-        )
+    created = [functions.create(prefix="paged") for _ in range(125)]
 
     listed = json.loads(run_cli(sandbox, tmp_path, "list", "--json").stdout)
     plain = run_cli(sandbox, tmp_path, "list").stdout.splitlines()
@@ -229,6 +214,7 @@ def test_an_invalid_payload_is_a_usage_error_and_nothing_runs(
         (["push", "/"], 1, "not inside a Lambda Editor workspace"),
         (["frobnicate"], 2, "invalid choice"),
         (["invoke", "fn", "--local", "--type", "DryRun"], 2, "no --type or --qualifier"),
+        (["invoke", "fn", "--local"], 1, "Run `python -m lambda_editor pull NAME`."),
     ],
 )
 def test_errors_are_one_clear_line_with_the_documented_status(

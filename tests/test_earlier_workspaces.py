@@ -22,7 +22,13 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
 def make_workspace(root: Path) -> Workspace:
     root.mkdir(parents=True)
     (root / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    binding = Binding.from_configuration({"FunctionArn": ARN, "FunctionName": "fn"}, None, "")
+    configuration = {
+        "FunctionArn": ARN,
+        "FunctionName": "fn",
+        "RevisionId": "r1",
+        "CodeSha256": "c1",
+    }
+    binding = Binding.from_configuration(configuration, None, "")
     return Workspace.create(str(root), binding, build_package(str(root)).manifest)
 
 

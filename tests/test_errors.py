@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 import pytest
 from botocore import exceptions as bx
 
-from lambda_editor.errors import BotoMissingError, LambdaEditorError, NotFoundError, explain
+from lambda_editor import actions, cli
+from lambda_editor.errors import (
+    BotoMissingError,
+    LambdaEditorError,
+    NotFoundError,
+    UnexpectedError,
+    explain,
+)
 
 
 def client_error(code: str, operation: str = "ListFunctions", message: str = "m") -> bx.ClientError:
@@ -67,4 +76,63 @@ def test_missing_boto3_says_how_to_get_it_in_sublime_and_on_the_command_line() -
     error = BotoMissingError("No module named 'boto3'")
 
     assert error.message == "boto3 is not installed for this Python (No module named 'boto3')."
-    assert '"Lambda: Install boto3"' in error.hint and "pip install boto3" in error.hint
+    assert error.next_action == actions.INSTALL_BOTO3
+    assert error.worded_for(cli.ACTION_WORDS).endswith(" Run `pip install boto3`.")
+
+
+def test_every_next_step_is_worded_on_the_command_line() -> None:
+    # The command line reads no settings file: its flags carry them.
+    assert set(cli.ACTION_WORDS) == set(actions.ALL) - {actions.EDIT_SETTINGS}
+
+
+def test_a_message_of_the_core_names_no_front_ends_command() -> None:
+    error = BotoMissingError()
+
+    assert "Lambda:" not in str(error) and "pip install" not in str(error)
+    assert str(error) == error.worded_for({})
+
+
+def test_an_error_page_instead_of_an_aws_answer_is_one_line_naming_the_operation() -> None:
+    page = "<html>\r\n<head><title>Access denied</title></head>\r\n<body>\r\n<h1>Blocked</h1>"
+    response = {
+        "Error": {"Code": "403", "Message": page},
+        "ResponseMetadata": {"HTTPStatusCode": 403},
+    }
+
+    error = explain(bx.ClientError(response, "GetFunction"), "get my-fn")  # type: ignore[arg-type]
+
+    assert error.message == (
+        "Could not get my-fn: GetFunction got an HTTP 403 web page instead of an answer from AWS "
+        '("Access denied").'
+    )
+    assert "proxy" in error.hint
+
+
+def test_an_aws_error_names_the_operation_and_the_status_on_one_line() -> None:
+    response = {
+        "Error": {"Code": "ServiceException", "Message": "first line\nsecond line"},
+        "ResponseMetadata": {"HTTPStatusCode": 500},
+    }
+
+    error = explain(bx.ClientError(response, "UpdateFunctionCode"), "deploy f")  # type: ignore[arg-type]
+
+    assert str(error) == (
+        "Could not deploy f: UpdateFunctionCode failed (HTTP 500, ServiceException): "
+        "first line second line."
+    )
+
+
+def test_an_unexpected_exception_keeps_its_traceback_in_the_debug_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answer: Dict[str, Any] = {}
+    try:
+        answer["Configuration"]
+    except KeyError as exc:
+        error = explain(exc, "get my-fn")
+
+    assert isinstance(error, UnexpectedError)
+    assert str(error) == "Could not get my-fn: KeyError: 'Configuration'"
+    [record] = caplog.records
+    assert record.name == "lambda_editor" and record.exc_info is not None
+    assert "while trying to get my-fn" in record.getMessage()

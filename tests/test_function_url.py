@@ -9,6 +9,7 @@ import pytest
 
 from lambda_editor import function_url
 from lambda_editor.aws import AwsTarget
+from lambda_editor.errors import LambdaEditorError
 from lambda_editor.function_url import AUTH_NONE, create_function_url, delete_function_url
 
 
@@ -78,7 +79,7 @@ def test_botocore_without_the_parameter_still_sends_it(
 
 def test_unknown_choices_are_refused_before_any_request() -> None:
     nowhere = AwsTarget(None, "us-east-1", "http://127.0.0.1:9")  # nothing listens there
-    with pytest.raises(function_url.LambdaEditorError, match="Unknown auth type 'PUBLIC'"):
+    with pytest.raises(LambdaEditorError, match="Unknown auth type 'PUBLIC'"):
         create_function_url(nowhere, "any", auth_type="PUBLIC")
 
 
@@ -91,7 +92,7 @@ def test_a_statement_id_taken_by_another_grant_is_reported(sandbox: Any, functio
         Principal="*",
     )
 
-    with pytest.raises(function_url.LambdaEditorError) as refused:
+    with pytest.raises(LambdaEditorError) as refused:
         create_function_url(target_of(sandbox), name, auth_type=AUTH_NONE)
 
     assert "has a statement FunctionURLAllowPublicAccess" in str(refused.value)

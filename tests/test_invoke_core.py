@@ -3,43 +3,39 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import sys
 import textwrap
 import threading
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 import pytest
-from botocore.response import StreamingBody
-from botocore.stub import Stubber
+from botocore.exceptions import ReadTimeoutError
 
-from lambda_editor import aws, invoke
+from lambda_editor import actions, aws, invoke
 from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import BotoMissingError, LambdaEditorError
 from lambda_editor.events import check_payload_size
 from lambda_editor.invoke import (
-    INVOCATION_TYPES,
     READ_TIMEOUT_MARGIN_S,
     HandlerCredentials,
-    InvokeResult,
-    ReportFigures,
-    format_result,
-    from_json,
+    Invocation,
     handler_credentials,
+    invoke_and_keep,
     invoke_client,
     invoke_local,
     invoke_remote,
-    invoke_with_client,
-    load_last_result,
-    save_last_result,
-    to_json,
 )
+from lambda_editor.invoke_result import INVOCATION_TYPES, InvokeResult, ReportFigures
+from lambda_editor.invoke_text import format_result
+from lambda_editor.last_result import load_last_result, save_last_result
 from lambda_editor.limits import SYNC_PAYLOAD_LIMIT
 from lambda_editor.local_runner import FunctionSpec
 from lambda_editor.sandbox import invoke as sandbox_invoke
+from lambda_editor.workspace import Binding, Workspace
 
 REPORT = (
     "REPORT RequestId: 8f5b2c1e-0000-4000-8000-000000000001\tDuration: 15.74 ms\t"
@@ -98,7 +94,7 @@ def test_successful_result_panel() -> None:
         "\n"
         "Log:\n" + LOG
     )
-    assert result.succeeded and result.response_is_json and result.error is None
+    assert result.succeeded and result.response_is_json and result.error_details is None
 
 
 def test_function_error_panel_lays_out_the_stack_trace() -> None:
@@ -134,9 +130,9 @@ def test_function_error_panel_lays_out_the_stack_trace() -> None:
         "Response:\n{\n"
     )
     assert text.endswith("Log:\n" + LOG)
-    assert result.error is not None
-    assert result.error.error_type == "ZeroDivisionError"
-    assert len(result.error.stack_trace) == 2
+    assert result.error_details is not None
+    assert result.error_details.error_type == "ZeroDivisionError"
+    assert len(result.error_details.stack_trace) == 2
 
 
 def test_raw_text_response_and_asynchronous_results() -> None:
@@ -161,12 +157,12 @@ def test_json_form_round_trips_and_the_last_result_is_kept(tmp_path: Path) -> No
         local=True,
         warnings=("python3.12 was not found on PATH",),
     )
-    data = to_json(result)
+    data = result.to_json()
     assert data["payload"]["errorType"] == "ValueError"
     assert data["report"]["duration_ms"] == 15.74
     assert data["error"] == {"error_type": "ValueError", "error_message": "boom", "stack_trace": []}
     assert json.loads(json.dumps(data)) == data
-    assert from_json(data) == result
+    assert InvokeResult.from_json(data) == result
 
     metadata = tmp_path / ".lambda-editor"
     assert load_last_result(str(metadata)) is None
@@ -174,7 +170,7 @@ def test_json_form_round_trips_and_the_last_result_is_kept(tmp_path: Path) -> No
     assert load_last_result(str(metadata)) == result
 
     text_result = InvokeResult(function_name="my-fn", status_code=200, payload=b'"a" but not JSON')
-    assert from_json(to_json(text_result)) == text_result
+    assert InvokeResult.from_json(text_result.to_json()) == text_result
 
 
 def test_a_last_result_that_cannot_be_saved_is_not_an_error(tmp_path: Path) -> None:
@@ -191,134 +187,68 @@ def test_the_sandbox_refuses_the_same_invocation_types() -> None:
     assert vars(sandbox_invoke)["INVOCATION_TYPES"] is INVOCATION_TYPES
 
 
-# ---- remote, against botocore's Stubber --------------------------------------------------------
-
-
-def streaming(data: bytes) -> StreamingBody:
-    return StreamingBody(io.BytesIO(data), len(data))
-
-
-def test_invoke_client_waits_past_the_function_timeout_and_never_retries() -> None:
-    client = invoke_client(TARGET, function_timeout=120)
-
-    assert client.meta.config.read_timeout == 120 + READ_TIMEOUT_MARGIN_S
-    assert client.meta.config.retries["total_max_attempts"] == 1
-    assert client.meta.config.retries["mode"] == "standard"
-
-
-def test_invoke_sends_tail_and_qualifier_and_decodes_the_log() -> None:
-    client = invoke_client(TARGET, function_timeout=3)
-    with Stubber(client) as stubber:
-        stubber.add_response(
-            "invoke",
-            {
-                "StatusCode": 200,
-                "FunctionError": "Unhandled",
-                "ExecutedVersion": "7",
-                "LogResult": base64.b64encode(LOG.encode()).decode(),
-                "Payload": streaming(b'{"errorMessage": "boom", "errorType": "ValueError"}'),
-            },
-            {
-                "FunctionName": "my-fn",
-                "InvocationType": "RequestResponse",
-                "LogType": "Tail",
-                "Qualifier": "live",
-                "Payload": b'{"a": 1}',
-            },
-        )
-        result = invoke_with_client(client, "my-fn", b'{"a": 1}', qualifier="live")
-        stubber.assert_no_pending_responses()
-
-    assert result.status_code == 200
-    assert result.executed_version == "7"
-    assert result.function_error == "Unhandled"
-    assert result.log_tail == LOG
-    assert result.error is not None and result.error.error_message == "boom"
-
-
-def test_a_function_invoked_by_its_arn_is_named_by_its_name() -> None:
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:my-fn:live"
-    client = invoke_client(TARGET, function_timeout=3)
-    with Stubber(client) as stubber:
-        stubber.add_response(
-            "invoke",
-            {"StatusCode": 202, "Payload": streaming(b"")},
-            {"FunctionName": arn, "InvocationType": "Event", "Payload": b"{}"},
-        )
-        result = invoke_with_client(client, arn, b"{}", invocation_type="Event")
-
-    assert result.function_name == "my-fn"
-
-
-def test_asynchronous_invoke_asks_for_no_log() -> None:
-    client = invoke_client(TARGET, function_timeout=3)
-    with Stubber(client) as stubber:
-        stubber.add_response(
-            "invoke",
-            {"StatusCode": 202, "Payload": streaming(b"")},
-            {"FunctionName": "my-fn", "InvocationType": "Event", "Payload": b"{}"},
-        )
-        result = invoke_with_client(client, "my-fn", b"{}", invocation_type="Event")
-
-    assert result.status_code == 202
-    assert result.log_tail == ""
-    assert result.payload == b""
-
-
-def test_aws_errors_are_explained() -> None:
-    client = invoke_client(TARGET, function_timeout=3)
-    with Stubber(client) as stubber:
-        stubber.add_client_error(
-            "invoke", "ResourceNotFoundException", "Function not found: my-fn", 404
-        )
-        with pytest.raises(LambdaEditorError, match="Could not invoke my-fn"):
-            invoke_with_client(client, "my-fn", b"{}")
-
-
-def test_unknown_invocation_type_is_refused() -> None:
-    with pytest.raises(LambdaEditorError, match="not an invocation type"):
-        invoke_remote(TARGET, "my-fn", b"{}", function_timeout=3, invocation_type="Later")
-
-
 # ---- remote, against a local HTTP endpoint that counts invocations -----------------------------
 
 
-class CountingEndpoint:
-    """A Lambda endpoint stand-in: counts Invoke requests and answers after `delay` seconds."""
+@dataclass(frozen=True)
+class Answer:
+    """What the endpoint answers an Invoke with."""
 
-    def __init__(self, delay: float, configuration: Optional[Dict[str, Any]] = None) -> None:
-        self.requests: List[str] = []
+    status: int = 200
+    body: bytes = b'{"ok": true}'
+    headers: Mapping[str, str] = field(
+        default_factory=lambda: {"X-Amz-Executed-Version": "$LATEST"}
+    )
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+NOT_FOUND = Answer(
+    404,
+    b'{"Type": "User", "message": "Function not found: my-fn"}',
+    {"x-amzn-ErrorType": "ResourceNotFoundException"},
+)
+
+
+class CountingEndpoint:
+    """A Lambda endpoint stand-in: records Invoke requests and gives them `answer` after `delay`
+    seconds; GetFunctionConfiguration gets `configuration`, or not found when there is none."""
+
+    def __init__(self, delay: float) -> None:
+        self.answer = Answer()
+        self.configuration: Optional[Dict[str, Any]] = None
+        self.seen: List[SeenRequest] = []
         self.configuration_reads: List[str] = []
         self.release = threading.Event()
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                """GetFunctionConfiguration: `configuration`, or not found when there is none."""
                 endpoint.configuration_reads.append(self.path)
-                found = configuration is not None
-                body = json.dumps(
-                    configuration
-                    if found
-                    else {"Type": "User", "message": "Function not found: my-fn"}
-                ).encode()
-                self.send_response(200 if found else 404)
-                if not found:
-                    self.send_header("x-amzn-ErrorType", "ResourceNotFoundException")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                configuration = endpoint.configuration
+                if configuration is None:
+                    self.send(NOT_FOUND)
+                else:
+                    self.send(Answer(body=json.dumps(configuration).encode(), headers={}))
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                endpoint.requests.append(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                endpoint.seen.append(SeenRequest(self.path, dict(self.headers), body))
                 endpoint.release.wait(delay)
-                body = b'{"ok": true}'
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("X-Amz-Executed-Version", "$LATEST")
+                self.send(endpoint.answer)
+
+            def send(self, answer: Answer) -> None:
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(answer.body)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -327,6 +257,10 @@ class CountingEndpoint:
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    @property
+    def requests(self) -> List[str]:
+        return [request.path for request in self.seen]
 
     @property
     def target(self) -> AwsTarget:
@@ -341,10 +275,88 @@ class CountingEndpoint:
 
 
 @pytest.fixture
+def endpoint() -> Iterator[CountingEndpoint]:
+    running = CountingEndpoint(delay=0)
+    yield running
+    running.close()
+
+
+@pytest.fixture
 def slow_endpoint() -> Iterator[CountingEndpoint]:
-    endpoint = CountingEndpoint(delay=30)
-    yield endpoint
-    endpoint.close()
+    running = CountingEndpoint(delay=30)
+    yield running
+    running.close()
+
+
+def test_invoke_client_waits_past_the_function_timeout_and_never_retries() -> None:
+    client = invoke_client(TARGET, function_timeout=120)
+
+    assert client.meta.config.read_timeout == 120 + READ_TIMEOUT_MARGIN_S
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert client.meta.config.retries["mode"] == "standard"
+
+
+def test_invoke_sends_tail_and_qualifier_and_decodes_the_log(endpoint: CountingEndpoint) -> None:
+    endpoint.answer = Answer(
+        body=b'{"errorMessage": "boom", "errorType": "ValueError"}',
+        headers={
+            "X-Amz-Function-Error": "Unhandled",
+            "X-Amz-Executed-Version": "7",
+            "X-Amz-Log-Result": base64.b64encode(LOG.encode()).decode(),
+        },
+    )
+    result = invoke_remote(
+        endpoint.target, "my-fn", b'{"a": 1}', qualifier="live", function_timeout=3
+    )
+
+    [request] = endpoint.seen
+    assert request.path == "/2015-03-31/functions/my-fn/invocations?Qualifier=live"
+    assert request.headers["X-Amz-Invocation-Type"] == "RequestResponse"
+    assert request.headers["X-Amz-Log-Type"] == "Tail"
+    assert request.body == b'{"a": 1}'
+    assert result.status_code == 200
+    assert result.executed_version == "7"
+    assert result.function_error == "Unhandled"
+    assert result.log_tail == LOG
+    assert result.error_details is not None and result.error_details.error_message == "boom"
+
+
+def test_a_function_invoked_by_its_arn_is_named_by_its_name(endpoint: CountingEndpoint) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:my-fn:live"
+    endpoint.answer = Answer(202, b"")
+
+    result = invoke_remote(endpoint.target, arn, b"{}", function_timeout=3)
+
+    assert result.function_name == "my-fn"
+
+
+def test_asynchronous_invoke_asks_for_no_log(endpoint: CountingEndpoint) -> None:
+    endpoint.answer = Answer(202, b"", {})
+
+    result = invoke_remote(
+        endpoint.target, "my-fn", b"{}", invocation_type="Event", function_timeout=3
+    )
+
+    [request] = endpoint.seen
+    assert request.headers["X-Amz-Invocation-Type"] == "Event"
+    assert "X-Amz-Log-Type" not in request.headers
+    assert result.status_code == 202
+    assert result.log_tail == ""
+    assert result.payload == b""
+
+
+def test_aws_errors_are_explained(endpoint: CountingEndpoint) -> None:
+    endpoint.answer = NOT_FOUND
+
+    with pytest.raises(LambdaEditorError, match="Could not invoke my-fn") as caught:
+        invoke_remote(endpoint.target, "my-fn", b"{}", function_timeout=3)
+
+    assert "Function not found: my-fn" in str(caught.value)
+
+
+def test_unknown_invocation_type_is_refused() -> None:
+    with pytest.raises(LambdaEditorError, match="not an invocation type"):
+        invoke_remote(TARGET, "my-fn", b"{}", function_timeout=3, invocation_type="Later")
 
 
 def test_a_read_timeout_never_runs_the_function_twice(slow_endpoint: CountingEndpoint) -> None:
@@ -359,17 +371,13 @@ def test_a_read_timeout_never_runs_the_function_twice(slow_endpoint: CountingEnd
 def test_the_counting_endpoint_does_see_retries(slow_endpoint: CountingEndpoint) -> None:
     """The control for the test above: a client that may retry is caught retrying."""
     client = aws.lambda_client(slow_endpoint.target, read_timeout=0.3, max_attempts=2)
-    with pytest.raises(LambdaEditorError):
-        invoke_with_client(client, "my-fn", b"{}")
+    with pytest.raises(ReadTimeoutError):
+        client.invoke(FunctionName="my-fn", Payload=b"{}")
     assert len(slow_endpoint.requests) == 2
 
 
-def test_invoke_over_http_returns_the_response() -> None:
-    endpoint = CountingEndpoint(delay=0)
-    try:
-        result = invoke_remote(endpoint.target, "my-fn", b"{}", function_timeout=3)
-    finally:
-        endpoint.close()
+def test_invoke_over_http_returns_the_response(endpoint: CountingEndpoint) -> None:
+    result = invoke_remote(endpoint.target, "my-fn", b"{}", function_timeout=3)
     assert (result.status_code, result.payload, result.executed_version) == (
         200,
         b'{"ok": true}',
@@ -377,20 +385,14 @@ def test_invoke_over_http_returns_the_response() -> None:
     )
 
 
-def test_an_oversized_payload_is_never_sent() -> None:
-    endpoint = CountingEndpoint(delay=0)
-    try:
-        with pytest.raises(LambdaEditorError, match="Nothing was sent"):
-            invoke_remote(
-                endpoint.target, "my-fn", b"x" * (SYNC_PAYLOAD_LIMIT + 1), function_timeout=3
-            )
-    finally:
-        endpoint.close()
+def test_an_oversized_payload_is_never_sent(endpoint: CountingEndpoint) -> None:
+    with pytest.raises(LambdaEditorError, match="Nothing was sent"):
+        invoke_remote(endpoint.target, "my-fn", b"x" * (SYNC_PAYLOAD_LIMIT + 1), function_timeout=3)
     assert endpoint.requests == []
 
 
 def test_without_a_timeout_the_current_one_is_read_first(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, endpoint: CountingEndpoint
 ) -> None:
     read_timeouts: List[Optional[float]] = []
     real_client = aws.lambda_client
@@ -400,11 +402,9 @@ def test_without_a_timeout_the_current_one_is_read_first(
         return real_client(target, **options)
 
     monkeypatch.setattr(aws, "lambda_client", spying_client)
-    endpoint = CountingEndpoint(delay=0, configuration={"FunctionName": "my-fn", "Timeout": 600})
-    try:
-        result = invoke_remote(endpoint.target, "my-fn", b"{}", qualifier="live")
-    finally:
-        endpoint.close()
+    endpoint.configuration = {"FunctionName": "my-fn", "Timeout": 600}
+
+    result = invoke_remote(endpoint.target, "my-fn", b"{}", qualifier="live")
 
     assert result.payload == b'{"ok": true}'
     assert endpoint.configuration_reads == [
@@ -414,18 +414,18 @@ def test_without_a_timeout_the_current_one_is_read_first(
     assert read_timeouts == [None, 600 + READ_TIMEOUT_MARGIN_S]
 
 
-def test_a_timeout_that_cannot_be_read_is_explained_and_nothing_is_invoked() -> None:
-    endpoint = CountingEndpoint(delay=0, configuration=None)
-    try:
-        with pytest.raises(LambdaEditorError, match="Could not read the timeout of my-fn"):
-            invoke_remote(endpoint.target, "my-fn", b"{}")
-    finally:
-        endpoint.close()
+def test_a_timeout_that_cannot_be_read_is_explained_and_nothing_is_invoked(
+    endpoint: CountingEndpoint,
+) -> None:
+    with pytest.raises(LambdaEditorError, match="Could not read the configuration of my-fn"):
+        invoke_remote(endpoint.target, "my-fn", b"{}")
     assert len(endpoint.configuration_reads) == 1
     assert endpoint.requests == []
 
 
-def test_the_request_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_request_is_checked_once(
+    monkeypatch: pytest.MonkeyPatch, endpoint: CountingEndpoint
+) -> None:
     checked: List[bytes] = []
     real_check = check_payload_size
 
@@ -434,11 +434,7 @@ def test_the_request_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
         real_check(payload, invocation_type)
 
     monkeypatch.setattr(invoke, "check_payload_size", counting_check)
-    endpoint = CountingEndpoint(delay=0)
-    try:
-        invoke_remote(endpoint.target, "my-fn", b'{"n": 1}', function_timeout=3)
-    finally:
-        endpoint.close()
+    invoke_remote(endpoint.target, "my-fn", b'{"n": 1}', function_timeout=3)
     assert checked == [b'{"n": 1}']
 
 
@@ -517,7 +513,7 @@ def test_local_invoke_shows_in_the_same_panel(tmp_path: Path) -> None:
         str(tmp_path),
         spec(environment={"STAGE": "dev"}),
         b'{"n": 1}',
-        interpreter_setting=sys.executable,
+        interpreter=sys.executable,
     )
     text = format_result(result)
 
@@ -538,7 +534,7 @@ def test_local_unhandled_exception_points_at_the_users_line(tmp_path: Path) -> N
             return items[3]
         """,
     )
-    result = invoke_local(str(tmp_path), spec(), b"{}", interpreter_setting=sys.executable)
+    result = invoke_local(str(tmp_path), spec(), b"{}", interpreter=sys.executable)
     text = format_result(result)
 
     assert result.function_error == "Unhandled"
@@ -561,7 +557,7 @@ def test_local_invoke_without_credentials_runs_and_says_why(tmp_path: Path) -> N
     )
     credentials = handler_credentials(AwsTarget(profile="no-such-profile", region="us-east-1"))
     result = invoke_local(
-        str(tmp_path), spec(), b"{}", interpreter_setting=sys.executable, credentials=credentials
+        str(tmp_path), spec(), b"{}", interpreter=sys.executable, credentials=credentials
     )
 
     assert result.succeeded and result.payload == b"null"
@@ -586,7 +582,7 @@ def test_local_invoke_passes_the_credentials(tmp_path: Path) -> None:
         str(tmp_path),
         spec(),
         b"{}",
-        interpreter_setting=sys.executable,
+        interpreter=sys.executable,
         credentials=HandlerCredentials({"AWS_SECRET_ACCESS_KEY": "from-the-profile"}),
     )
     assert result.payload == b'"from-the-profile"'
@@ -603,11 +599,11 @@ def test_local_timeout_reads_like_lambda(tmp_path: Path) -> None:
             time.sleep(30)
         """,
     )
-    result = invoke_local(str(tmp_path), spec(timeout=1), b"{}", interpreter_setting=sys.executable)
+    result = invoke_local(str(tmp_path), spec(timeout=1), b"{}", interpreter=sys.executable)
 
     assert result.function_error == "Unhandled"
-    assert result.error is not None
-    assert result.error.error_message.endswith("Task timed out after 1.00 seconds")
+    assert result.error_details is not None
+    assert result.error_details.error_message.endswith("Task timed out after 1.00 seconds")
     assert "Unhandled: " in format_result(result)
     report = result.report
     assert report is not None and report.duration_ms is not None and report.duration_ms >= 1000
@@ -627,6 +623,53 @@ def test_local_invoke_refuses_an_oversized_payload_before_running(tmp_path: Path
             str(tmp_path),
             spec(),
             b"x" * (SYNC_PAYLOAD_LIMIT + 1),
-            interpreter_setting=sys.executable,
+            interpreter=sys.executable,
         )
     assert not marker.exists()
+
+
+def test_only_python_functions_run_locally(tmp_path: Path) -> None:
+    with pytest.raises(LambdaEditorError, match="Only Python functions run locally") as refused:
+        invoke_local(str(tmp_path), spec(runtime="nodejs20.x"), b"{}")
+    assert refused.value.next_action == actions.INVOKE_IN_AWS
+
+
+# ---- invoking and keeping the result: what both front ends run -------------------------------
+
+
+def workspace_of(root: Path) -> Workspace:
+    this_python = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    configuration = {
+        "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:my-fn",
+        "FunctionName": "my-fn",
+        "Runtime": this_python,
+        "Handler": "lambda_function.lambda_handler",
+    }
+    return Workspace(str(root), Binding.from_configuration(configuration, None, None), {})
+
+
+def test_a_local_run_is_kept_as_the_workspaces_last_result(tmp_path: Path) -> None:
+    write_handler(tmp_path, "def lambda_handler(event, context):\n    return event\n")
+    workspace = workspace_of(tmp_path)
+    invocation = Invocation("my-fn", TARGET, workspace, local=True, interpreter=sys.executable)
+
+    result = invoke_and_keep(invocation, b'{"n": 1}')
+
+    assert result.local and result.payload == b'{"n": 1}' and result.warnings == ()
+    assert load_last_result(workspace.metadata_dir) == result
+
+
+def test_a_remote_run_is_kept_too(tmp_path: Path, endpoint: CountingEndpoint) -> None:
+    endpoint.configuration = {"FunctionName": "my-fn", "Timeout": 3}
+    workspace = workspace_of(tmp_path)
+
+    result = invoke_and_keep(Invocation("my-fn", endpoint.target, workspace), b"{}")
+
+    assert not result.local and result.payload == b'{"ok": true}'
+    assert load_last_result(workspace.metadata_dir) == result
+
+
+def test_a_local_run_without_a_workspace_says_to_download_it() -> None:
+    with pytest.raises(LambdaEditorError, match="no workspace of my-fn") as missing:
+        invoke_and_keep(Invocation("my-fn", TARGET, local=True), b"{}")
+    assert missing.value.next_action == actions.DOWNLOAD

@@ -23,7 +23,6 @@ from lambda_editor.local_runner import (
     RESPONSE_PAYLOAD_LIMIT,
     FunctionSpec,
     LocalRunResult,
-    choose_interpreter,
     log_result_header,
     log_tail_bytes,
     run_locally,
@@ -650,36 +649,3 @@ def test_spec_from_the_workspace_binding() -> None:
     )
     assert spec.environment == {"STAGE": "prod"}
     assert spec.invoked_function_arn == binding.function_arn
-
-
-def fake_which(*found: str) -> Any:
-    return lambda name: f"/usr/bin/{name}" if name in found else None
-
-
-def test_interpreter_setting_wins_and_must_exist() -> None:
-    assert choose_interpreter("python3.9", "python3.12", fake_which("python3.9", "python3.12")) == (
-        choose_interpreter("python3.9", None, fake_which("python3.9"))
-    )
-    assert choose_interpreter("python3.9", "python3.12", fake_which("python3.9")).path == (
-        "/usr/bin/python3.9"
-    )
-    with pytest.raises(LambdaEditorError, match="python_interpreter"):
-        choose_interpreter("python9", "python3.12", fake_which("python3.12"))
-
-
-def test_interpreter_follows_the_runtime_then_falls_back_with_a_warning() -> None:
-    exact = choose_interpreter(None, "python3.12", fake_which("python3.12", "python3"))
-    assert exact.path == "/usr/bin/python3.12"
-    assert exact.warning == ""
-
-    fallback = choose_interpreter(None, "python3.12", fake_which("python3"))
-    assert fallback.path == "/usr/bin/python3"
-    assert "python3.12 was not found on PATH" in fallback.warning
-    assert "may differ" in fallback.warning
-
-
-def test_interpreter_refuses_other_runtimes_and_an_empty_path() -> None:
-    with pytest.raises(LambdaEditorError, match="Python functions only"):
-        choose_interpreter(None, "nodejs20.x", fake_which("python3"))
-    with pytest.raises(LambdaEditorError, match="No Python interpreter"):
-        choose_interpreter(None, "python3.12", fake_which())

@@ -18,10 +18,12 @@ from typing import Any, Iterable, List, Sequence, Tuple, Union
 import pytest
 
 from lambda_editor.errors import LambdaEditorError
+from lambda_editor.folders import remove_tree
 from lambda_editor.packaging import builder, extract, walk, zipwriter
 from lambda_editor.packaging.builder import build_package
 from lambda_editor.packaging.extract import UnsafeArchiveError, extract_package
 from lambda_editor.packaging.manifest import (
+    READ_CHUNK,
     FileEntry,
     diff_manifests,
     manifest_from_json,
@@ -80,10 +82,27 @@ def listing(folder: Path) -> List[str]:
         ("Makefile", "Makefile", False, True),
         ("makefile", "Makefile", False, False),  # case-sensitive everywhere
         ("", "app.py", False, False),
+        ("src/*.py", "src/app.py", False, True),
+        ("src/*.py", "src/lib/util.py", False, False),  # `*` stays within one folder
+        ("src/**/*.py", "src/lib/util.py", False, True),
+        ("src/**/*.py", "src/app.py", False, True),
+        ("docs/**", "docs/a/b.md", False, True),
+        ("a/**/b", "a/x/y/b", True, True),
+        ("?.txt", "a.txt", False, True),
+        ("?.txt", "ab.txt", False, False),
+        ("[ab].txt", "b.txt", False, True),
+        ("[!ab].txt", "b.txt", False, False),
+        ("\\!important", "!important", False, True),
+        ("lib\\vendor", "lib/vendor", True, True),  # a Windows separator
     ],
 )
 def test_exclude_patterns(pattern: str, rel_path: str, is_dir: bool, expected: bool) -> None:
     assert ExcludeRules.compile([pattern]).excludes(rel_path, is_dir) is expected
+
+
+def test_a_pattern_that_takes_files_back_in_is_refused() -> None:
+    with pytest.raises(LambdaEditorError, match=r'"!keep\.py" would take files back in'):
+        ExcludeRules.compile(["*.py", "!keep.py"])
 
 
 def test_scan_skips_always_excluded_and_user_patterns(tmp_path: Path) -> None:
@@ -116,6 +135,65 @@ def test_scan_skips_always_excluded_and_user_patterns(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "name", [".LAMBDA-EDITOR", ".Lambda-Editor", ".lambda-editor.", ".lambda-editor"]
+)
+def test_a_workspace_folder_at_any_depth_is_never_packaged(tmp_path: Path, name: str) -> None:
+    write(tmp_path, "app.py")
+    write(tmp_path, f"sub/{name}/function.json", "{}")
+    write(tmp_path, f"sub/deeper/{name}/events/ping.json", "{}")
+    write(tmp_path, "sub/mod.py")
+
+    assert sorted(build_package(str(tmp_path)).manifest) == ["app.py", "sub/mod.py"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux allows names that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_is_named_in_one_clear_line(tmp_path: Path) -> None:
+    write(tmp_path, "app.py")
+    (tmp_path / "lib").mkdir()
+    with open(os.path.join(os.fsencode(tmp_path), b"lib", b"caf\xe9.txt"), "wb") as odd:
+        odd.write(b"x")
+
+    with pytest.raises(LambdaEditorError) as refused:
+        build_package(str(tmp_path))
+
+    assert refused.value.message.startswith("Cannot package lib/caf\\xe9.txt: its name is not")
+    assert "Rename it" in refused.value.hint
+    assert sorted(build_package(str(tmp_path), ["caf*"]).manifest) == ["app.py"]
+
+
+def nested_folders(root: Path, depth: int) -> Path:
+    """root/d/d/…/d, `depth` folders deep, made without recursion (os.makedirs recurses)."""
+    root.mkdir()
+    folder = root
+    for _level in range(depth):
+        folder = folder / "d"
+        folder.mkdir()
+    return folder
+
+
+def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    depth = sys.getrecursionlimit() + 200
+    (nested_folders(tmp_path / "fn", depth) / "leaf.py").write_text("x")
+
+    try:
+        manifest = scan(str(tmp_path / "fn"))
+    finally:
+        remove_tree(str(tmp_path / "fn"))  # pytest's own cleanup recurses before Python 3.12
+
+    assert list(manifest) == ["d/" * depth + "leaf.py"]
+
+
+def test_remove_tree_removes_a_tree_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    (nested_folders(tmp_path / "junk", sys.getrecursionlimit() + 200) / "leaf").write_text("x")
+    (tmp_path / "outside").write_text("kept")
+    os.symlink(tmp_path / "outside", tmp_path / "junk" / "link")
+
+    remove_tree(str(tmp_path / "junk"))
+
+    assert listing(tmp_path) == ["outside"]
+
+
 # --- manifests --------------------------------------------------------------------------------
 
 
@@ -146,17 +224,27 @@ def test_manifest_json_round_trip(tmp_path: Path) -> None:
     data = manifest_to_json(manifest)
     assert data["bootstrap"]["mode"] == ("0644" if os.name == "nt" else "0755")
     assert manifest_from_json(data) == manifest
-    assert manifest_from_json({"a": {"sha256": "ab", "mode": 0o644}}) == {
-        "a": FileEntry("ab", 0o644)
+    assert manifest_from_json({"a": {"sha256": "ab" * 32, "mode": 0o644}}) == {
+        "a": FileEntry("ab" * 32, 0o644)
     }
 
 
 @pytest.mark.parametrize(
-    "bad", [{"a": {"sha256": "ab"}}, {"a": {"sha256": "ab", "mode": "9x"}}, {"a": "x"}, []]
+    "bad",
+    [
+        {"a": {"sha256": "ab" * 32}},
+        {"a": {"sha256": "ab" * 32, "mode": "9x"}},
+        {"a": {"sha256": "ab" * 32, "mode": 0o777}},
+        {"a": {"sha256": "ab", "mode": "0644"}},
+        {"../a": {"sha256": "ab" * 32, "mode": "0644"}},
+        {"/etc/a": {"sha256": "ab" * 32, "mode": "0644"}},
+        {"a": "x"},
+        [],
+    ],
 )
 def test_manifest_from_json_refuses_malformed_entries(bad: object) -> None:
     with pytest.raises(LambdaEditorError):
-        manifest_from_json(bad)  # type: ignore[arg-type]
+        manifest_from_json(bad)
 
 
 def test_diff_manifests() -> None:
@@ -324,7 +412,7 @@ def zipped_by_zipfile(root: Path) -> bytes:
             info.external_attr = (stat.S_IFREG | entry.mode) << 16
             path = root / rel_path
             with path.open("rb") as source, archive.open(info, "w") as sink:
-                shutil.copyfileobj(source, sink, builder.READ_CHUNK)
+                shutil.copyfileobj(source, sink, READ_CHUNK)
     return buffer.getvalue()
 
 
@@ -337,19 +425,25 @@ def code_like_text() -> bytes:
 
 
 def varied_tree(root: Path) -> Path:
-    """Names zipfile encodes differently, an empty file, files over several read chunks."""
+    """Names zipfile encodes differently, an empty file, a file read in several chunks."""
     sample_tree(root)
     write(root, "données/été.txt", "café\n")
     write(root, "empty", b"")
     write(root, "text.txt", code_like_text())
     write(root, "random.bin", os.urandom(50_000))
+    text = code_like_text()
+    write(root, "big.txt", text * (int(2.5 * READ_CHUNK) // len(text) + 1))
     return root
+
+
+# With these, the files of `varied_tree` are read whole or streamed (big.txt), one batch each.
+SMALL_LIMITS = {"held_limit": READ_CHUNK, "batch_bytes": 1}
 
 
 class CountedCompressions:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        compress = builder.deflate
+        compress = zipwriter.deflate
 
         def counted(chunks: Iterable[bytes]) -> Any:
             self.count += 1
@@ -362,12 +456,41 @@ class CountedCompressions:
         return count
 
 
-@pytest.fixture
-def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several chunks per file, files read whole or streamed, one batch per file."""
-    monkeypatch.setattr(builder, "READ_CHUNK", 4096)
-    monkeypatch.setattr(builder, "_HELD_LIMIT", 20_000)
-    monkeypatch.setattr(builder, "_BATCH_BYTES", 1)
+class OpenedFiles:
+    """The files under `root` that this process opens, and whether on the main thread: seen
+    through the interpreter's audit events, so the code under test is left as it is."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root) + os.sep
+        self.opened: List[Tuple[str, bool]] = []
+
+    def __enter__(self) -> OpenedFiles:
+        _watchers.append(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _watchers.remove(self)
+
+    def note(self, path: str) -> None:
+        if path.startswith(self.root):
+            main = threading.current_thread() is threading.main_thread()
+            self.opened.append((path[len(self.root) :].replace(os.sep, "/"), main))
+
+    @property
+    def paths(self) -> List[str]:
+        return sorted(path for path, _main in self.opened)
+
+
+_watchers: List[OpenedFiles] = []
+
+
+def _on_audit_event(event: str, arguments: Tuple[Any, ...]) -> None:
+    if event == "open" and _watchers and isinstance(arguments[0], str):
+        for watcher in list(_watchers):
+            watcher.note(arguments[0])
+
+
+sys.addaudithook(_on_audit_event)  # audit hooks stay for the process: one, idle unless watched
 
 
 def make_old(*paths: Path) -> None:
@@ -376,10 +499,9 @@ def make_old(*paths: Path) -> None:
         os.utime(path, (1_000_000_000, 1_000_000_000))
 
 
-@pytest.mark.usefixtures("small_chunks")
 def test_build_writes_the_bytes_zipfile_writes(tmp_path: Path) -> None:
     root = varied_tree(tmp_path)
-    built = build_package(str(root))
+    built = builder.PackageBuilder(str(root), **SMALL_LIMITS).build()
     assert built.data == zipped_by_zipfile(root)
     archive = zipfile.ZipFile(io.BytesIO(built.data))
     assert archive.testzip() is None
@@ -387,11 +509,10 @@ def test_build_writes_the_bytes_zipfile_writes(tmp_path: Path) -> None:
     assert archive.getinfo("données/été.txt").flag_bits & 0x800
 
 
-@pytest.mark.usefixtures("small_chunks")
 def test_cold_warm_serial_and_parallel_builds_are_the_same_bytes(tmp_path: Path) -> None:
     root = varied_tree(tmp_path)
-    serial = builder.PackageBuilder(str(root), workers=1).build()
-    parallel = builder.PackageBuilder(str(root), workers=4)
+    serial = builder.PackageBuilder(str(root), workers=1, **SMALL_LIMITS).build()
+    parallel = builder.PackageBuilder(str(root), workers=4, **SMALL_LIMITS)
     assert parallel.build().data == serial.data
     assert parallel.build() == serial  # warm: reused, not compressed again
     make_old(*root.rglob("*"))
@@ -399,40 +520,34 @@ def test_cold_warm_serial_and_parallel_builds_are_the_same_bytes(tmp_path: Path)
     assert parallel.build() == serial  # warm without reading a file
 
 
-@pytest.mark.usefixtures("small_chunks")
-def test_files_are_read_on_worker_threads_unless_told_otherwise(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_files_are_read_on_worker_threads_unless_told_otherwise(tmp_path: Path) -> None:
     root = varied_tree(tmp_path)
-    on_main_thread: List[bool] = []
-    read_and_pack = builder._read_and_pack
+    with OpenedFiles(root) as parallel:
+        builder.PackageBuilder(str(root), workers=2, **SMALL_LIMITS).build()
+    with OpenedFiles(root) as serial:
+        builder.PackageBuilder(str(root), workers=1, **SMALL_LIMITS).build()
 
-    def recorded(local: Any, known: Any) -> Any:
-        on_main_thread.append(threading.current_thread() is threading.main_thread())
-        return read_and_pack(local, known)
-
-    monkeypatch.setattr(builder, "_read_and_pack", recorded)
-    builder.PackageBuilder(str(root), workers=2).build()
-    assert on_main_thread == [False] * 7
-    on_main_thread.clear()
-    builder.PackageBuilder(str(root), workers=1).build()
-    assert on_main_thread == [True] * 7
+    assert parallel.paths == serial.paths == sorted(scan(str(root)))
+    assert [main for _path, main in parallel.opened] == [False] * 8
+    assert [main for _path, main in serial.opened] == [True] * 8
 
 
-def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(zipwriter, "_MAX_ENTRIES", 2)
-    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 2)
-    root = sample_tree(tmp_path)
-    built = build_package(str(root))
-    assert built.data == zipped_by_zipfile(root)
-    assert b"PK\x06\x06" in built.data
-    assert zipfile.ZipFile(io.BytesIO(built.data)).namelist() == [
-        "app.py",
-        "bootstrap",
-        "lib/util.py",
-    ]
+def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes() -> None:
+    empty = zipwriter.deflate([b""])
+    names = [f"f{index:05d}" for index in range(0x10000)]
+    written = zipwriter.zip_archive([(name, REGULAR_MODE, empty) for name in names])
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=zipwriter.ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (stat.S_IFREG | REGULAR_MODE) << 16
+            archive.writestr(info, b"")
+    assert written == buffer.getvalue()
+    assert b"PK\x06\x06" in written
+    assert zipfile.ZipFile(io.BytesIO(written)).namelist() == names
 
 
 def test_a_changed_file_is_the_only_one_compressed_again(
@@ -454,31 +569,23 @@ def test_a_changed_file_is_the_only_one_compressed_again(
     assert rebuilt.manifest == scan(str(root))
 
 
-def test_unchanged_files_are_not_read_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unchanged_files_are_not_read_again(tmp_path: Path) -> None:
     root = sample_tree(tmp_path)
     make_old(*root.rglob("*"))
     folder_builder = builder.PackageBuilder(str(root))
     first = folder_builder.build()
-    read: List[str] = []
-    read_and_pack = builder._read_and_pack
 
-    def recorded(local: Any, known: Any) -> Any:
-        read.append(local.rel_path)
-        return read_and_pack(local, known)
-
-    monkeypatch.setattr(builder, "_read_and_pack", recorded)
     write(root, "app.py", "def handler(e, c):\n    return 2\n")
-    assert folder_builder.build().data != first.data
-    assert read == ["app.py"]
+    with OpenedFiles(root) as read:
+        assert folder_builder.build().data != first.data
+    assert read.paths == ["app.py"]
 
 
 def test_the_manifest_describes_the_zip_when_a_file_changes_during_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = sample_tree(tmp_path)
-    list_files = builder.list_files
+    list_files = walk.list_files
 
     def listed_then_changed(*arguments: Any) -> Any:
         files = list_files(*arguments)
@@ -500,24 +607,39 @@ def test_a_builder_keeps_only_what_its_last_build_used(tmp_path: Path) -> None:
     everything = folder_builder.kept_bytes
     (root / "big.txt").unlink()
     built = folder_builder.build()
-    assert set(folder_builder._deflated) == {entry.sha256 for entry in built.manifest.values()}
-    assert 0 < folder_builder.kept_bytes < everything
+    infos = zipfile.ZipFile(io.BytesIO(built.data)).infolist()
+    assert folder_builder.kept_bytes == sum(info.compress_size for info in infos) < everything
 
 
-def test_build_package_keeps_builders_of_a_few_recent_folders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(builder, "_builders", {})
-    monkeypatch.setattr(builder, "_KEPT_FOLDERS", 2)
-    roots = [str(sample_tree(tmp_path / name)) for name in ("a", "b", "c")]
+def rebuilt_files(recent: builder.RecentBuilders, root: Path) -> List[str]:
+    """The files a build of `root` reads: none when its builder was kept (and nothing changed)."""
+    with OpenedFiles(root) as read:
+        recent.build(str(root))
+    return read.paths
+
+
+def test_the_builders_of_a_few_recent_folders_are_kept(tmp_path: Path) -> None:
+    roots = [sample_tree(tmp_path / name) for name in ("a", "b", "c")]
+    make_old(*tmp_path.rglob("*"))
+    recent = builder.RecentBuilders(folders=2)
     for root in roots:
-        build_package(root)
-    build_package(roots[1])
-    assert list(builder._builders) == [roots[2], roots[1]]
+        recent.build(str(root))
 
-    monkeypatch.setattr(builder, "_KEPT_BYTES", 1)  # the latest folder's bytes stay regardless
-    build_package(roots[0])
-    assert list(builder._builders) == [roots[0]]
+    assert rebuilt_files(recent, roots[1]) == []  # kept: a, the least recent, was dropped
+    assert rebuilt_files(recent, roots[0]) == ["app.py", "bootstrap", "lib/util.py"]
+    assert rebuilt_files(recent, roots[1]) == []  # a and b are the two most recent now
+    assert rebuilt_files(recent, roots[2]) != []
+
+
+def test_only_the_latest_folders_builder_is_kept_when_bytes_run_over(tmp_path: Path) -> None:
+    roots = [sample_tree(tmp_path / name) for name in ("a", "b")]
+    make_old(*tmp_path.rglob("*"))
+    recent = builder.RecentBuilders(kept_bytes=1)  # the latest folder's bytes stay regardless
+    for root in roots:
+        recent.build(str(root))
+
+    assert rebuilt_files(recent, roots[1]) == []
+    assert rebuilt_files(recent, roots[0]) != []
 
 
 def test_builds_are_the_same_bytes_in_another_process(tmp_path: Path) -> None:
@@ -566,7 +688,7 @@ def link_entry(name: str, target: str) -> Entry:
 def test_build_then_extract_round_trips_content_and_modes(tmp_path: Path) -> None:
     built = build_package(str(sample_tree(tmp_path / "src")))
     dest = tmp_path / "ws" / "fn"
-    manifest = extract_package(_saved(tmp_path, built.data), str(dest))
+    manifest = extract_package(_saved(tmp_path, built.data), str(dest)).manifest
     assert manifest == built.manifest
     assert manifest == scan(str(dest))
     assert (dest / "lib" / "util.py").read_text() == "X = 1\n"
@@ -584,7 +706,7 @@ def test_extract_gives_default_modes_to_archives_without_unix_modes(tmp_path: Pa
     dest = tmp_path / "fn"
     manifest = extract_package(
         crafted_zip(tmp_path, [(info, b"#!/bin/sh"), ("dir/", b"")]), str(dest)
-    )
+    ).manifest
     assert manifest["bootstrap"].mode == 0o644
     assert (dest / "dir").is_dir()
     if os.name != "nt":
@@ -594,8 +716,60 @@ def test_extract_gives_default_modes_to_archives_without_unix_modes(tmp_path: Pa
 def test_extract_skips_our_metadata_folder(tmp_path: Path) -> None:
     archive = crafted_zip(tmp_path, [("app.py", b"x"), (".lambda-editor/function.json", b"{}")])
     dest = tmp_path / "fn"
-    assert sorted(extract_package(archive, str(dest))) == ["app.py"]
+    extraction = extract_package(archive, str(dest))
+    assert sorted(extraction.manifest) == ["app.py"]
+    assert extraction.skipped == (".lambda-editor",)
+    assert extraction.left_out == (".lambda-editor/function.json",)
     assert not (dest / ".lambda-editor").exists()
+
+
+@pytest.mark.parametrize(
+    "folder", [".lambda-editor", "sub/.lambda-editor", "a/b/.LAMBDA-EDITOR", "c/.lambda-editor. "]
+)
+def test_extract_skips_workspace_folders_at_any_depth_and_says_so(
+    tmp_path: Path, folder: str
+) -> None:
+    marker = f"{folder}/function.json"
+    archive = crafted_zip(tmp_path, [("app.py", b"x"), (marker, b"{}"), (f"{folder}/", b"")])
+    dest = tmp_path / "fn"
+
+    extraction = extract_package(archive, str(dest))
+
+    assert sorted(extraction.manifest) == ["app.py"]
+    assert extraction.skipped == (folder,)
+    assert extraction.left_out == (marker,)
+    assert [str(path.relative_to(dest)) for path in dest.rglob("*")] == ["app.py"]
+
+
+def test_extract_lists_what_the_package_would_leave_out(tmp_path: Path) -> None:
+    archive = crafted_zip(
+        tmp_path,
+        [
+            ("app.py", b"x"),
+            ("__pycache__/app.cpython-312.pyc", b"\0"),
+            ("lib/.DS_Store", b"\0"),
+            (".git/HEAD", b"ref: refs/heads/main\n"),
+        ],
+    )
+
+    extraction = extract_package(archive, str(tmp_path / "fn"))
+
+    assert sorted(extraction.manifest) == ["app.py"]
+    assert extraction.left_out == (".git/HEAD", "__pycache__/app.cpython-312.pyc", "lib/.DS_Store")
+    assert (tmp_path / "fn" / ".git" / "HEAD").is_file()  # extracted, only not packaged
+
+
+def test_extract_refuses_an_archive_nested_thousands_deep_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    archive = crafted_zip(tmp_path, [("app.py", b"x"), ("d/" * 3000 + "leaf.py", b"x")])
+    parent = tmp_path / "workspaces"
+    parent.mkdir()
+
+    with pytest.raises(UnsafeArchiveError, match=r"nests 3001 folders deep \(at most 128\)"):
+        extract_package(archive, str(parent / "fn"))
+
+    assert listing(parent) == []
 
 
 def test_extract_refuses_an_existing_destination(tmp_path: Path) -> None:
@@ -663,7 +837,7 @@ def test_extract_creates_links_that_stay_inside(tmp_path: Path) -> None:
         ],
     )
     dest = tmp_path / "fn"
-    manifest = extract_package(archive, str(dest))
+    manifest = extract_package(archive, str(dest)).manifest
     assert os.readlink(dest / "node_modules" / ".bin" / "cli") == "../pkg/cli.js"
     assert manifest["node_modules/.bin/cli"].sha256 == manifest["node_modules/pkg/cli.js"].sha256
 
@@ -717,7 +891,7 @@ def test_extract_reports_a_damaged_archive_and_leaves_nothing(tmp_path: Path) ->
 def test_extracted_manifest_matches_the_package_built_from_it(tmp_path: Path) -> None:
     original = build_package(str(sample_tree(tmp_path / "src")))
     dest = tmp_path / "fn"
-    manifest = extract_package(_saved(tmp_path, original.data), str(dest))
+    manifest = extract_package(_saved(tmp_path, original.data), str(dest)).manifest
     rebuilt = build_package(str(dest))
     assert rebuilt.manifest == manifest
     if os.name != "nt":

@@ -24,7 +24,7 @@ import sublime
 
 SLOW_PIP = """#!/bin/sh
 # A Python whose pip starts an install and then takes its time.
-if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
+if [ "$1" = "-c" ]; then printf "%s\\n3.12" "$0"; exit 0; fi
 if [ "$3" = "--version" ]; then echo "pip 24.0 from /fake (python 3.12)"; exit 0; fi
 echo "Collecting slowpkg"
 exec sleep 60

@@ -64,7 +64,7 @@ def test_the_package_is_the_git_archive_without_what_export_ignore_leaves_out(
     assert not [name for name in names if name.startswith(left_out)]
     plugin_module = sys.modules[PLUGIN_MODULE]
     assert isinstance(plugin_module.__loader__, zipimport.zipimporter)
-    assert adapter("runtime").__file__.startswith(archive)
+    assert str(adapter("runtime").__file__).startswith(archive)
 
 
 def test_every_command_of_the_palette_and_the_menu_runs_from_the_archive(
@@ -85,8 +85,8 @@ def test_every_command_of_the_palette_and_the_menu_runs_from_the_archive(
         for panel in harness.quick_panels():
             if panel.is_open:
                 harness.answer_quick_panel(-1)
-        for panel in harness.input_panels():
-            if panel.is_open:
+        for input_panel in harness.input_panels():
+            if input_panel.is_open:
                 harness.answer_input_panel(None)
         settle()
 

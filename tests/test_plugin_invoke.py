@@ -160,7 +160,9 @@ def test_invoke_locally_runs_the_workspace_code_and_says_local(plugin: Plugin) -
 
 
 def test_an_invalid_event_is_refused_before_anything_is_sent(plugin: Plugin) -> None:
-    name, window = workspace_with_event(plugin, text='{\n  "name": "panel",\n}\n')
+    # A missing colon: json words and places it alike on every Python (a trailing comma moved
+    # from the closing brace to the comma itself in 3.13).
+    name, window = workspace_with_event(plugin, text='{\n  "name" "panel"\n}\n')
     invokes = plugin.invokes(name)
 
     window.run_command("lambda_invoke_function")
@@ -169,7 +171,7 @@ def test_an_invalid_event_is_refused_before_anything_is_sent(plugin: Plugin) -> 
     settle()
 
     [error] = harness.error_messages()
-    assert "Invalid JSON payload at line 3, column 1" in error
+    assert "Invalid JSON payload at line 2, column 10: Expecting ':' delimiter" in error
     assert "Nothing was sent" in error
     assert "Traceback" not in error
     assert plugin.invokes(name) == invokes

@@ -24,7 +24,8 @@ from test_plugin_support import (
     wait_for_quick_panel,
 )
 
-from lambda_editor import boto_install
+from lambda_editor import actions, boto_install
+from lambda_editor.errors import BotoMissingError
 
 # isort: split
 import sublime
@@ -37,7 +38,7 @@ BUILT_IN = {"edit_settings"}
 FAKE_PIP = """#!/bin/sh
 # Answers like a Python: the probe (-c) succeeds; "pip install --target T" puts boto3's family
 # (and urllib3, which boto3 needs too) into T, as pip would.
-if [ "$1" = "-c" ]; then printf "%s" "$0"; exit 0; fi
+if [ "$1" = "-c" ]; then printf "%s\\n3.12" "$0"; exit 0; fi
 while [ $# -gt 0 ]; do
     if [ "$1" = "--target" ]; then target="$2"; fi
     shift
@@ -370,7 +371,7 @@ def test_a_damaged_marker_is_reported_once(plugin: Plugin, command: str) -> None
     settle()
 
     [error] = harness.error_messages()
-    assert "is corrupt" in error
+    assert "binding is damaged" in error
 
 
 def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
@@ -387,8 +388,16 @@ def test_edit_function_offers_to_replace_a_damaged_workspace_keeping_it_aside(
     plugin.wait_for_status(f"{name} downloaded; your previous copy is in")
 
     [dialog] = [d for d in harness.dialogs("ok_cancel") if "Re-download" in str(d)]
-    assert "is corrupt" in str(dialog)
+    assert "binding is damaged" in str(dialog)
     [backup] = root.parent.glob(f"{name}.backup-*")
     assert (backup / "notes.txt").read_text() == "mine\n"
     marker = json.loads((root / ".lambda-editor" / "function.json").read_text())
     assert marker["binding"]["function_name"] == name
+
+
+def test_every_next_step_the_core_suggests_is_worded_in_sublime(plugin: Plugin) -> None:
+    wording = adapter("wording")
+    error = BotoMissingError()
+
+    assert set(wording.ACTION_WORDS) == set(actions.ALL)
+    assert wording.worded(error).endswith('Run "Lambda: Install boto3" from the command palette.')

@@ -91,7 +91,7 @@ def test_a_damaged_marker_is_backed_up_when_re_downloading(
     root = Path(pull_function(target(sandbox), name, str(tmp_path)).workspace.root)
     (root / ".lambda-editor" / "function.json").write_text("{not json")
 
-    with pytest.raises(LambdaEditorError, match="corrupt"):
+    with pytest.raises(LambdaEditorError, match="binding is damaged"):
         pull_function(target(sandbox), name, str(tmp_path))
     again = pull_function(target(sandbox), name, str(tmp_path), keep_backup=True)
 

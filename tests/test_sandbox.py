@@ -23,13 +23,13 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import FunctionFactory, zip_files
 
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.sandbox import (
     InvokeRequest,
     InvokeResponse,
     Sandbox,
-    ensure_role,
     invocation_not_supported,
     sample_zip,
     seed,
@@ -39,53 +39,21 @@ from lambda_editor.sandbox import (
 pytest.importorskip("moto.server")
 from lambda_editor.sandbox.backend import MotoBackend
 
-# An account of its own keeps these functions apart from other tests' sandboxes in this process.
-ACCOUNT = "210987654321"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[Sandbox]:
-    with Sandbox(update_delay=0.2, account_id=ACCOUNT) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def role_arn(endpoint: Sandbox) -> str:
-    return ensure_role(endpoint.url)
-
-
 @pytest.fixture
-def lam(endpoint: Sandbox) -> Any:
-    return endpoint.client("lambda")
-
-
-@pytest.fixture
-def slow_updates(endpoint: Sandbox) -> Iterator[None]:
+def slow_updates(sandbox: Sandbox) -> Iterator[None]:
     """Updates stay InProgress far longer than the test runs, so it can act within the phase."""
-    endpoint.update_delay = 60
+    delay = sandbox.update_delay
+    sandbox.update_delay = 60
     yield
-    endpoint.update_delay = 0.2
+    sandbox.update_delay = delay
 
 
-def make_zip(files: Dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
-def create(lam: Any, role_arn: str, name: str, body: str = "v1") -> Dict[str, Any]:
-    code = make_zip({"lambda_function.py": f"# {body}\n"})
-    return dict(
-        lam.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=role_arn,
-            Handler="lambda_function.lambda_handler",
-            Code={"ZipFile": code},
-        )
+def create(functions: FunctionFactory, name: str, body: str = "v1") -> Dict[str, Any]:
+    return functions.configure(
+        {"lambda_function.py": f"# {body}\n"}, name=name, handler="lambda_function.lambda_handler"
     )
 
 
@@ -116,8 +84,8 @@ def http_status(info: pytest.ExceptionInfo[ClientError]) -> int:
     return int(info.value.response["ResponseMetadata"]["HTTPStatusCode"])
 
 
-def test_code_location_serves_the_deployed_zip(lam: Any, role_arn: str) -> None:
-    create(lam, role_arn, "loc-fn", body="hello")
+def test_code_location_serves_the_deployed_zip(lam: Any, functions: FunctionFactory) -> None:
+    create(functions, "loc-fn", body="hello")
     function = lam.get_function(FunctionName="loc-fn")
     location = function["Code"]["Location"]
     assert location.startswith(lam.meta.endpoint_url + "/")
@@ -126,12 +94,14 @@ def test_code_location_serves_the_deployed_zip(lam: Any, role_arn: str) -> None:
     assert zipfile.ZipFile(io.BytesIO(code)).read("lambda_function.py") == b"# hello\n"
 
 
-def test_code_url_is_bound_to_the_code_it_was_issued_for(lam: Any, role_arn: str) -> None:
-    configuration = create(lam, role_arn, "loc-stale")
+def test_code_url_is_bound_to_the_code_it_was_issued_for(
+    lam: Any, functions: FunctionFactory
+) -> None:
+    configuration = create(functions, "loc-stale")
     old_location = lam.get_function(FunctionName="loc-stale")["Code"]["Location"]
     lam.update_function_code(
         FunctionName="loc-stale",
-        ZipFile=make_zip({"lambda_function.py": "# v2\n"}),
+        ZipFile=zip_files({"lambda_function.py": "# v2\n"}),
         RevisionId=configuration["RevisionId"],
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -144,8 +114,10 @@ def test_code_url_is_bound_to_the_code_it_was_issued_for(lam: Any, role_arn: str
     assert b"# v2" in zipfile.ZipFile(io.BytesIO(download(new_location))).read("lambda_function.py")
 
 
-def test_every_configuration_has_the_current_revision_id(lam: Any, role_arn: str) -> None:
-    created = create(lam, role_arn, "rev-fn")
+def test_every_configuration_has_the_current_revision_id(
+    lam: Any, functions: FunctionFactory
+) -> None:
+    created = create(functions, "rev-fn")
     revision = created["RevisionId"]
     assert revision
     assert lam.get_function(FunctionName="rev-fn")["Configuration"]["RevisionId"] == revision
@@ -160,11 +132,13 @@ def test_every_configuration_has_the_current_revision_id(lam: Any, role_arn: str
     assert "LastUpdateStatus" not in listed[0]  # ListFunctions leaves the states out, as AWS
 
 
-def test_update_is_in_progress_then_successful_with_new_revisions(lam: Any, role_arn: str) -> None:
-    created = create(lam, role_arn, "phase-fn")
+def test_update_is_in_progress_then_successful_with_new_revisions(
+    lam: Any, functions: FunctionFactory
+) -> None:
+    created = create(functions, "phase-fn")
     updated = lam.update_function_code(
         FunctionName="phase-fn",
-        ZipFile=make_zip({"lambda_function.py": "# v2\n"}),
+        ZipFile=zip_files({"lambda_function.py": "# v2\n"}),
         RevisionId=created["RevisionId"],
     )
     assert updated["LastUpdateStatus"] == "InProgress"
@@ -179,19 +153,19 @@ def test_update_is_in_progress_then_successful_with_new_revisions(lam: Any, role
 
 
 def test_stale_revision_is_refused_and_the_code_is_untouched(
-    endpoint: Sandbox, lam: Any, role_arn: str
+    sandbox: Sandbox, lam: Any, functions: FunctionFactory
 ) -> None:
-    created = create(lam, role_arn, "stale-fn")
+    created = create(functions, "stale-fn")
     lam.update_function_code(
         FunctionName="stale-fn",
-        ZipFile=make_zip({"lambda_function.py": "# theirs\n"}),
+        ZipFile=zip_files({"lambda_function.py": "# theirs\n"}),
         RevisionId=created["RevisionId"],
     )
     theirs = wait_until_settled(lam, "stale-fn")
     with pytest.raises(ClientError) as refused:
         lam.update_function_code(
             FunctionName="stale-fn",
-            ZipFile=make_zip({"lambda_function.py": "# mine\n"}),
+            ZipFile=zip_files({"lambda_function.py": "# mine\n"}),
             RevisionId=created["RevisionId"],
         )
     assert error_code(refused) == "PreconditionFailedException"
@@ -202,21 +176,23 @@ def test_stale_revision_is_refused_and_the_code_is_untouched(
     assert function["Configuration"]["RevisionId"] == theirs["RevisionId"]
     code = download(function["Code"]["Location"])
     assert zipfile.ZipFile(io.BytesIO(code)).read("lambda_function.py") == b"# theirs\n"
-    assert endpoint.stats.update_function_code["stale-fn"] == 2
+    assert sandbox.stats.update_function_code["stale-fn"] == 2
 
 
 @pytest.mark.usefixtures("slow_updates")
-def test_updates_during_an_update_conflict(lam: Any, role_arn: str) -> None:
-    create(lam, role_arn, "busy-fn")
-    lam.update_function_code(FunctionName="busy-fn", ZipFile=make_zip({"a.py": "1"}))
+def test_updates_during_an_update_conflict(
+    sandbox: Sandbox, lam: Any, functions: FunctionFactory
+) -> None:
+    create(functions, "busy-fn")
+    lam.update_function_code(FunctionName="busy-fn", ZipFile=zip_files({"a.py": "1"}))
     with pytest.raises(ClientError) as code_update:
-        lam.update_function_code(FunctionName="busy-fn", ZipFile=make_zip({"a.py": "2"}))
+        lam.update_function_code(FunctionName="busy-fn", ZipFile=zip_files({"a.py": "2"}))
     with pytest.raises(ClientError) as config_update:
         lam.update_function_configuration(FunctionName="busy-fn", Timeout=9)
     for refused in (code_update, config_update):
         assert error_code(refused) == "ResourceConflictException"
         assert http_status(refused) == 409
-        arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:busy-fn"
+        arn = f"arn:aws:lambda:us-east-1:{sandbox.account_id}:function:busy-fn"
         message = refused.value.response["Error"]["Message"]
         assert message.endswith(f"An update is in progress for resource: {arn}")
     configuration = lam.get_function_configuration(FunctionName="busy-fn")
@@ -226,9 +202,9 @@ def test_updates_during_an_update_conflict(lam: Any, role_arn: str) -> None:
 
 @pytest.mark.usefixtures("slow_updates")
 def test_concurrent_updates_are_accepted_one_at_a_time(
-    lam: Any, role_arn: str, monkeypatch: pytest.MonkeyPatch
+    lam: Any, functions: FunctionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    create(lam, role_arn, "race-fn")
+    create(functions, "race-fn")
     # moto applies updates slowly here, so every request arrives while the first is applied.
     original_call = MotoBackend.call
 
@@ -245,7 +221,9 @@ def test_concurrent_updates_are_accepted_one_at_a_time(
     def deploy(index: int) -> None:
         start.wait()
         try:
-            lam.update_function_code(FunctionName="race-fn", ZipFile=make_zip({"a.py": str(index)}))
+            lam.update_function_code(
+                FunctionName="race-fn", ZipFile=zip_files({"a.py": str(index)})
+            )
             outcome = "accepted"
         except ClientError as exc:
             outcome = str(exc.response["Error"]["Code"])
@@ -261,25 +239,25 @@ def test_concurrent_updates_are_accepted_one_at_a_time(
 
 
 def test_a_planned_failure_ends_the_next_update_failed(
-    endpoint: Sandbox, lam: Any, role_arn: str
+    sandbox: Sandbox, lam: Any, functions: FunctionFactory
 ) -> None:
-    create(lam, role_arn, "fail-fn")
-    endpoint.fail_next_update("fail-fn", "The runtime could not start.")
-    updated = lam.update_function_code(FunctionName="fail-fn", ZipFile=make_zip({"a.py": "1"}))
+    create(functions, "fail-fn")
+    sandbox.fail_next_update("fail-fn", "The runtime could not start.")
+    updated = lam.update_function_code(FunctionName="fail-fn", ZipFile=zip_files({"a.py": "1"}))
     assert updated["LastUpdateStatus"] == "InProgress"
     failed = wait_until_settled(lam, "fail-fn")
     assert failed["LastUpdateStatus"] == "Failed"
     assert failed["LastUpdateStatusReason"] == "The runtime could not start."
     assert failed["LastUpdateStatusReasonCode"] == "InternalError"
-    lam.update_function_code(FunctionName="fail-fn", ZipFile=make_zip({"a.py": "2"}))
+    lam.update_function_code(FunctionName="fail-fn", ZipFile=zip_files({"a.py": "2"}))
     recovered = wait_until_settled(lam, "fail-fn")
     assert recovered["LastUpdateStatus"] == "Successful"
     assert "LastUpdateStatusReason" not in recovered
 
 
-def test_dry_run_changes_nothing(lam: Any, role_arn: str) -> None:
-    created = create(lam, role_arn, "dry-fn")
-    lam.update_function_code(FunctionName="dry-fn", ZipFile=make_zip({"a.py": "1"}), DryRun=True)
+def test_dry_run_changes_nothing(lam: Any, functions: FunctionFactory) -> None:
+    created = create(functions, "dry-fn")
+    lam.update_function_code(FunctionName="dry-fn", ZipFile=zip_files({"a.py": "1"}), DryRun=True)
     configuration = lam.get_function_configuration(FunctionName="dry-fn")
     assert configuration["RevisionId"] == created["RevisionId"]
     assert configuration["LastUpdateStatus"] == "Successful"
@@ -287,11 +265,11 @@ def test_dry_run_changes_nothing(lam: Any, role_arn: str) -> None:
 
 
 @pytest.mark.usefixtures("slow_updates")
-def test_a_recreated_function_starts_afresh(lam: Any, role_arn: str) -> None:
-    first = create(lam, role_arn, "again-fn")
-    lam.update_function_code(FunctionName="again-fn", ZipFile=make_zip({"a.py": "1"}))
+def test_a_recreated_function_starts_afresh(lam: Any, functions: FunctionFactory) -> None:
+    first = create(functions, "again-fn")
+    lam.update_function_code(FunctionName="again-fn", ZipFile=zip_files({"a.py": "1"}))
     lam.delete_function(FunctionName="again-fn")
-    second = create(lam, role_arn, "again-fn")
+    second = create(functions, "again-fn")
     assert second["RevisionId"] != first["RevisionId"]
     assert lam.get_function_configuration(FunctionName="again-fn")["LastUpdateStatus"] == (
         "Successful"
@@ -299,10 +277,10 @@ def test_a_recreated_function_starts_afresh(lam: Any, role_arn: str) -> None:
     lam.update_function_configuration(FunctionName="again-fn", Description="not refused")
 
 
-def test_list_functions_pages_through_many_functions(lam: Any, role_arn: str) -> None:
+def test_list_functions_pages_through_many_functions(lam: Any, functions: FunctionFactory) -> None:
     names = {f"page-{index:03d}" for index in range(125)}
     for name in names:
-        create(lam, role_arn, name)
+        create(functions, name)
 
     pages = list(lam.get_paginator("list_functions").paginate())
     listed = [f["FunctionName"] for page in pages for f in page["Functions"]]
@@ -329,12 +307,12 @@ def test_list_functions_pages_through_many_functions(lam: Any, role_arn: str) ->
 
 
 def test_a_refusing_handler_answers_501_and_requests_are_counted(
-    endpoint: Sandbox, lam: Any
+    sandbox: Sandbox, lam: Any
 ) -> None:
-    endpoint.reset_stats()
-    seed(endpoint.url)
-    default_handler = endpoint.invoke_handler
-    endpoint.invoke_handler = invocation_not_supported
+    sandbox.reset_stats()
+    seed(sandbox.url)
+    default_handler = sandbox.invoke_handler
+    sandbox.invoke_handler = invocation_not_supported
     try:
         with pytest.raises(ClientError) as refused:
             lam.invoke(FunctionName="hello-python", Payload=b"{}")
@@ -345,24 +323,25 @@ def test_a_refusing_handler_answers_501_and_requests_are_counted(
             lam.invoke(FunctionName="no-such-fn", Payload=b"{}")
         assert error_code(missing) == "ResourceNotFoundException"
     finally:
-        endpoint.invoke_handler = default_handler
-    assert endpoint.stats.invoke == {"hello-python": 1, "no-such-fn": 1}
+        sandbox.invoke_handler = default_handler
+    assert sandbox.stats.invoke == {"hello-python": 1, "no-such-fn": 1}
 
 
-def test_invoke_handler_gets_the_function_and_answers(endpoint: Sandbox, lam: Any) -> None:
-    seed(endpoint.url)
+def test_invoke_handler_gets_the_function_and_answers(sandbox: Sandbox, lam: Any) -> None:
+    seed(sandbox.url)
+    default_handler = sandbox.invoke_handler
     received: List[InvokeRequest] = []
 
     def handler(request: InvokeRequest) -> InvokeResponse:
         received.append(request)
         return InvokeResponse(200, b'{"ok": true}', {"X-Amz-Executed-Version": "$LATEST"})
 
-    endpoint.invoke_handler = handler
+    sandbox.invoke_handler = handler
     try:
-        arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:slack-bot"
+        arn = f"arn:aws:lambda:us-east-1:{sandbox.account_id}:function:slack-bot"
         answer = lam.invoke(FunctionName=arn, Payload=b'{"a": 1}', LogType="Tail")
     finally:
-        endpoint.invoke_handler = invocation_not_supported
+        sandbox.invoke_handler = default_handler
     assert json.loads(answer["Payload"].read()) == {"ok": True}
     assert answer["ExecutedVersion"] == "$LATEST"
     (request,) = received
@@ -377,9 +356,9 @@ def test_invoke_handler_gets_the_function_and_answers(endpoint: Sandbox, lam: An
     assert request.code == sample_zip("slack-bot")
 
 
-def test_seed_creates_the_samples(endpoint: Sandbox, lam: Any) -> None:
-    assert seed(endpoint.url) == ["hello-python", "slack-bot", "custom-runtime"]
-    assert seed(endpoint.url) == ["hello-python", "slack-bot", "custom-runtime"]  # idempotent
+def test_seed_creates_the_samples(sandbox: Sandbox, lam: Any) -> None:
+    assert seed(sandbox.url) == ["hello-python", "slack-bot", "custom-runtime"]
+    assert seed(sandbox.url) == ["hello-python", "slack-bot", "custom-runtime"]  # idempotent
     runtimes = {}
     for name in ("hello-python", "slack-bot", "custom-runtime"):
         function = lam.get_function(FunctionName=name)

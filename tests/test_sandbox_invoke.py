@@ -5,72 +5,43 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import json
 import threading
 import time
-import zipfile
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
+from conftest import FunctionFactory, zip_files
 
 from lambda_editor import aws
 from lambda_editor.aws import AwsTarget
 from lambda_editor.events import template_text
-from lambda_editor.sandbox import InvokeRequest, Sandbox, ensure_role, seed
+from lambda_editor.sandbox import InvokeRequest, Sandbox, seed
 from lambda_editor.sandbox.runner import endpoint_credentials
 
 # moto 5.2 needs Python 3.10+: where it cannot be installed, the endpoint cannot run.
 pytest.importorskip("moto.server")
 
-# An account of its own keeps these functions and counters apart from other tests' sandboxes.
-ACCOUNT = "345678901234"
 HANDLER_FILE = "lambda_function.py"
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[Sandbox]:
-    with Sandbox(update_delay=0.2, account_id=ACCOUNT) as running:
-        seed(running.url)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def role_arn(endpoint: Sandbox) -> str:
-    return ensure_role(endpoint.url)
+@pytest.fixture(scope="module", autouse=True)
+def samples(sandbox: Sandbox) -> None:
+    seed(sandbox.url)
 
 
 @pytest.fixture
-def lam(endpoint: Sandbox) -> Any:
-    return endpoint.client("lambda")
+def deploy(functions: FunctionFactory) -> Callable[..., str]:
+    """Create a Python function named after `prefix` from `{path: text}`; its name."""
 
-
-@pytest.fixture
-def deploy(lam: Any, role_arn: str) -> Callable[..., str]:
-    """Create a Python function from `{path: text}` and return its name."""
-
-    def create(name: str, files: Dict[str, str], **configuration: Any) -> str:
-        lam.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Handler="lambda_function.lambda_handler",
-            Role=role_arn,
-            Code={"ZipFile": make_zip(files)},
-            **configuration,
+    def create(prefix: str, files: Dict[str, str], **configuration: Any) -> str:
+        return functions.create(
+            files, prefix=prefix, handler="lambda_function.lambda_handler", **configuration
         )
-        return name
 
     return create
-
-
-def make_zip(files: Dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-    return buffer.getvalue()
 
 
 def handler_code(*body: str, imports: str = "") -> Dict[str, str]:
@@ -98,9 +69,9 @@ def log_tail(answer: Dict[str, Any]) -> bytes:
     return base64.b64decode(answer["LogResult"])
 
 
-def log_messages(endpoint: Sandbox, name: str) -> List[str]:
+def log_messages(sandbox: Sandbox, name: str) -> List[str]:
     """Every message of the function's CloudWatch log group, oldest first; [] before any run."""
-    logs = endpoint.client("logs")
+    logs = sandbox.client("logs")
     try:
         pages = logs.get_paginator("filter_log_events").paginate(logGroupName=f"/aws/lambda/{name}")
         events = [event for page in pages for event in page["events"]]
@@ -111,9 +82,9 @@ def log_messages(endpoint: Sandbox, name: str) -> List[str]:
     return [event["message"] for event in sorted(events, key=lambda event: event["timestamp"])]
 
 
-def reports(endpoint: Sandbox, name: str) -> int:
+def reports(sandbox: Sandbox, name: str) -> int:
     """How many runs of the function have finished (each logs one REPORT line)."""
-    return sum(message.startswith("REPORT ") for message in log_messages(endpoint, name))
+    return sum(message.startswith("REPORT ") for message in log_messages(sandbox, name))
 
 
 def error_code(caught: pytest.ExceptionInfo[ClientError]) -> str:
@@ -159,12 +130,12 @@ def test_slack_bot_answers_the_slash_command_template(lam: Any) -> None:
     assert stale["statusCode"] == 401
 
 
-def test_a_custom_runtime_is_refused_with_a_reason(endpoint: Sandbox, lam: Any) -> None:
+def test_a_custom_runtime_is_refused_with_a_reason(sandbox: Sandbox, lam: Any) -> None:
     with pytest.raises(ClientError) as refused:
         lam.invoke(FunctionName="custom-runtime", Payload=b"{}")
     assert http_status(refused) == 501
     assert "runs Python functions only" in refused.value.response["Error"]["Message"]
-    assert "custom-runtime" not in endpoint.stats.runs
+    assert "custom-runtime" not in sandbox.stats.runs
 
 
 # ---- what the code does ----------------------------------------------------------------------
@@ -204,7 +175,7 @@ def test_the_tail_is_the_log_ending_with_the_report_line(lam: Any, deploy: Any) 
 
 
 def test_a_long_log_is_cut_to_its_last_4_kb_and_kept_whole_in_cloudwatch(
-    endpoint: Sandbox, lam: Any, deploy: Any
+    sandbox: Sandbox, lam: Any, deploy: Any
 ) -> None:
     name = deploy(
         "chatty", handler_code("for i in range(100):", "    print(f'line-{i:03d} ' + 'x' * 90)")
@@ -217,7 +188,7 @@ def test_a_long_log_is_cut_to_its_last_4_kb_and_kept_whole_in_cloudwatch(
     assert "line-099" in text
     assert text.splitlines()[-1].startswith("REPORT RequestId: ")
 
-    messages = log_messages(endpoint, name)
+    messages = log_messages(sandbox, name)
     # One CloudWatch event per line: START, the 100 printed lines, END, REPORT.
     assert len(messages) == 103
     assert messages[0].startswith("START RequestId: ")
@@ -235,7 +206,7 @@ def test_the_function_reads_its_environment(lam: Any, deploy: Any) -> None:
     name = deploy(
         "env-reader", code, Environment={"Variables": {"GREETING": "hola"}}, MemorySize=256
     )
-    assert read_json(lam.invoke(FunctionName=name, Payload=b"{}")) == ["hola", "env-reader", "256"]
+    assert read_json(lam.invoke(FunctionName=name, Payload=b"{}")) == ["hola", name, "256"]
 
 
 def test_packages_in_vendor_can_be_imported(lam: Any, deploy: Any) -> None:
@@ -277,13 +248,13 @@ def test_a_response_over_six_megabytes_fails_as_on_lambda(lam: Any, deploy: Any)
     }
 
 
-def test_the_context_names_the_stream_the_log_goes_to(endpoint: Sandbox, deploy: Any) -> None:
+def test_the_context_names_the_stream_the_log_goes_to(sandbox: Sandbox, deploy: Any) -> None:
     name = deploy(
         "stream-namer", handler_code("print('in my stream')", "return context.log_stream_name")
     )
-    stream = read_json(endpoint.client("lambda").invoke(FunctionName=name, Payload=b"{}"))
+    stream = read_json(sandbox.client("lambda").invoke(FunctionName=name, Payload=b"{}"))
 
-    events = endpoint.client("logs").get_log_events(
+    events = sandbox.client("logs").get_log_events(
         logGroupName=f"/aws/lambda/{name}", logStreamName=stream
     )["events"]
     assert "in my stream\n" in [event["message"] for event in events]
@@ -291,7 +262,7 @@ def test_the_context_names_the_stream_the_log_goes_to(endpoint: Sandbox, deploy:
 
 def test_the_handlers_credentials_point_at_the_endpoint() -> None:
     request = InvokeRequest(
-        account_id=ACCOUNT,
+        account_id="123456789012",
         region="us-east-1",
         function_name="fn",
         qualifier=None,
@@ -319,24 +290,24 @@ def test_a_slow_function_times_out_as_on_lambda(lam: Any, deploy: Any) -> None:
 
 
 def test_an_event_is_accepted_at_once_and_still_runs(
-    endpoint: Sandbox, lam: Any, deploy: Any
+    sandbox: Sandbox, lam: Any, deploy: Any
 ) -> None:
     name = deploy("on-event", handler_code("print('processing', event['order'])"))
     answer = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"order": 42}')
     assert answer["StatusCode"] == 202
     assert answer["Payload"].read() == b""
-    wait_for(lambda: reports(endpoint, name), "the run to finish")
-    assert "processing 42\n" in log_messages(endpoint, name)
-    assert endpoint.stats.runs[name] == 1
+    wait_for(lambda: reports(sandbox, name), "the run to finish")
+    assert "processing 42\n" in log_messages(sandbox, name)
+    assert sandbox.stats.runs[name] == 1
 
 
-def test_a_dry_run_runs_nothing(endpoint: Sandbox, lam: Any, deploy: Any) -> None:
+def test_a_dry_run_runs_nothing(sandbox: Sandbox, lam: Any, deploy: Any) -> None:
     name = deploy("dry", handler_code("return 1"))
     answer = lam.invoke(FunctionName=name, InvocationType="DryRun", Payload=b"{}")
     assert answer["StatusCode"] == 204
-    assert endpoint.stats.invoke[name] == 1
-    assert name not in endpoint.stats.runs
-    assert log_messages(endpoint, name) == []
+    assert sandbox.stats.invoke[name] == 1
+    assert name not in sandbox.stats.runs
+    assert log_messages(sandbox, name) == []
 
 
 def test_versions_and_aliases_run_the_code_they_name(lam: Any, deploy: Any) -> None:
@@ -344,7 +315,7 @@ def test_versions_and_aliases_run_the_code_they_name(lam: Any, deploy: Any) -> N
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2})
-    lam.update_function_code(FunctionName=name, ZipFile=make_zip(handler_code("return 'v2'")))
+    lam.update_function_code(FunctionName=name, ZipFile=zip_files(handler_code("return 'v2'")))
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2})
 
     outcomes = {}
@@ -355,7 +326,7 @@ def test_versions_and_aliases_run_the_code_they_name(lam: Any, deploy: Any) -> N
 
 
 def test_refused_invocations_answer_as_lambda_and_run_nothing(
-    endpoint: Sandbox, lam: Any, deploy: Any
+    sandbox: Sandbox, lam: Any, deploy: Any
 ) -> None:
     name = deploy("refuser", handler_code("return 1"))
     refusals = [
@@ -383,17 +354,17 @@ def test_refused_invocations_answer_as_lambda_and_run_nothing(
         with pytest.raises(ClientError) as refused:
             lam.invoke(**request)
         assert (http_status(refused), error_code(refused)) == (status, code)
-    assert name not in endpoint.stats.runs
+    assert name not in sandbox.stats.runs
 
 
 def test_parallel_first_invocations_share_one_extraction(
-    endpoint: Sandbox, lam: Any, deploy: Any
+    sandbox: Sandbox, lam: Any, deploy: Any
 ) -> None:
     name = deploy("popular", handler_code("return event['n'] * 2"))
     results: Dict[int, Any] = {}
 
     def invoke(n: int) -> None:
-        client = endpoint.client("lambda")
+        client = sandbox.client("lambda")
         results[n] = read_json(
             client.invoke(FunctionName=name, Payload=json.dumps({"n": n}).encode())
         )
@@ -404,29 +375,29 @@ def test_parallel_first_invocations_share_one_extraction(
     for thread in threads:
         thread.join()
     assert results == {0: 0, 1: 2, 2: 4, 3: 6}
-    assert endpoint.stats.runs[name] == 4
+    assert sandbox.stats.runs[name] == 4
 
 
 # ---- read timeouts never run a function twice -----------------------------------------------
 
 
 def test_a_read_timeout_without_retries_runs_the_function_once(
-    endpoint: Sandbox, deploy: Any
+    sandbox: Sandbox, deploy: Any
 ) -> None:
     """The contrast: botocore's default retries send Invoke again, and the function runs again."""
     code = handler_code("time.sleep(1)", "return 'done'", imports="import time")
-    target = AwsTarget(region="us-east-1", endpoint_url=endpoint.url)
+    target = AwsTarget(region="us-east-1", endpoint_url=sandbox.url)
 
     once = deploy("slow-no-retries", code)
     ours = aws.lambda_client(target, read_timeout=0.5, max_attempts=1)
     with pytest.raises(ReadTimeoutError):
         ours.invoke(FunctionName=once, Payload=b"{}")
-    wait_for(lambda: reports(endpoint, once), "the run to finish")
-    assert (endpoint.stats.invoke[once], endpoint.stats.runs[once]) == (1, 1)
+    wait_for(lambda: reports(sandbox, once), "the run to finish")
+    assert (sandbox.stats.invoke[once], sandbox.stats.runs[once]) == (1, 1)
 
     retried = deploy("slow-default-retries", code)
     default = aws.lambda_client(target, read_timeout=0.5)  # standard mode: up to 3 attempts
     with pytest.raises(ReadTimeoutError):
         default.invoke(FunctionName=retried, Payload=b"{}")
-    wait_for(lambda: reports(endpoint, retried) == 3, "every attempt's run to finish")
-    assert (endpoint.stats.invoke[retried], endpoint.stats.runs[retried]) == (3, 3)
+    wait_for(lambda: reports(sandbox, retried) == 3, "every attempt's run to finish")
+    assert (sandbox.stats.invoke[retried], sandbox.stats.runs[retried]) == (3, 3)

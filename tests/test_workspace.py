@@ -4,6 +4,7 @@ import json
 import os
 import stat
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -24,6 +25,7 @@ from lambda_editor.workspace import (
 )
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:my-fn"
+ARN_OTHER = "arn:aws:lambda:eu-west-1:123456789012:function:other"
 
 
 def configuration(**overrides: Any) -> Dict[str, Any]:
@@ -130,10 +132,10 @@ def test_marker_ignores_unknown_future_keys(tmp_path: Path) -> None:
     ("content", "why"),
     [
         ("{not json", "not valid JSON"),
-        ("[]", "does not hold a JSON object"),
+        ("[]", "holds a list, not a JSON object"),
         ('{"version": 1, "manifest": {}}', "lacks binding"),
         ('{"version": 1, "binding": {"function_arn": "x"}}', "lacks account"),
-        ('{"version": 1, "binding": 5}', "binding is malformed"),
+        ('{"version": 1, "binding": 5}', "binding is a number"),
     ],
 )
 def test_corrupt_marker_names_the_file(tmp_path: Path, content: str, why: str) -> None:
@@ -143,7 +145,7 @@ def test_corrupt_marker_names_the_file(tmp_path: Path, content: str, why: str) -
     with pytest.raises(LambdaEditorError) as failure:
         Workspace.load(str(tmp_path))
     assert str(marker) in str(failure.value)
-    assert "corrupt" in str(failure.value)
+    assert "binding is damaged" in str(failure.value)
     assert why in str(failure.value)
 
 
@@ -152,8 +154,99 @@ def test_corrupt_manifest_in_marker(tmp_path: Path) -> None:
     data = json.loads(Path(created.marker_path).read_text())
     data["manifest"]["app.py"] = {"sha256": "x"}
     Path(created.marker_path).write_text(json.dumps(data))
-    with pytest.raises(LambdaEditorError, match=r"corrupt.*app\.py"):
+    with pytest.raises(LambdaEditorError, match=r"damaged.*app\.py"):
         Workspace.load(created.root)
+
+
+def damage(workspace: Workspace, change: Any) -> None:
+    """Rewrite the marker's JSON document with `change(document)` applied."""
+    marker = Path(workspace.marker_path)
+    document = json.loads(marker.read_text())
+    change(document)
+    marker.write_text(json.dumps(document))
+
+
+def set_binding(field: str, value: Any) -> Any:
+    return lambda document: document["binding"].__setitem__(field, value)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (set_binding("revision_id", ""), "empty or invalid revision_id"),
+        (set_binding("revision_id", None), "empty or invalid revision_id"),
+        (set_binding("code_sha256", ""), "empty or invalid code_sha256"),
+        (set_binding("code_sha256", "a b"), "empty or invalid code_sha256"),
+        (set_binding("timeout", "30"), "invalid timeout"),
+        (set_binding("timeout", -1), "invalid timeout"),
+        (set_binding("timeout", True), "invalid timeout"),
+        (set_binding("timeout", 1e309), "invalid timeout (inf"),
+        (set_binding("memory_size", 256.5), "invalid memory_size"),
+        (set_binding("account", "12345"), "invalid account"),
+        (set_binding("region", "../../x"), "invalid region"),
+        (set_binding("function_name", "other"), "disagrees with its name"),
+        (set_binding("function_arn", "arn:aws:s3:::bucket"), "invalid function_arn"),
+        (set_binding("architectures", "arm64"), "invalid architectures"),
+        (set_binding("environment", {"TOKEN": 5}), "invalid environment"),
+        (set_binding("profile", ""), "invalid profile"),
+        (lambda d: d.__setitem__("version", 2), "newer Lambda Editor"),
+        (lambda d: d.__setitem__("version", "1"), "no valid version"),
+        (lambda d: d.__setitem__("pending", {}), "pending is an object, not a list"),
+        (lambda d: d.__setitem__("pending", [{"code_sha256": ""}]), "pending code_sha256"),
+        (lambda d: d.__setitem__("left_out", ["../../etc/passwd"]), "left_out lists an invalid"),
+        (lambda d: d["manifest"].__setitem__("../x.py", d["manifest"]["app.py"]), "invalid"),
+    ],
+)
+def test_every_field_of_the_marker_is_checked_and_a_damaged_one_is_named(
+    tmp_path: Path, change: Any, why: str
+) -> None:
+    created = make_workspace(tmp_path / "fn")
+    damage(created, change)
+
+    with pytest.raises(LambdaEditorError) as damaged:
+        Workspace.load(created.root)
+
+    assert damaged.value.message.startswith("This workspace's binding is damaged: ")
+    assert why in damaged.value.message
+    assert "Nothing is deployed from it" in damaged.value.message
+    assert "Re-download the function" in damaged.value.hint
+    assert "s3cret" not in str(damaged.value)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"version": NaN}', b'{"version": 1, "\xff": 1}'])
+def test_a_marker_nested_too_deeply_or_not_json_is_damaged_not_a_crash(
+    tmp_path: Path, text: Any
+) -> None:
+    marker = tmp_path / ".lambda-editor" / "function.json"
+    marker.parent.mkdir()
+    marker.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+    with pytest.raises(LambdaEditorError, match="binding is damaged"):
+        Workspace.load(str(tmp_path))
+
+
+def test_pending_uploads_and_left_out_files_round_trip(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    pending = created.with_pending("c2hhLTI=", created.manifest).with_pending("c2hhLTM=", {})
+    pending = replace(pending, left_out=("__pycache__/app.cpython-312.pyc",))
+    pending.save()
+
+    loaded = Workspace.load(created.root)
+
+    assert [upload.code_sha256 for upload in loaded.pending] == ["c2hhLTI=", "c2hhLTM="]
+    assert loaded == pending
+    assert loaded.with_deployment({"RevisionId": "r9"}, {}).pending == ()
+
+
+def test_a_workspace_inside_another_is_refused_from_any_file_in_it(tmp_path: Path) -> None:
+    outer = make_workspace(tmp_path / "outer")
+    inner = make_workspace(tmp_path / "outer" / "sub", FunctionName="other", FunctionArn=ARN_OTHER)
+
+    with pytest.raises(LambdaEditorError) as refused:
+        Workspace.find(str(Path(inner.root) / "app.py"))
+
+    assert f"{inner.root} is a workspace inside the workspace {outer.root}" in str(refused.value)
+    assert Workspace.find(str(Path(outer.root) / "app.py")) == outer
 
 
 def test_load_without_a_marker(tmp_path: Path) -> None:
@@ -205,7 +298,9 @@ def test_a_fresh_download_has_no_undeployed_changes(tmp_path: Path) -> None:
     archive = tmp_path / "code.zip"
     archive.write_bytes(build_package(str(source)).data)
     root = tmp_path / "ws" / "fn"
-    created = Workspace.create(str(root), binding(), extract_package(str(archive), str(root)))
+    created = Workspace.create(
+        str(root), binding(), extract_package(str(archive), str(root)).manifest
+    )
     assert not created.undeployed_changes()
 
 

@@ -60,9 +60,18 @@ class PackageBuilder:
     the bytes zipfile writes for these entries.
     """
 
-    def __init__(self, root: str, workers: int = _WORKERS) -> None:
+    def __init__(
+        self,
+        root: str,
+        workers: int = _WORKERS,
+        *,
+        held_limit: int = _HELD_LIMIT,
+        batch_bytes: int = _BATCH_BYTES,
+    ) -> None:
         self.root = os.path.abspath(root)
         self._workers = workers
+        self._held_limit = held_limit
+        self._batch_bytes = batch_bytes
         self._lock = threading.Lock()
         self._deflated: Dict[str, Deflated] = {}  # by sha256: what the last build used
         self.kept_bytes = 0  # compressed bytes held for the next build
@@ -106,9 +115,11 @@ class PackageBuilder:
         self, files: Sequence[LocalFile], known: Mapping[str, Deflated]
     ) -> List[Tuple[str, _PackedFile]]:
         def read_batch(batch: Sequence[LocalFile]) -> List[Tuple[str, _PackedFile]]:
-            return [(local.rel_path, _read_and_pack(local, known)) for local in batch]
+            return [
+                (local.rel_path, _read_and_pack(local, known, self._held_limit)) for local in batch
+            ]
 
-        batches = _batches(files)
+        batches = _batches(files, self._batch_bytes)
         if self._workers <= 1 or len(batches) <= 1:
             return [pair for batch in batches for pair in read_batch(batch)]
         with ThreadPoolExecutor(min(self._workers, len(batches))) as pool:
@@ -130,10 +141,10 @@ def _reuse_unread(local: LocalFile, known: Mapping[str, Deflated]) -> Optional[_
     return _PackedFile(sha256, known[sha256])
 
 
-def _read_and_pack(local: LocalFile, known: Mapping[str, Deflated]) -> _PackedFile:
+def _read_and_pack(local: LocalFile, known: Mapping[str, Deflated], held_limit: int) -> _PackedFile:
     """Read the file once; the hash and the compressed bytes both describe what was read."""
     with open(local.abs_path, "rb") as source:
-        if local.stat.st_size > _HELD_LIMIT:
+        if local.stat.st_size > held_limit:
             packed = _pack_streamed(source)
         else:
             packed = _pack_held(source, known)
@@ -165,12 +176,12 @@ def _pack_streamed(source: IO[bytes]) -> _PackedFile:
     return _PackedFile(digest.hexdigest(), deflated)
 
 
-def _batches(files: Sequence[LocalFile]) -> List[List[LocalFile]]:
-    """Files grouped into batches of about _BATCH_BYTES, biggest first so workers end together."""
+def _batches(files: Sequence[LocalFile], batch_bytes: int) -> List[List[LocalFile]]:
+    """Files grouped into batches of about `batch_bytes`, biggest first so workers end together."""
     batches: List[List[LocalFile]] = []
-    weight = _BATCH_BYTES
+    weight = batch_bytes
     for local in sorted(files, key=lambda local: local.stat.st_size, reverse=True):
-        if weight >= _BATCH_BYTES:
+        if weight >= batch_bytes:
             batches.append([])
             weight = 0
         batches[-1].append(local)
@@ -180,39 +191,51 @@ def _batches(files: Sequence[LocalFile]) -> List[List[LocalFile]]:
 
 # --- one builder per folder -------------------------------------------------------------------
 
-# Builders of recent folders, least recently used first: saves reuse their compressed bytes.
-_builders: Dict[str, PackageBuilder] = {}
-_builders_lock = threading.Lock()
-_KEPT_FOLDERS = 8
-# Compressed bytes kept across folders; the latest folder's are kept whatever their size (no
-# more than the zip it just built).
-_KEPT_BYTES = 256 * 1024 * 1024
+
+class RecentBuilders:
+    """The builders of recently built folders, so a save reuses its folder's compressed bytes.
+
+    At most `folders` folders are kept, the least recently built dropped first, and no more than
+    `kept_bytes` of compressed bytes between them, except for the latest folder's, which are kept
+    whatever their size (no more than the zip it just built).
+    """
+
+    def __init__(self, folders: int = 8, kept_bytes: int = 256 * 1024 * 1024) -> None:
+        self._folders = folders
+        self._kept_bytes = kept_bytes
+        self._builders: Dict[str, PackageBuilder] = {}  # least recently used first
+        self._lock = threading.Lock()
+
+    def build(
+        self,
+        root: str,
+        exclude: Sequence[str] = (),
+        known_modes: Optional[Mapping[str, int]] = None,
+    ) -> BuiltPackage:
+        with self._lock:
+            builder = self._builders.pop(os.path.abspath(root), None) or PackageBuilder(root)
+            self._builders[builder.root] = builder  # now the most recent
+        built = builder.build(exclude, known_modes)
+        self._forget_old()
+        return built
+
+    def _forget_old(self) -> None:
+        with self._lock:
+            while len(self._builders) > 1 and (
+                len(self._builders) > self._folders
+                or sum(builder.kept_bytes for builder in self._builders.values()) > self._kept_bytes
+            ):
+                del self._builders[next(iter(self._builders))]
+
+
+_recent = RecentBuilders()
 
 
 def build_package(
     root: str, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
 ) -> BuiltPackage:
     """The zip Lambda would run for the folder. Same tree, same bytes, however it was built."""
-    builder = _builder_for(root)
-    built = builder.build(exclude, known_modes)
-    _forget_old_builders()
-    return built
-
-
-def _builder_for(root: str) -> PackageBuilder:
-    with _builders_lock:
-        builder = _builders.pop(os.path.abspath(root), None) or PackageBuilder(root)
-        _builders[builder.root] = builder  # now the most recent
-    return builder
-
-
-def _forget_old_builders() -> None:
-    with _builders_lock:
-        while len(_builders) > 1 and (
-            len(_builders) > _KEPT_FOLDERS
-            or sum(builder.kept_bytes for builder in _builders.values()) > _KEPT_BYTES
-        ):
-            del _builders[next(iter(_builders))]
+    return _recent.build(root, exclude, known_modes)
 
 
 def _check_unzipped_size(files: Sequence[LocalFile]) -> None:

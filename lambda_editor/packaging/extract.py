@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import shutil
 import stat
 import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import IO, List, Optional, Sequence
+from typing import IO, List, Optional, Sequence, Set, Tuple
 
 from ..errors import LambdaEditorError
-from ..layout import METADATA_DIR
+from ..folders import remove_tree
+from ..layout import METADATA_DIR, is_metadata_name
 from ..limits import UNZIPPED_LIMIT
 from ..units import format_size
 from .manifest import READ_CHUNK, Manifest, scan
@@ -22,6 +22,9 @@ from .walk import normalised_mode, within
 
 _UNIX_SYSTEMS = (3, 19)  # create_system values whose external_attr carries unix modes (Unix, OS X)
 _MAX_LINK_TARGET = 4096
+# Folders within folders an entry may sit in. Real packages stay far below (node_modules is flat
+# since npm 3); a crafted archive nested thousands deep is refused before anything is written.
+MAX_DEPTH = 128
 
 
 class UnsafeArchiveError(LambdaEditorError):
@@ -36,16 +39,29 @@ class _ArchiveEntry:
     link_target: Optional[str] = None  # set for symbolic links
 
 
-def extract_package(zip_path: str, dest: str, max_unzipped: int = UNZIPPED_LIMIT) -> Manifest:
+@dataclass(frozen=True)
+class Extraction:
+    """What `extract_package` wrote, and what a deploy from the folder would change."""
+
+    manifest: Manifest  # the files a deploy from the folder packages
+    # Files of the archive that a deploy from the folder leaves out: the ones the exclude rules
+    # always leave out (`__pycache__`, `.git`, ...) and the ones in workspace folders.
+    left_out: Tuple[str, ...]
+    # Workspace folders (`.lambda-editor`) inside the archive: never extracted.
+    skipped: Tuple[str, ...]
+
+
+def extract_package(zip_path: str, dest: str, max_unzipped: int = UNZIPPED_LIMIT) -> Extraction:
     """Extract a function's zip into `dest`, a new folder readable by its owner only.
 
     Everything lands in a temporary sibling first and is renamed into place at the end, so a
     refused or failed extraction leaves nothing behind. Modes come from the archive (0o755 when an
     execute bit is set, else 0o644; 0o644 for archives without unix modes). Symbolic links whose
-    target stays inside the folder are created as links; any other is refused. Entries under
-    `.lambda-editor/` are skipped: that folder is ours and never deployed from a workspace.
+    target stays inside the folder are created as links; any other is refused. A `.lambda-editor`
+    folder at any depth is skipped: that folder binds a workspace to a function, and one coming
+    from an archive would bind a subfolder to a function of someone's choosing.
 
-    Returns the manifest `scan(dest)` computes, so the fresh folder shows no undeployed changes.
+    The manifest is the one `scan(dest)` computes, so the fresh folder shows no undeployed changes.
     """
     dest = os.path.abspath(dest)
     if os.path.lexists(dest):
@@ -57,22 +73,24 @@ def extract_package(zip_path: str, dest: str, max_unzipped: int = UNZIPPED_LIMIT
     except OSError as exc:
         raise LambdaEditorError(f"Could not create {dest}: {exc.strerror or exc}.") from exc
     try:
-        manifest = _extract_into(zip_path, staging, max_unzipped)
+        extraction = _extract_into(zip_path, staging, max_unzipped)
         os.chmod(staging, 0o700)
         os.rename(staging, dest)
     except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
         explained = _explain_extraction_failure(exc, zip_path, dest)
         if explained is None:
             raise
         raise explained from exc
-    return manifest
+    return extraction
 
 
 def _explain_extraction_failure(
     exc: BaseException, zip_path: str, dest: str
 ) -> Optional[LambdaEditorError]:
     # zipfile raises RuntimeError for encrypted entries, NotImplementedError for unknown methods.
+    if isinstance(exc, RecursionError):
+        return None  # a bug of ours (nothing here recurses on the archive): kept as it is
     if isinstance(
         exc, (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
     ):
@@ -85,23 +103,32 @@ def _explain_extraction_failure(
     return None
 
 
-def _extract_into(zip_path: str, staging: str, max_unzipped: int) -> Manifest:
+def _extract_into(zip_path: str, staging: str, max_unzipped: int) -> Extraction:
     with zipfile.ZipFile(zip_path) as archive:
-        entries = _plan_extraction(archive, max_unzipped)
+        plan = _plan_extraction(archive, max_unzipped)
         budget = max_unzipped
-        for entry in entries:
+        for entry in plan.entries:
             if entry.link_target is None:
                 budget -= _write_entry(archive, entry, staging, budget)
-        links = [entry for entry in entries if entry.link_target is not None]
+        links = [entry for entry in plan.entries if entry.link_target is not None]
         for entry in links:
             _create_link(entry, staging)
     _refuse_links_resolving_outside(links, staging)
-    modes = {entry.path: entry.mode for entry in entries if not entry.info.is_dir()}
-    return scan(staging, known_modes=modes)
+    files = {entry.path: entry.mode for entry in plan.entries if not entry.info.is_dir()}
+    manifest = scan(staging, known_modes=files)
+    left_out = (files.keys() - manifest.keys()) | set(plan.skipped_files)
+    return Extraction(manifest, tuple(sorted(left_out)), tuple(sorted(plan.skipped_folders)))
 
 
-def _plan_extraction(archive: zipfile.ZipFile, max_unzipped: int) -> List[_ArchiveEntry]:
-    """Check every entry before anything is written; the entries to extract, in archive order."""
+@dataclass(frozen=True)
+class _Plan:
+    entries: List[_ArchiveEntry]  # to extract, in archive order
+    skipped_folders: Set[str]  # workspace folders in the archive
+    skipped_files: List[str]  # the files in them
+
+
+def _plan_extraction(archive: zipfile.ZipFile, max_unzipped: int) -> _Plan:
+    """Check every entry before anything is written."""
     infos = archive.infolist()
     declared = sum(info.file_size for info in infos)
     if declared > max_unzipped:
@@ -109,18 +136,26 @@ def _plan_extraction(archive: zipfile.ZipFile, max_unzipped: int) -> List[_Archi
             f"Refusing to extract the archive: it declares {format_size(declared)} unzipped, "
             f"over the limit of {format_size(max_unzipped)}."
         )
-    entries: List[_ArchiveEntry] = []
+    plan = _Plan([], set(), [])
     for info in infos:
         path = _safe_entry_path(info)
-        if path is None or path.split("/", 1)[0] == METADATA_DIR:
+        if path is None:
+            continue
+        parts = path.split("/")
+        metadata = next((depth for depth, part in enumerate(parts) if is_metadata_name(part)), None)
+        if metadata is not None:
+            plan.skipped_folders.add("/".join(parts[: metadata + 1]))
+            if not info.is_dir():
+                plan.skipped_files.append(path)
             continue
         unix_mode = info.external_attr >> 16 if info.create_system in _UNIX_SYSTEMS else 0
         if stat.S_ISLNK(unix_mode):
-            entries.append(_ArchiveEntry(info, path, 0, _read_link_target(archive, info, path)))
+            target = _read_link_target(archive, info, path)
+            plan.entries.append(_ArchiveEntry(info, path, 0, target))
         else:
-            entries.append(_ArchiveEntry(info, path, normalised_mode(unix_mode)))
-    _refuse_entries_under_links(entries)
-    return entries
+            plan.entries.append(_ArchiveEntry(info, path, normalised_mode(unix_mode)))
+    _refuse_entries_under_links(plan.entries)
+    return plan
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -133,7 +168,15 @@ def _safe_entry_path(info: zipfile.ZipInfo) -> Optional[str]:
     if reason:
         raise _unsafe_entry(name, reason)
     parts = [part for part in name.split("/") if part not in ("", ".")]
+    if len(parts) > MAX_DEPTH:
+        raise _unsafe_entry(
+            _shortened(name), f"nests {len(parts)} folders deep (at most {MAX_DEPTH})"
+        )
     return "/".join(parts) or None
+
+
+def _shortened(name: str) -> str:
+    return name if len(name) <= 80 else f"{name[:40]}…{name[-20:]}"
 
 
 def _unsafe_name_reason(name: str) -> str:
@@ -227,12 +270,12 @@ def _create_link(entry: _ArchiveEntry, staging: str) -> None:
 def _refuse_links_resolving_outside(links: Sequence[_ArchiveEntry], staging: str) -> None:
     """Each target was checked on its own, but a link through other links can still lead out."""
     real_staging = os.path.realpath(staging)
-    metadata = os.path.join(real_staging, METADATA_DIR)
     for entry in links:
         resolved = os.path.realpath(os.path.join(staging, *entry.path.split("/")))
         if not within(resolved, real_staging):
             raise _unsafe_entry(
                 entry.info.orig_filename, "is a link that resolves outside the folder"
             )
-        if within(resolved, metadata):
+        rel_parts = os.path.relpath(resolved, real_staging).split(os.sep)
+        if any(is_metadata_name(part) for part in rel_parts):
             raise _unsafe_entry(entry.info.orig_filename, f"is a link into {METADATA_DIR}")

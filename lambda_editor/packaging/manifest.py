@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
-from .walk import list_files, mode_of
+from .walk import EXECUTABLE_MODE, REGULAR_MODE, list_files, mode_of
 
 READ_CHUNK = 1024 * 1024
 
@@ -70,11 +71,6 @@ def _file_sha256(path: str, st: os.stat_result) -> str:
     return sha256
 
 
-def clear_hash_cache() -> None:
-    with _hash_cache_lock:
-        _hash_cache.clear()
-
-
 # --- manifests --------------------------------------------------------------------------------
 
 
@@ -118,25 +114,80 @@ def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
     }
 
 
-def manifest_from_json(data: Mapping[str, Any]) -> Manifest:
-    """The inverse of `manifest_to_json`; a mode may also be an int. Raises LambdaEditorError."""
-    if not isinstance(data, Mapping):
+def manifest_from_json(data: Any) -> Manifest:
+    """The inverse of `manifest_to_json`; a mode may also be an int. Every entry is checked (a
+    safe relative path, a SHA-256, a normalised mode): raises LambdaEditorError.
+
+    Checked in bulk (the marker is read on every save, and a vendored package has thousands of
+    files); only a manifest that fails is gone through entry by entry, to name the culprit.
+    """
+    if not isinstance(data, dict):
         raise LambdaEditorError(f"The manifest is a {type(data).__name__}, not an object.")
-    manifest: Manifest = {}
-    for path, entry in data.items():
-        try:
-            sha256, mode = entry["sha256"], entry["mode"]
-            manifest[str(path)] = FileEntry(
-                str(sha256), mode if isinstance(mode, int) else int(mode, 8)
-            )
-        except (TypeError, KeyError, ValueError) as exc:
-            raise LambdaEditorError(
-                f"The manifest entry for {path!r} is invalid ({exc!r})."
-            ) from exc
+    try:
+        manifest = {
+            path: FileEntry(entry["sha256"], _MODES[entry["mode"]]) for path, entry in data.items()
+        }
+        hashes = [entry.sha256 for entry in manifest.values()]
+        valid = (
+            set(map(len, hashes)) <= {64}
+            and _HEX.fullmatch("".join(hashes)) is not None
+            and not any(map(_is_unsafe_path, manifest))
+        )
+    except (TypeError, KeyError):
+        valid = False
+    if not valid:
+        _raise_first_invalid(data)
     return manifest
 
 
+_HEX = re.compile(r"[0-9a-f]*")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Mode as written ("0644") or as an int; True and False are not modes, though equal to 1 and 0.
+_MODES: Dict[Any, int] = {
+    **{f"{mode:04o}": mode for mode in (EXECUTABLE_MODE, REGULAR_MODE)},
+    EXECUTABLE_MODE: EXECUTABLE_MODE,
+    REGULAR_MODE: REGULAR_MODE,
+}
+
+
+def _raise_first_invalid(data: Mapping[str, Any]) -> None:
+    for path, entry in data.items():
+        try:
+            check_rel_path(path)
+            if not isinstance(entry, dict):
+                raise TypeError(f"a {type(entry).__name__}, not an object")
+            if not isinstance(entry["sha256"], str) or not _SHA256_HEX.fullmatch(entry["sha256"]):
+                raise ValueError("sha256 is not a SHA-256 in hex")
+            if entry["mode"] not in _MODES:
+                raise ValueError(f"mode {str(entry['mode'])[:10]!r} is neither 0644 nor 0755")
+        except (TypeError, KeyError, ValueError) as exc:
+            raise LambdaEditorError(
+                f"The manifest entry for {str(path)[:80]!r} is invalid ({exc})."
+            ) from exc
+
+
+def check_rel_path(path: Any) -> str:
+    """A file's path inside a workspace as a manifest writes it: relative, `/`-separated, with no
+    `..`, empty or `.` part. Raises ValueError otherwise."""
+    if not isinstance(path, str) or len(path) > 4096 or _is_unsafe_path(path):
+        raise ValueError(f"{str(path)[:80]!r} is not a relative path inside the folder")
+    return path
+
+
+def _is_unsafe_path(path: str) -> bool:
+    """Empty, absolute, with an empty, `.` or `..` part, a backslash or a NUL."""
+    framed = f"/{path}/"
+    return "//" in framed or "/./" in framed or "/../" in framed or "\\" in path or "\0" in path
+
+
 _SUMMARY_PATHS = 5
+
+
+def listed_paths(paths: Sequence[str]) -> str:
+    """`a.py, b.py, c.py`, naming a few paths at most: `… and 3 more`."""
+    listed = ", ".join(paths[:_SUMMARY_PATHS])
+    more = f" and {len(paths) - _SUMMARY_PATHS} more" if len(paths) > _SUMMARY_PATHS else ""
+    return listed + more
 
 
 @dataclass(frozen=True)
@@ -154,10 +205,18 @@ class ManifestDiff:
             return "no changes"
         groups = (("changed", self.changed), ("added", self.added), ("removed", self.removed))
         counts = ", ".join(f"{len(paths)} {label}" for label, paths in groups if paths)
-        paths = [path for _, group in groups for path in group]
-        listed = ", ".join(paths[:_SUMMARY_PATHS])
-        more = f" and {len(paths) - _SUMMARY_PATHS} more" if len(paths) > _SUMMARY_PATHS else ""
-        return f"{counts}: {listed}{more}"
+        return f"{counts}: {listed_paths([path for _, group in groups for path in group])}"
+
+
+def excluded_here(root: str, deployed: Iterable[str], packaged: Manifest) -> List[str]:
+    """Deployed files that are in the folder at `root` but left out of its package (excluded):
+    a deploy from the folder removes them from the function. Files deleted from the folder are
+    an edit, not listed."""
+    return sorted(
+        path
+        for path in deployed
+        if path not in packaged and os.path.lexists(os.path.join(root, *path.split("/")))
+    )
 
 
 def diff_manifests(deployed: Manifest, local: Manifest) -> ManifestDiff:

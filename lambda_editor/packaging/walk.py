@@ -1,14 +1,18 @@
 """Which files of a folder are packaged: exclude rules, the walk, links and modes.
 
-Exclude patterns (`ALWAYS_EXCLUDED` plus the user's `exclude` setting) follow `.gitignore` habits,
-matched case-sensitively with `fnmatch` on every OS so a folder packs the same everywhere:
+Exclude patterns (`ALWAYS_EXCLUDED` plus the user's `exclude` setting) are `.gitignore` globs,
+matched case-sensitively on every OS so a folder packs the same everywhere:
 
 - `name`, `*.md`: no slash, matches the name of a file or folder at any depth; a matching folder is
   left out with everything in it.
 - `tests/`: a trailing slash matches folders only.
 - `docs/*`, `src/tests`, `/build`: a slash elsewhere anchors the pattern at the top of the folder
-  and matches the whole relative path (`*` also crosses `/`, so `docs/*` leaves out all of `docs/`).
-  A leading `**/` unanchors the rest: `**/fixtures` is the same as `fixtures`.
+  and matches the whole relative path. `*`, `?` and `[abc]` match within one folder's name (so
+  `src/*.py` leaves out `src/app.py`, not `src/lib/util.py`); `**` spans folders: `src/**/*.py`,
+  `docs/**`. A leading `**/` unanchors the rest: `**/fixtures` is the same as `fixtures`.
+
+Patterns only leave files out: `.gitignore`'s `!pattern`, which takes files back in, is refused
+with a message rather than taken as a file name (a backslash before the `!` means the name).
 
 Symbolic links are followed when they point inside the folder (the package holds a regular copy of
 what they point to); a link pointing outside is refused with a message naming it, since following it
@@ -20,14 +24,13 @@ its runtime user must be able to read every file whatever the local umask was.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
-from ..errors import LambdaEditorError
-from ..layout import METADATA_DIR
+from ..errors import LambdaEditorError, printable
+from ..layout import METADATA_DIR, is_metadata_name
 
 ALWAYS_EXCLUDED: Tuple[str, ...] = (METADATA_DIR, ".git", "__pycache__", "*.pyc", ".DS_Store")
 
@@ -48,7 +51,7 @@ class ExcludeRules:
     def __init__(self, patterns: Sequence[str]) -> None:
         kinds: Dict[Tuple[bool, bool], List[str]] = {}
         for raw in patterns:
-            pattern = raw.strip().replace("\\", "/")
+            pattern = _checked_pattern(raw.strip())
             folders_only = pattern.endswith("/")
             pattern = pattern.rstrip("/")
             while pattern.startswith("**/"):
@@ -56,7 +59,7 @@ class ExcludeRules:
             if pattern:
                 anchored = "/" in pattern
                 kinds.setdefault((anchored, folders_only), []).append(
-                    fnmatch.translate(pattern.lstrip("/") if anchored else pattern)
+                    _glob_regex(pattern.lstrip("/") if anchored else pattern)
                 )
         self._rules = {kind: re.compile("|".join(globs)) for kind, globs in kinds.items()}
 
@@ -71,6 +74,47 @@ class ExcludeRules:
             for (anchored, folders_only), regex in self._rules.items()
             if is_dir or not folders_only
         )
+
+
+def _checked_pattern(pattern: str) -> str:
+    """The pattern with `/` separators; refused when it would take files back in (`!name`)."""
+    if pattern.startswith("!"):
+        raise LambdaEditorError(
+            f'The exclude pattern "{pattern}" would take files back in, which is not supported.',
+            "Exclude patterns only leave files out: remove it, or narrow the patterns that "
+            "match those files.",
+        )
+    if pattern.startswith("\\!"):
+        pattern = pattern[1:]
+    return pattern.replace("\\", "/")
+
+
+def _glob_regex(pattern: str) -> str:
+    """A `.gitignore` glob as a regular expression matching a whole relative path."""
+    parts: List[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")  # no folder, or any number of them
+            index += 3
+        elif pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        elif pattern[index] == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)
+            members = pattern[index + 1 : end]
+            parts.append("[^" + members[1:] + "]" if members.startswith("!") else f"[{members}]")
+            index = end + 1
+        else:
+            parts.append(re.escape(pattern[index]))
+            index += 1
+    return "".join(parts) + r"\Z"
 
 
 # --- walking a folder -------------------------------------------------------------------------
@@ -96,45 +140,76 @@ def list_files(root: str, exclude: Sequence[str]) -> List[LocalFile]:
     if not os.path.isdir(root):
         raise LambdaEditorError(f"The folder {root} does not exist.")
     walker = _Walker(os.path.realpath(root), exclude)
-    walker.visit(root, "", walker.real_root, frozenset([walker.real_root]))
-    return sorted(walker.found, key=lambda local: local.rel_path)
+    return sorted(walker.walk(root), key=lambda local: local.rel_path)
+
+
+@dataclass(frozen=True)
+class _Folder:
+    path: str
+    rel_path: str  # "" or ending with "/"
+    real_path: str
+    ancestors: FrozenSet[str]  # the real paths of the folders above it, to stop link loops
 
 
 class _Walker:
     def __init__(self, real_root: str, exclude: Sequence[str]) -> None:
         self.real_root = real_root
         self.rules = ExcludeRules.compile(exclude)
-        self.found: List[LocalFile] = []
 
-    def visit(
-        self, folder: str, rel_folder: str, real_folder: str, ancestors: FrozenSet[str]
-    ) -> None:
-        """Collect folder's files; `ancestors` holds the real paths above it, to stop link loops."""
-        with os.scandir(folder) as entries:
+    def walk(self, root: str) -> List[LocalFile]:
+        """The files under root. A stack, not recursion: a tree may be nested thousands deep."""
+        found: List[LocalFile] = []
+        stack = [_Folder(root, "", self.real_root, frozenset([self.real_root]))]
+        while stack:
+            stack.extend(self._visit(stack.pop(), found))
+        return found
+
+    def _visit(self, folder: _Folder, found: List[LocalFile]) -> List[_Folder]:
+        """Add the folder's files to `found`; its subfolders to visit."""
+        subfolders: List[_Folder] = []
+        with os.scandir(folder.path) as entries:
             for entry in entries:
-                rel_path = f"{rel_folder}{entry.name}"
+                rel_path = f"{folder.rel_path}{entry.name}"
                 is_dir = entry.is_dir()
-                if self.rules.excludes(rel_path, is_dir):
+                if self.rules.excludes(rel_path, is_dir) or (
+                    is_dir and is_metadata_name(entry.name)  # a workspace's own, at any depth
+                ):
                     continue
-                real_path = os.path.join(real_folder, entry.name)
+                real_path = os.path.join(folder.real_path, entry.name)
                 if entry.is_symlink():
                     real_path = os.path.realpath(entry.path)
                     if not os.path.exists(real_path):
                         continue  # a dangling link holds nothing to package
-                    _check_link_target(rel_path, real_path, self.real_root, ancestors)
+                    _check_link_target(rel_path, real_path, self.real_root, folder.ancestors)
                     if self._leads_into_excluded(real_path):
                         continue  # a link into .lambda-editor must not upload the marker
                 if is_dir:
-                    self.visit(entry.path, f"{rel_path}/", real_path, ancestors | {real_path})
+                    ancestors = folder.ancestors | {real_path}
+                    subfolders.append(_Folder(entry.path, f"{rel_path}/", real_path, ancestors))
                 elif entry.is_file():
-                    self.found.append(LocalFile(rel_path, entry.path, entry.stat()))
+                    _check_name(rel_path)
+                    found.append(LocalFile(rel_path, entry.path, entry.stat()))
+        return subfolders
 
     def _leads_into_excluded(self, real_path: str) -> bool:
         parts = os.path.relpath(real_path, self.real_root).split(os.sep)
         return any(
-            self.rules.excludes("/".join(parts[: depth + 1]), is_dir=depth < len(parts) - 1)
+            is_metadata_name(parts[depth])
+            or self.rules.excludes("/".join(parts[: depth + 1]), is_dir=depth < len(parts) - 1)
             for depth in range(len(parts))
         )
+
+
+def _check_name(rel_path: str) -> None:
+    """A zip entry's name is UTF-8 text; Linux allows file names that are not."""
+    try:
+        rel_path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LambdaEditorError(
+            f"Cannot package {printable(rel_path, 200)}: its name is not valid UTF-8, which a zip "
+            "archive needs.",
+            "Rename it, or add it to the exclude setting.",
+        ) from None
 
 
 def _check_link_target(

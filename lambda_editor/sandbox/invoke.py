@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from ..events import load_strict_json, payload_limit
-from ..invoke import DRY_RUN, INVOCATION_TYPES, REQUEST_RESPONSE
+from ..invoke_result import DRY_RUN, INVOCATION_TYPES, REQUEST_RESPONSE
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
   become conditions, and a statement id in use is refused (409), as Lambda does (`permissions`).
 - A new IAM role is usable at once: CreateFunction refuses it while it propagates (`roles`).
 - ListVersionsByFunction and ListAliases find no function named by its ARN: they get its name.
-Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer.
+Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer. Requests
+naming a function may meet the faults a test planned (`faults`).
 """
 
 from __future__ import annotations
@@ -28,14 +29,17 @@ import logging
 import re
 import secrets
 import threading
+import time
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 from urllib.parse import parse_qs, quote, unquote
 
 from werkzeug.wrappers import Response
 
 from .backend import MotoAnswer, MotoBackend
+from .faults import Faults
 from .invoke import (
     InvokeHandler,
     InvokeRequest,
@@ -115,9 +119,11 @@ class SandboxApp:
         default_region: str,
         invoke_handler: Callable[[], InvokeHandler],
         *,
+        faults: Faults,
         roles: Optional[RolePropagation] = None,
     ) -> None:
         self._moto = moto
+        self._faults = faults
         self._registry = registry
         self._account_id = account_id
         self._default_region = default_region
@@ -161,6 +167,21 @@ class SandboxApp:
             # moto finds no function by ARN here: it gets the name, as Lambda would resolve it.
             path = f"/2015-03-31/functions/{quote(name)}/{match['sub']}"
             call.environ["PATH_INFO"] = call.environ["RAW_URI"] = path
+        fault = self._faults.take(operation, name)
+        if fault is None:
+            return self._operation(call, operation, name, qualifier)
+        response = self._operation(call, operation, name, qualifier) if fault.applied else None
+        if fault.delay:
+            time.sleep(fault.delay)
+        if response is not None and fault.status < 300:
+            return response
+        if fault.page:
+            return _error_page(fault.status)
+        return _error(fault.status, fault.code, "Injected by the sandbox's planned faults.")
+
+    def _operation(
+        self, call: _Call, operation: str, name: str, qualifier: Optional[str]
+    ) -> Response:
         if operation == "Invoke":
             return self._invoke(call, name, qualifier)
         if operation == "AddPermission":
@@ -469,6 +490,16 @@ def _error(status: int, code: str, message: str, message_key: str = "message") -
     response = _json_response(status, {"Type": fault, message_key: message})
     response.headers["x-amzn-ErrorType"] = code
     return response
+
+
+def _error_page(status: int) -> Response:
+    """An error page such as a proxy between the user and AWS sends."""
+    title = f"{status} {HTTPStatus(status).phrase}"
+    body = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>proxy</center>\r\n</body>\r\n</html>\r\n"
+    )
+    return Response(body, status=status, mimetype="text/html")
 
 
 def _download_error(status: int, code: str, message: str) -> Response:

@@ -21,7 +21,7 @@ import time
 import uuid
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ..invoke import EVENT
+from ..invoke_result import EVENT
 from ..local_runner import (
     FunctionSpec,
     LocalRunResult,

@@ -7,12 +7,15 @@ starts, never when this package is imported.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, TextIO, Type
+from typing import TYPE_CHECKING, Any, Optional, TextIO, Tuple, Type
 
 from ..errors import LambdaEditorError
+from .faults import Faults
 from .invoke import FunctionLog, InvokeHandler
 from .roles import RolePropagation
 from .runner import LocalInvoker
@@ -77,6 +80,8 @@ class Sandbox:
         self.region = region
         self._registry = FunctionRegistry(lambda: self.update_delay)
         self._roles = RolePropagation(role_propagation_delay)
+        # Errors, lost and late answers planned for the next requests (tests).
+        self.faults = Faults()
         self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
         # Called for every accepted Invoke of an existing function; replaceable while running.
         self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
@@ -102,7 +107,13 @@ class Sandbox:
 
         moto = MotoBackend()
         app = SandboxApp(
-            moto, self._registry, self.account_id, self.region, self._handler, roles=self._roles
+            moto,
+            self._registry,
+            self.account_id,
+            self.region,
+            self._handler,
+            roles=self._roles,
+            faults=self.faults,
         )
         try:
             server = bind(app, self.port)
@@ -210,14 +221,40 @@ def _say(out: TextIO, line: str) -> None:
     out.flush()
 
 
+# moto's server pieces the sandbox builds on: `MotoRequestHandler` is in moto from 5.2.5.
+MOTO_NEEDED = (5, 2, 5)
+_MOTO_SPEC = "moto[server]>=5.2.5,<5.3"
+
+
 def _require_moto() -> None:
+    """moto, new enough: an older one would fail deep in the server with an ImportError."""
     try:
-        import moto.moto_server.werkzeug_app  # noqa: F401, PLC0415
+        import moto.moto_server.werkzeug_app as server  # noqa: PLC0415
     except ImportError as exc:
         raise LambdaEditorError(
             f"The sandbox needs moto, which cannot be imported here ({exc}).",
             "Install it: pip install 'lambda-editor[sandbox]'",
         ) from exc
+    installed = _moto_version()
+    if not hasattr(server, "MotoRequestHandler") or _release(installed) < MOTO_NEEDED:
+        raise LambdaEditorError(
+            f"The sandbox needs moto {'.'.join(map(str, MOTO_NEEDED))} or newer; this Python "
+            f"has moto {installed}.",
+            f"Upgrade it: pip install --upgrade '{_MOTO_SPEC}'",
+        )
+
+
+def _moto_version() -> str:
+    try:
+        return importlib.metadata.version("moto")
+    except importlib.metadata.PackageNotFoundError:  # imported from a source tree
+        return "of an unknown version"
+
+
+def _release(version: str) -> Tuple[int, ...]:
+    """(5, 2, 5) from "5.2.5", "5.2.5.dev3" or "5.2.5rc1"; () when there is no number."""
+    numbers = re.match(r"\d+(\.\d+)*", version)
+    return tuple(int(part) for part in numbers.group(0).split(".")) if numbers else ()
 
 
 def _check_account(account_id: str) -> None:

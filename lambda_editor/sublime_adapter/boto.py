@@ -12,10 +12,11 @@ import sublime_plugin
 
 from .. import boto_install
 from ..errors import LambdaEditorError
-from ..pip_platform import find_interpreter
+from ..interpreters import pick_interpreter
 from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import on_ui, run_off_ui, status
+from .wording import worded
 
 
 def boto3_ready(window: sublime.Window, ask: bool = True) -> bool:
@@ -69,8 +70,8 @@ class LambdaInstallBoto3Command(sublime_plugin.WindowCommand):
 
         def install() -> List[str]:
             # pip decides version-dependent requirements with its own Python: prefer the host's.
-            interpreter = find_interpreter(configured, f"python{host.version[0]}.{host.version[1]}")
-            return boto_install.install_boto3(host, interpreter, show_line)
+            python = pick_interpreter(configured, f"python{host.version[0]}.{host.version[1]}")
+            return boto_install.install_boto3(host, python.path, show_line)
 
         run_off_ui(
             install,
@@ -84,7 +85,7 @@ class LambdaInstallBoto3Command(sublime_plugin.WindowCommand):
 
 def _failed(window: sublime.Window, panel: OutputPanel, error: LambdaEditorError) -> None:
     _installing.clear()
-    panel.append(f"\n{error}\n")
+    panel.append(f"\n{worded(error)}\n")
     status(window, "installing boto3 failed")
 
 

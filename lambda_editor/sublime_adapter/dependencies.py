@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import sublime
 import sublime_plugin
 
-from ..dependencies import (
-    InstalledDist,
-    InstallResult,
-    install_for_workspace,
-    list_installed,
-    plan_bootstrap_for_workspace,
-    remove_dependency,
-)
+from ..dependencies.bootstrap import BootstrapPlan
+from ..dependencies.dists import InstalledDist, list_installed
+from ..dependencies.pip_install import NoWheelError, PipOptions
+from ..dependencies.workflow import InstallOutcome, install_and_deploy, remove_and_deploy
 from ..errors import LambdaEditorError
-from ..pip_platform import NoWheelError
 from ..units import format_size
 from ..workspace import Workspace
 from . import deploying, quick_panel
@@ -26,6 +21,7 @@ from . import settings as package_settings
 from .panels import PIP_PANEL, OutputPanel
 from .runtime import Progress, on_ui, run_off_ui, show_error, status
 from .windows import bound_workspace, workspace_root_of_window
+from .wording import worded
 
 # One install at a time per workspace; the event cancels it.
 _installs: Dict[str, threading.Event] = {}
@@ -50,6 +46,7 @@ def _start_install(
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
     settings = package_settings.load()
+    deploy = _deploy_from_ui(window)
     progress = Progress(window, f"installing {what}…")
 
     def show_line(line: str) -> None:
@@ -60,14 +57,15 @@ def _start_install(
 
         on_ui(show)
 
-    def work() -> InstallResult:
+    def work() -> InstallOutcome:
         try:
-            return install_for_workspace(
+            return install_and_deploy(
                 workspace,
                 specs,
                 requirements_file,
-                interpreter=settings.python_interpreter,
-                allow_source_for=allow_source_for,
+                add_bootstrap=lambda plan: _answer_on_ui(lambda: _add_bootstrap(window, plan)),
+                deploy=deploy,
+                pip=PipOptions(settings.python_interpreter, allow_source_for=allow_source_for),
                 exclude=settings.exclude,
                 on_output=show_line,
                 cancel=cancel,
@@ -76,13 +74,13 @@ def _start_install(
             with _installs_lock:
                 _installs.pop(workspace.root, None)
 
-    def done(result: InstallResult) -> None:
+    def done(outcome: InstallOutcome) -> None:
         progress.end()
-        _installed(window, workspace, result)
+        status(window, f"installed {', '.join(outcome.installed) or 'nothing new'}")
 
     def failed(error: LambdaEditorError) -> None:
         progress.end()
-        panel.append(f"\n{error}\n")
+        panel.append(f"\n{worded(error)}\n")
         status(window, f"installing {what} failed: vendor/ is unchanged")
         if isinstance(error, NoWheelError):
             allowed = [*allow_source_for, *error.packages]
@@ -117,27 +115,36 @@ def _offer_source_build(
         _start_install(window, workspace, specs, requirements_file, allowed)
 
 
-def _installed(window: sublime.Window, workspace: Workspace, result: InstallResult) -> None:
-    status(window, f"installed {', '.join(result.installed) or 'nothing new'}")
-    _offer_bootstrap(window, workspace)
-    deploying.submit(window, workspace.root)
+def _deploy_from_ui(window: sublime.Window) -> Callable[[str], None]:
+    """The deploy step of a sequence running on a worker: started on the UI thread."""
+    return lambda root: on_ui(lambda: deploying.submit(window, root))
 
 
-def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
+def _answer_on_ui(question: Callable[[], bool]) -> bool:
+    """Ask on the UI thread from a worker, and wait for the answer (False if asking failed)."""
+    answers: List[bool] = []
+    answered = threading.Event()
+
+    def ask() -> None:
+        try:
+            answers.append(question())
+        finally:
+            answered.set()
+
+    on_ui(ask)
+    answered.wait()
+    return bool(answers and answers[0])
+
+
+def _add_bootstrap(window: sublime.Window, plan: BootstrapPlan) -> bool:
     """Lambda puts only the task root on sys.path: offer the lines that add vendor/ as well."""
-    try:
-        plan = plan_bootstrap_for_workspace(workspace)
-    except LambdaEditorError as error:
-        status(window, str(error))
-        return
-    if not plan.needed or plan.path is None:
-        return
+    assert plan.path is not None
     if not sublime.ok_cancel_dialog(
         f"Lambda only puts the function's folder on sys.path, so {plan.path} must add "
         f"vendor/ itself.\n\n{plan.preview}",
         "Add These Lines",
     ):
-        return
+        return False
     view = window.find_open_file(plan.path)
     if view is not None and view.is_dirty():
         show_error(
@@ -146,10 +153,8 @@ def _offer_bootstrap(window: sublime.Window, workspace: Workspace) -> None:
                 "Save it, then add the lines shown above at its top.",
             )
         )
-        return
-    with open(plan.path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(plan.new_source)
-    status(window, f"added the vendor/ lines to {os.path.basename(plan.path)}")
+        return False
+    return True
 
 
 class LambdaInstallDependencyCommand(sublime_plugin.WindowCommand):
@@ -213,9 +218,13 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
 
             def removed(_result: object) -> None:
                 status(self.window, f"removed {name} from vendor/")
-                deploying.submit(self.window, workspace.root)
 
-            run_off_ui(lambda: remove_dependency(workspace.root, name), removed, window=self.window)
+            deploy = _deploy_from_ui(self.window)
+            run_off_ui(
+                lambda: remove_and_deploy(workspace.root, [name], deploy=deploy),
+                removed,
+                window=self.window,
+            )
 
         quick_panel.show(
             self.window,

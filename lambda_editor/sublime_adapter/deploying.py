@@ -30,6 +30,7 @@ from .windows import (
     workspace_root_of_view,
     workspace_root_of_window,
 )
+from .wording import worded
 
 DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
 
@@ -64,7 +65,7 @@ def submit(window: Optional[sublime.Window], root: str, force: bool = False) -> 
     try:
         settings = package_settings.load_strict()
     except LambdaEditorError as error:
-        status(window, f"not deployed: {error}")
+        status(window, f"not deployed: {worded(error)}")
         return
     with _exclude_lock:
         _exclude[root] = settings.exclude
@@ -83,7 +84,7 @@ def _on_deploy_event(event: DeployEvent) -> None:
 
 
 def _show_deploy_event(event: DeployEvent) -> None:
-    text = f"Lambda: {event.message}"
+    text = f"Lambda: {event.message if event.error is None else worded(event.error)}"
     if isinstance(event.error, RemoteChangedError):
         _conflicts[event.root] = event.error
         text += ' Run "Lambda: Deploy Now" to choose what to do.'
@@ -222,7 +223,7 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
             if not package_settings.load_strict().deploy_on_save:
                 return
         except LambdaEditorError as error:
-            status(window, f"not deployed: {error}")
+            status(window, f"not deployed: {worded(error)}")
             return
         if boto3_ready(window or sublime.active_window(), ask=False):
             submit(window, root)

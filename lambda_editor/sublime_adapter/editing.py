@@ -9,7 +9,6 @@ from typing import Callable, Dict, List, Optional, Tuple
 import sublime
 import sublime_plugin
 
-from .. import aws
 from ..earlier_workspaces import earlier_workspace_of, earlier_workspaces
 from ..errors import LambdaEditorError
 from ..functions import FunctionSummary, list_functions
@@ -21,7 +20,7 @@ from ..workspace import Workspace, list_workspaces
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
-from .runtime import explained, on_ui, run_off_ui, status
+from .runtime import on_ui, run_off_ui, status
 from .windows import open_workspace_window
 
 CacheKey = Tuple[Optional[str], Optional[str], Optional[str]]
@@ -42,11 +41,7 @@ def _cache_key(settings: Settings) -> CacheKey:
 
 
 def _fetch_function_list(settings: Settings) -> List[FunctionSummary]:
-    target = settings.target
-    try:
-        functions = list_functions(aws.lambda_client(target))
-    except Exception as exc:
-        raise explained(exc, "list functions", target.profile) from exc
+    functions = list_functions(settings.target)
     with _function_lists_lock:
         _function_lists[_cache_key(settings)] = functions
     return functions

@@ -8,23 +8,17 @@ from typing import Any, Callable, Dict, List, Optional
 import sublime
 import sublime_plugin
 
-from .. import aws
 from ..events import TEMPLATES, EventStore, parse_payload, template_text
 from ..functions import FunctionSummary
-from ..invoke import (
-    INVOCATION_TYPES,
-    InvokeResult,
-    format_result,
-    invoke_remote,
-    invoke_workspace_locally,
-    load_last_result,
-    save_last_result,
-)
+from ..invoke import Invocation, invoke_and_keep
+from ..invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
+from ..invoke_text import format_result
+from ..last_result import load_last_result
 from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
 from ..versions import LATEST, Qualifier, list_qualifiers
-from ..workspace import Binding, Workspace
+from ..workspace import Workspace
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
@@ -35,84 +29,69 @@ from .runtime import explained, run_off_ui, show_error, status
 from .windows import bound_workspace, load_workspace, workspace_root_of_window
 
 
-class Invocation:
-    """One invoke of a function: how (type, qualifier, local) and with what payload.
+class Invoker:
+    """Invokes one function from a window, with a test event or a payload's text, and shows the
+    result in the panel.
 
     A function without a workspace can be invoked in AWS; a local run needs the workspace's code.
     The last result and the events are kept in the workspace when there is one.
     """
 
-    def __init__(
-        self,
-        window: sublime.Window,
-        binding: Binding,
-        workspace: Optional[Workspace] = None,
-        *,
-        local: bool = False,
-        invocation_type: str = "RequestResponse",
-        qualifier: Optional[str] = None,
-    ) -> None:
+    def __init__(self, window: sublime.Window, name: str, invocation: Invocation) -> None:
         self.window = window
-        self.binding = binding
-        self.workspace = workspace
-        self.local = local
-        self.invocation_type = invocation_type
-        self.qualifier = qualifier
-        self.interpreter = package_settings.load().python_interpreter  # read on the UI thread
+        self.name = name
+        self.invocation = invocation
 
     @classmethod
     def of_workspace(
-        cls, window: sublime.Window, workspace: Workspace, **options: Any
-    ) -> Invocation:
-        return cls(window, workspace.binding, workspace, **options)
+        cls,
+        window: sublime.Window,
+        workspace: Workspace,
+        *,
+        local: bool = False,
+        invocation_type: str = REQUEST_RESPONSE,
+        qualifier: Optional[str] = None,
+    ) -> Invoker:
+        binding = workspace.binding
+        interpreter = package_settings.load().python_interpreter if local else None
+        invocation = Invocation(
+            binding.function_arn,
+            binding.target,
+            workspace,
+            local=local,
+            invocation_type=invocation_type,
+            qualifier=qualifier,
+            interpreter=interpreter,
+        )
+        return cls(window, binding.function_name, invocation)
 
-    @property
-    def name(self) -> str:
-        return self.binding.function_name
-
-    def with_event(self, event_name: str) -> None:
-        assert self.workspace is not None
-        store = EventStore.for_workspace(self.workspace)
+    def invoke_with_event(self, event_name: str) -> None:
+        workspace = self.invocation.workspace
+        assert workspace is not None
+        store = EventStore.for_workspace(workspace)
         try:
             text = store.read(event_name)
         except Exception as error:
             show_error(explained(error))
             return
         store.mark_used(event_name)
-        self.with_text(text, f"event {event_name}")
+        self.invoke_with_text(text, f"event {event_name}")
 
-    def with_text(self, text: str, source: str) -> None:
+    def invoke_with_text(self, text: str, source: str) -> None:
         """Parse first: invalid JSON or an oversized payload is refused before anything is sent."""
         try:
-            payload = parse_payload(text, self.invocation_type)
+            payload = parse_payload(text, self.invocation.invocation_type)
         except Exception as error:
             show_error(explained(error, f"invoke {self.name} with {source}"))
             return
-        where = " locally" if self.local else ""
+        where = " locally" if self.invocation.local else ""
         run_off_ui(
-            lambda: self._invoke(payload),
+            lambda: invoke_and_keep(self.invocation, payload),
             self._show,
             window=self.window,
             status=f"invoking {self.name}{where}…",
             long_running=True,
         )
-
-    def _invoke(self, payload: bytes) -> InvokeResult:
-        binding = self.binding
-        if self.local:
-            assert self.workspace is not None
-            result = invoke_workspace_locally(self.workspace, payload, self.interpreter)
-        else:
-            result = invoke_remote(
-                binding.target,
-                binding.function_arn,
-                payload,
-                invocation_type=self.invocation_type,
-                qualifier=self.qualifier,
-            )
-        if self.workspace is not None:
-            save_last_result(self.workspace.metadata_dir, result)
-        return result
 
     def _show(self, result: InvokeResult) -> None:
         show_result(self.window, result)
@@ -199,21 +178,17 @@ class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):
     """Invoke the window's function with a test event: in AWS, or locally with `local`."""
 
     def run(
-        self, local: bool = False, invocation_type: str = "RequestResponse", qualifier: str = ""
+        self, local: bool = False, invocation_type: str = REQUEST_RESPONSE, qualifier: str = ""
     ) -> None:
         if not local and not boto3_ready(self.window):
             return
-        options = {
-            "local": local,
-            "invocation_type": invocation_type,
-            "qualifier": qualifier or None,
-        }
+        how: Dict[str, Any] = {"invocation_type": invocation_type, "qualifier": qualifier or None}
         root = workspace_root_of_window(self.window)
         if root is not None:
             workspace = load_workspace(root)
             if workspace is not None:
-                invocation = Invocation.of_workspace(self.window, workspace, **options)
-                pick_event(self.window, workspace, invocation.with_event)
+                invoker = Invoker.of_workspace(self.window, workspace, local=local, **how)
+                pick_event(self.window, workspace, invoker.invoke_with_event)
         elif local:
             bound_workspace(self.window)  # says that a local run needs the function's window
         else:
@@ -221,34 +196,24 @@ class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):
             pick_function(
                 self.window,
                 settings,
-                lambda function: _invoke_unbound(self.window, settings, function, options),
+                lambda function: _invoke_unbound(self.window, settings, function, how),
             )
 
 
 def _invoke_unbound(
-    window: sublime.Window, settings: Settings, function: FunctionSummary, options: Dict[str, Any]
+    window: sublime.Window, settings: Settings, function: FunctionSummary, how: Dict[str, Any]
 ) -> None:
     """A function picked from the list: its workspace's events if it has one, else a template."""
     root = workspace_for_arn(package_settings.workspace_root(settings), function.arn)
     if os.path.isfile(os.path.join(root, METADATA_DIR, MARKER_FILE)):
         workspace = Workspace.load(root)
-        pick_event(
-            window, workspace, Invocation.of_workspace(window, workspace, **options).with_event
-        )
+        invoker = Invoker.of_workspace(window, workspace, **how)
+        pick_event(window, workspace, invoker.invoke_with_event)
         return
-
-    def with_binding(binding: Binding) -> None:
-        invocation = Invocation(window, binding, **options)
-        pick_template(
-            window, lambda name: invocation.with_text(template_text(name), f"the {name} template")
-        )
-
-    def read_configuration() -> Binding:
-        client = aws.lambda_client(settings.target)
-        configuration = client.get_function_configuration(FunctionName=function.arn)
-        return Binding.from_configuration(configuration, settings.profile, settings.endpoint_url)
-
-    run_off_ui(read_configuration, with_binding, window=window, status=f"reading {function.name}…")
+    invoker = Invoker(window, function.name, Invocation(function.arn, settings.target, **how))
+    pick_template(
+        window, lambda name: invoker.invoke_with_text(template_text(name), f"the {name} template")
+    )
 
 
 class LambdaInvokeWithOptionsCommand(sublime_plugin.WindowCommand):
@@ -301,7 +266,7 @@ class LambdaInvokeLastEventCommand(sublime_plugin.WindowCommand):
         except Exception as error:
             show_error(explained(error))
             return
-        Invocation.of_workspace(self.window, workspace, local=local).with_event(event)
+        Invoker.of_workspace(self.window, workspace, local=local).invoke_with_event(event)
 
 
 class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
@@ -324,7 +289,7 @@ class LambdaInvokeWithCurrentFileCommand(sublime_plugin.WindowCommand):
             return
         text = view.substr(sublime.Region(0, view.size()))
         source = os.path.basename(view.file_name() or "") or "the current view"
-        Invocation.of_workspace(self.window, workspace, local=local).with_text(text, source)
+        Invoker.of_workspace(self.window, workspace, local=local).invoke_with_text(text, source)
 
 
 class LambdaNewTestEventCommand(sublime_plugin.WindowCommand):

@@ -22,6 +22,7 @@ import sublime
 
 from ..errors import LambdaEditorError, explain
 from ..log import log_unexpected, logger
+from .wording import next_step
 
 T = TypeVar("T")
 Task = Callable[[], None]
@@ -174,7 +175,7 @@ def on_ui(callback: Callable[[], None]) -> None:
 
 
 def show_error(error: LambdaEditorError) -> None:
-    sublime.error_message(f"Lambda Editor\n\n{error.message}\n\n{error.hint}".rstrip())
+    sublime.error_message(f"Lambda Editor\n\n{error.message}\n\n{next_step(error)}".rstrip())
 
 
 def status(window: Optional[sublime.Window], text: str) -> None:

@@ -13,6 +13,7 @@ from ..errors import LambdaEditorError
 from ..settings import Settings
 from ..workspace import default_workspace_root
 from .runtime import show_error, status
+from .wording import worded
 
 SETTINGS_FILE = "LambdaEditor.sublime-settings"
 _KEYS = (
@@ -66,7 +67,7 @@ _reported: List[str] = []  # each wrong setting gets one dialog, then status mes
 
 
 def _report(error: LambdaEditorError) -> None:
-    status(None, str(error))
+    status(None, worded(error))
     if str(error) not in _reported:
         _reported.append(str(error))
         show_error(error)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Dict, List, Tuple
+from typing import Dict, List, Mapping, Tuple
 
 from ._core import Paths
 
-_HOME_VARIABLES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA", "XDG_DATA_HOME")
-_HOME_VARIABLES += ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+_HOME_VARIABLES: Tuple[str, ...] = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
+_HOME_VARIABLES += ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
 
 
 def platform_name() -> str:
@@ -56,7 +56,7 @@ def _folders(root: str, platform: str) -> Tuple[str, str, str, str, str]:
     )
 
 
-def make(root: str, packages: Dict[str, str]) -> Paths:
+def make(root: str, packages: Mapping[str, str]) -> Paths:
     """Sublime's folders for the running OS and Python, created under `root`."""
     home, data, cache, install, executable = _folders(root, platform_name())
     library = f"python{sys.version_info[0]}{sys.version_info[1]}"
