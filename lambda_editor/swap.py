@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from typing import Optional
+from typing import List, Optional
 
 from .errors import LambdaEditorError
 from .folders import remove_tree, walk_tree
@@ -31,6 +31,7 @@ from .layout import MARKER_FILE, METADATA_DIR
 from .locking import workspace_lock
 from .workspace import Workspace, backup_workspace
 
+_STAGING_SUFFIX = ".pull"
 _JOURNAL = "swap.json"
 _INCOMING = "code"
 _PREVIOUS = "previous"
@@ -39,7 +40,7 @@ _PREVIOUS = "previous"
 def staging_path(root: str) -> str:
     """`<parent>/.<name>.pull`: where the new copy of the workspace at `root` is prepared."""
     parent, name = os.path.split(os.path.abspath(root))
-    return os.path.join(parent, f".{name}.pull")
+    return os.path.join(parent, f".{name}{_STAGING_SUFFIX}")
 
 
 def incoming_path(root: str) -> str:
@@ -103,6 +104,34 @@ def finish_interrupted_swap(root: str, not_done: str) -> None:
         raise LambdaEditorError(
             f"{notice} Nothing was {not_done}.", "Look at the workspace, then try again."
         )
+
+
+def recover_swaps_under(workspace_root: str) -> List[str]:
+    """Finish the swaps that killed processes left among the workspaces of `workspace_root`
+    (`<account>/<region>/.<function>.pull`): a workspace moved aside by one is listed again.
+    What to tell the user, a sentence a swap."""
+    notices: List[str] = []
+    for region in _subfolders(*_subfolders(workspace_root)):
+        for staging in _subfolders(region):
+            parent, name = os.path.split(staging)
+            if name.startswith(".") and name.endswith(_STAGING_SUFFIX):
+                notice = recover_interrupted_swap(
+                    os.path.join(parent, name[1 : -len(_STAGING_SUFFIX)])
+                )
+                if notice:
+                    notices.append(notice)
+    return notices
+
+
+def _subfolders(*folders: str) -> List[str]:
+    found: List[str] = []
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                found += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+    return found
 
 
 def _write_journal(staging: str, root: str) -> None:

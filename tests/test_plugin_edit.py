@@ -67,6 +67,18 @@ def test_picking_a_function_opens_its_workspace_in_a_new_window(plugin: Plugin) 
     assert any(f"{name} downloaded" in message for message in harness.status_messages())
 
 
+def test_what_the_download_left_out_is_told_in_a_dialog(plugin: Plugin) -> None:
+    hello = "def handler(event, context):\n    return 'hello'\n"
+    nested = {"app.py": hello, "sub/.lambda-editor/function.json": "{}"}
+    name = plugin.functions.create(nested, prefix="edit")
+
+    plugin.edit(name)
+
+    [told] = harness.dialogs("message")
+    assert "workspace folders of its own (sub/.lambda-editor/)" in told.message
+    assert not (plugin.workspace(name) / "sub" / ".lambda-editor").exists()
+
+
 def test_the_second_run_shows_the_cached_list_at_once_and_refreshes_it_behind(
     plugin: Plugin,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from test_plugin_support import (
     view_text,
     wait_for_quick_panel,
 )
+from test_reliability import crash_at
 
 from lambda_editor import actions, boto_install
 from lambda_editor.errors import BotoMissingError
@@ -266,6 +268,29 @@ def test_open_workspace_reopens_a_downloaded_function(plugin: Plugin) -> None:
 
     assert listed.triggers == [name]
     assert view.file_name() == str(plugin.workspace(name) / "app.py")
+
+
+def test_open_workspace_finishes_a_re_download_killed_half_way_and_says_where_the_edits_are(
+    plugin: Plugin,
+) -> None:
+    name = plugin.functions.create(prefix="misc")
+    plugin.edit(name)
+    workspace = plugin.workspace(name)
+    (workspace / "notes.txt").write_text("mine, never deployed\n")
+    crashed = crash_at(
+        plugin.sandbox, plugin.workspace_root, "moved-aside", "pull", "--force", name
+    )
+    assert crashed == -signal.SIGKILL and not workspace.exists()
+
+    sublime.active_window().run_command("lambda_open_workspace")
+    listed = wait_for_quick_panel("the workspaces")
+    harness.answer_quick_panel(-1)
+
+    assert listed.triggers == [name]
+    [told] = harness.dialogs("message")
+    [backup] = workspace.parent.glob(f"{name}.backup-*")
+    assert str(backup) in told.message
+    assert (backup / "notes.txt").read_text() == "mine, never deployed\n"
 
 
 def test_show_what_differs_without_a_conflict(plugin: Plugin) -> None:

@@ -21,7 +21,8 @@ from conftest import HELLO, zip_files
 from test_cli import REPO, cli_command, cli_env, pull, run_cli
 
 from lambda_editor.packaging.manifest import scan
-from lambda_editor.workspace import Workspace
+from lambda_editor.swap import recover_swaps_under
+from lambda_editor.workspace import Workspace, list_workspaces
 
 ORIGINAL = HELLO["app.py"]
 
@@ -328,6 +329,23 @@ def test_a_re_download_killed_after_moving_the_old_copy_aside_is_finished_by_the
     assert sorted(os.listdir(workspace.parent)) == sorted(
         [workspace.name, backup.name, f".{workspace.name}.lock"]
     )
+
+
+def test_a_re_download_killed_after_moving_the_old_copy_aside_is_finished_by_listing_workspaces(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    copy = edited_copy(sandbox, functions, tmp_path)
+    workspace = copy["workspace"]
+    crash_at(sandbox, tmp_path, "moved-aside", "pull", "--force", copy["name"])
+    hidden = [found.root for found in list_workspaces(str(tmp_path))]
+
+    notices = recover_swaps_under(str(tmp_path))
+
+    assert hidden == []
+    [notice] = notices
+    assert str(the_backup(workspace)) in notice
+    assert (the_backup(workspace) / "app.py").read_text() == copy["mine"]
+    assert [found.root for found in list_workspaces(str(tmp_path))] == [str(workspace)]
 
 
 def test_a_re_download_killed_after_the_swap_is_finished_by_the_next_push(

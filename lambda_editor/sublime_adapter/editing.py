@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import sublime
 import sublime_plugin
@@ -15,6 +15,7 @@ from ..functions import FunctionSummary, list_functions
 from ..packaging.manifest import ManifestDiff
 from ..pull import PullResult, pull_function, undeployed_changes, workspace_for_arn
 from ..settings import Settings
+from ..swap import recover_swaps_under
 from ..units import format_size
 from ..workspace import Workspace, list_workspaces
 from . import quick_panel
@@ -190,6 +191,7 @@ def _pull(
         open_workspace_window(result.workspace)
         note = f"; your previous copy is in {result.backup}" if result.backup else ""
         status(window, f"{result.workspace.binding.function_name} downloaded{note}")
+        tell(result.notices)
 
     run_off_ui(work, done, window=window, status=f"downloading {name}…", long_running=True)
 
@@ -200,13 +202,18 @@ class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):
     def run(self) -> None:
         root = package_settings.workspace_root(package_settings.load())
         sublime_cache = sublime.cache_path()
-        run_off_ui(
-            lambda: (list_workspaces(root), earlier_workspaces(sublime_cache)),
-            lambda found: self._show(*found),
-            window=self.window,
-        )
 
-    def _show(self, workspaces: List[Workspace], earlier: List[Workspace]) -> None:
+        def listing() -> Tuple[List[str], List[Workspace], List[Workspace]]:
+            # A workspace a killed re-download left moved aside is put back before listing.
+            notices = recover_swaps_under(root)
+            return notices, list_workspaces(root), earlier_workspaces(sublime_cache)
+
+        run_off_ui(listing, lambda found: self._show(*found), window=self.window)
+
+    def _show(
+        self, notices: List[str], workspaces: List[Workspace], earlier: List[Workspace]
+    ) -> None:
+        tell(notices)
         """The workspaces, then those an earlier version kept in a cache folder."""
         if not workspaces and not earlier:
             status(self.window, 'no workspaces yet: use "Lambda: Edit Function…"')
@@ -233,6 +240,12 @@ class LambdaOpenWorkspaceCommand(sublime_plugin.WindowCommand):
             on_select,
             placeholder="Open a workspace",
         )
+
+
+def tell(notices: Sequence[str]) -> None:
+    """What the user must know after a download or a recovery, which a fading status would hide."""
+    if notices:
+        sublime.message_dialog("Lambda Editor\n\n" + "\n\n".join(notices))
 
 
 __all__ = ["LambdaEditFunctionCommand", "LambdaOpenWorkspaceCommand"]
