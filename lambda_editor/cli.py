@@ -518,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m lambda_editor",
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"lambda-editor {__version__}")
     parser.add_argument(
         "--debug",
         action="store_true",
