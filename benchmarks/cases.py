@@ -11,6 +11,7 @@ import io
 import itertools
 import os
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass
 from functools import partial
@@ -20,6 +21,7 @@ from measure import Action, Comparison, Trial, compare_peak_memory, compare_time
 from sample_tree import generate_tree
 
 from lambda_editor.deploy import deploy_workspace
+from lambda_editor.logs import EventLedger, read_events
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder, build_package
 from lambda_editor.packaging.extract import extract_package
 from lambda_editor.packaging.manifest import Manifest
@@ -29,6 +31,8 @@ from lambda_editor.workspace import Binding, Workspace
 OURS_FUNCTION = "bench-ours"
 BASELINE_FUNCTION = "bench-baseline"
 EDITED_FILE = ("src", "pkg_00", "module_000.py")
+LOG_GROUP = "/aws/lambda/bench-logs"
+LOG_STREAMS, LOG_EVENTS_PER_STREAM = 5, 1000
 # What package.ALWAYS_EXCLUDED leaves out, spelled the plain way.
 _PLAIN_EXCLUDED_FOLDERS = frozenset({".lambda-editor", ".git", "__pycache__"})
 _PLAIN_EXCLUDED_SUFFIXES = (".pyc", ".DS_Store")
@@ -42,6 +46,10 @@ class Setup:
     zip_path: str  # the tree's package, for extraction
     package: BuiltPackage  # the first build, to describe the tree
     client: Any  # boto3 Lambda client of the local endpoint
+    sandbox: Sandbox
+
+    def client_of(self, service: str) -> Any:
+        return self.sandbox.client(service)
 
 
 def prepare(scratch: str, sandbox: Sandbox) -> Setup:
@@ -59,7 +67,7 @@ def prepare(scratch: str, sandbox: Sandbox) -> Setup:
     _create_function(client, role, BASELINE_FUNCTION, package.data)
     binding = Binding.from_configuration(configuration, None, sandbox.url)
     Workspace.create(root, binding, package.manifest)
-    return Setup(root, scratch, zip_path, package, client)
+    return Setup(root, scratch, zip_path, package, client, sandbox)
 
 
 def _create_function(client: Any, role: str, name: str, code: bytes) -> Dict[str, Any]:
@@ -161,6 +169,44 @@ def save_to_deployed(setup: Setup, runs: int) -> List[Comparison]:
     return [compare_times("save -> deployed", ours, baseline, runs)]
 
 
+def log_poll(setup: Setup, runs: int) -> List[Comparison]:
+    """One poll of a running tail over a busy window (5,000 events in 5 streams, several in each
+    millisecond, all already shown): reading every page and finding nothing new, against a bare
+    read of the same pages."""
+    logs = setup.client_of("logs")
+    start = _fill_log_group(logs)
+    ledger = EventLedger(start)
+    shown = ledger.from_window(read_events(logs, LOG_GROUP, start), start)
+    if len(shown) != LOG_STREAMS * LOG_EVENTS_PER_STREAM:
+        raise RuntimeError(f"The log group holds {len(shown)} events, not the ones written.")
+
+    def ours() -> None:
+        if ledger.from_window(read_events(logs, LOG_GROUP, start), start):
+            raise RuntimeError("The tail saw an event twice.")
+
+    baseline = _unprepared(partial(_plain_log_read, logs, start))
+    return [
+        compare_times("log poll", _unprepared(ours), baseline, runs),
+        compare_peak_memory("log poll", _unprepared(ours), baseline),
+    ]
+
+
+def _fill_log_group(logs: Any) -> int:
+    """The group's events, 4 a millisecond in each stream; the first one's timestamp (recent:
+    CloudWatch Logs refuses events older than 14 days)."""
+    start = int(time.time() * 1000) - 60_000
+    logs.create_log_group(logGroupName=LOG_GROUP)
+    for stream in range(LOG_STREAMS):
+        name = f"2024/05/01/[$LATEST]{stream:032x}"
+        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=name)
+        events = [
+            {"timestamp": start + index // 4, "message": f"line {index} of stream {stream}\n"}
+            for index in range(LOG_EVENTS_PER_STREAM)
+        ]
+        logs.put_log_events(logGroupName=LOG_GROUP, logStreamName=name, logEvents=events)
+    return start
+
+
 class _UploadRecorder:
     """A Lambda client that keeps the zip of the last code upload passing through it."""
 
@@ -247,6 +293,13 @@ def _plain_zip(root: str) -> bytes:
 def _plain_extract(zip_path: str, destination: str) -> None:
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(destination)
+
+
+def _plain_log_read(logs: Any, start: int) -> List[Any]:
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=LOG_GROUP, startTime=start
+    )
+    return [event for page in pages for event in page["events"]]
 
 
 def _plain_upload(client: Any, name: str, data: bytes) -> None:

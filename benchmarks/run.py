@@ -35,6 +35,7 @@ CASES: Sequence[Callable[[cases.Setup, int], List[Comparison]]] = (
     cases.warm_build,
     cases.extraction,
     cases.save_to_deployed,
+    cases.log_poll,
 )
 _UNIT_LABELS = {"ms": "median ms", "MB": "peak MB"}
 

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional, Tuple
 from . import actions
 from .aws import AwsTarget
 from .errors import LambdaEditorError
+from .logs import DEFAULT_SINCE, parse_since
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Settings:
     deploy_on_save: bool = True
     python_interpreter: Optional[str] = None
     debug: bool = False  # the debug log: requests made, timings
+    logs_since: str = DEFAULT_SINCE
 
     @property
     def target(self) -> AwsTarget:
@@ -42,6 +44,7 @@ class Settings:
             deploy_on_save=_flag(values, "deploy_on_save", default=True),
             python_interpreter=_optional_path(values, "python_interpreter"),
             debug=_flag(values, "debug", default=False),
+            logs_since=_since(values),
         )
 
 
@@ -68,6 +71,18 @@ def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise _wrong_setting(f'The setting "{key}" must be true or false, not {value!r}.')
     return value
+
+
+def _since(values: Mapping[str, Any]) -> str:
+    text = _optional_text(values, "logs_since") or DEFAULT_SINCE
+    try:
+        parse_since(text, 0)
+    except LambdaEditorError as error:
+        raise LambdaEditorError(
+            f'The setting "logs_since" is off: {error.message}',
+            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        ) from None
+    return text
 
 
 def _patterns(value: Any) -> Tuple[str, ...]:
