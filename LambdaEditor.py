@@ -16,7 +16,7 @@ if sys.version_info < (3, 8):  # noqa: UP036 - Sublime Text 3 runs plugins on Py
 
         running = ".".join(str(number) for number in sys.version_info[:2])
         sublime.error_message(
-            "Lambda Editor needs Sublime Text 4 (build 4050 or newer), which runs it on "
+            "Lambda Editor needs Sublime Text 4 (build 4083 or newer), which runs it on "
             "Python 3.8 or newer. This Sublime Text runs it on Python " + running + ", so the "
             "package does nothing here."
         )

@@ -40,6 +40,7 @@ from measure import (
 
 from lambda_editor.aws import AwsTarget
 from lambda_editor.deploy import deploy_workspace, wait_for_update
+from lambda_editor.logs import EventLedger, read_events
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder
 from lambda_editor.packaging.extract import extract_package
 from lambda_editor.packaging.manifest import RACY_WINDOW_NS, Manifest
@@ -51,6 +52,8 @@ OURS_FUNCTION = "bench-ours"  # built by us: the workspace saves and pushes depl
 FOREIGN_FUNCTION = "bench-foreign"  # zipped by another tool: pulls prove their zip
 BASELINE_FUNCTION = "bench-baseline"  # bare uploads
 EDITED_FILE = "app.py"
+LOG_GROUP = "/aws/lambda/bench-logs"
+LOG_STREAMS, LOG_EVENTS_PER_STREAM = 5, 1000
 UPDATE_SECONDS = 0.6  # how long the endpoint keeps an update InProgress, as AWS about does
 # What package.ALWAYS_EXCLUDED leaves out, spelled the plain way.
 _PLAIN_EXCLUDED_FOLDERS = frozenset({".lambda-editor", ".git", "__pycache__"})
@@ -72,6 +75,9 @@ class Setup:
     @property
     def aws_target(self) -> AwsTarget:
         return AwsTarget(None, self.sandbox.region, self.sandbox.url)
+
+    def client_of(self, service: str) -> Any:
+        return self.sandbox.client(service)
 
 
 def prepare(
@@ -402,6 +408,48 @@ def save_to_deployed(setup: Setup, runs: int) -> List[Comparison]:
     ]
 
 
+def log_poll(setup: Setup, runs: int) -> List[Comparison]:
+    """One poll of a running tail over a busy window (5,000 events in 5 streams, several in each
+    millisecond, all already shown): reading every page and finding nothing new, against a bare
+    read of the same pages."""
+    logs = setup.client_of("logs")
+    start = _fill_log_group(logs)
+    ledger = EventLedger(start)
+    shown = ledger.from_window(read_events(logs, LOG_GROUP, start), start)
+    if len(shown) != LOG_STREAMS * LOG_EVENTS_PER_STREAM:
+        raise RuntimeError(f"The log group holds {len(shown)} events, not the ones written.")
+
+    def ours() -> None:
+        if ledger.from_window(read_events(logs, LOG_GROUP, start), start):
+            raise RuntimeError("The tail saw an event twice.")
+
+    baseline = _unprepared(partial(_plain_log_read, logs, start))
+    return [
+        compare_times(
+            "log poll", _unprepared(ours), baseline, runs, baseline_name="filter_log_events"
+        ),
+        compare_peak_memory(
+            "log poll", _unprepared(ours), baseline, baseline_name="filter_log_events"
+        ),
+    ]
+
+
+def _fill_log_group(logs: Any) -> int:
+    """The group's events, 4 a millisecond in each stream; the first one's timestamp (recent:
+    CloudWatch Logs refuses events older than 14 days)."""
+    start = int(time.time() * 1000) - 60_000
+    logs.create_log_group(logGroupName=LOG_GROUP)
+    for stream in range(LOG_STREAMS):
+        name = f"2024/05/01/[$LATEST]{stream:032x}"
+        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=name)
+        events = [
+            {"timestamp": start + index // 4, "message": f"line {index} of stream {stream}\n"}
+            for index in range(LOG_EVENTS_PER_STREAM)
+        ]
+        logs.put_log_events(logGroupName=LOG_GROUP, logStreamName=name, logEvents=events)
+    return start
+
+
 class _UploadRecorder:
     """A Lambda client that keeps the zip of the last code upload passing through it."""
 
@@ -496,6 +544,13 @@ def _plain_pull(client: Any, folder: str) -> None:
     with urllib.request.urlopen(location) as response, open(archive, "wb") as sink:
         shutil.copyfileobj(response, sink)
     _plain_extract(archive, os.path.join(folder, "code"))
+
+
+def _plain_log_read(logs: Any, start: int) -> List[Any]:
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=LOG_GROUP, startTime=start
+    )
+    return [event for page in pages for event in page["events"]]
 
 
 def _plain_upload(client: Any, name: str, data: bytes) -> None:

@@ -49,6 +49,7 @@ CASES: Sequence[Callable[[cases.Setup, int], List[Comparison]]] = (
     cases.pull,
     cases.update_wait,
     cases.save_to_deployed,
+    cases.log_poll,
     processes.push_one_file_edit,
     processes.push_no_change,
 )

@@ -4,4 +4,4 @@ The core of the package. It never imports `sublime`: the Sublime adapter (`subli
 command line (`cli`) are thin layers over it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

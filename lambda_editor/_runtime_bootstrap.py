@@ -92,10 +92,12 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _prepare_process(task_root: str) -> None:
+def _prepare_process(task_root: str, python_paths: List[str]) -> None:
     """sys.path, streams and logging as the Lambda runtime sets them up before importing code."""
     # The script's own folder must not shadow the user's modules: the task root takes its place.
     sys.path[0] = task_root
+    # The layers' folders (Lambda's /opt/python...), before the interpreter's own.
+    sys.path[1:1] = python_paths
     vendor = os.path.join(task_root, "vendor")
     if os.path.isdir(vendor):
         sys.path.insert(1, vendor)
@@ -321,7 +323,7 @@ def main(argv: List[str]) -> None:
     with open(control["payload_path"], "rb") as payload_stream:
         payload = payload_stream.read()
     request_id: str = control["request_id"]
-    _prepare_process(os.environ["LAMBDA_TASK_ROOT"])
+    _prepare_process(os.environ["LAMBDA_TASK_ROOT"], control.get("python_paths", []))
 
     try:
         handler = load_handler(os.environ["_HANDLER"])

@@ -93,6 +93,10 @@ def client(
     options: Dict[str, Any] = {"retries": retries}
     if max_attempts is not None:
         retries["total_max_attempts"] = max_attempts
+    if target.endpoint_url:
+        # botocore prefixes the host of some operations (`stream-` for Live Tail): a custom
+        # endpoint has no such host.
+        options["inject_host_prefix"] = False
     if max_attempts != 1:
         options["connect_timeout"] = RETRIED_CONNECT_TIMEOUT
     if read_timeout is not None:

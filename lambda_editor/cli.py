@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import __version__, actions, function_url
+from . import __version__, actions, cli_inspect, function_url
 from .aws import AwsTarget
 from .create import ARCHITECTURES, PYTHON_RUNTIMES, TEMPLATES, NewFunction, create_function
 from .dependencies.bootstrap import BootstrapPlan
@@ -31,6 +31,7 @@ from .history import DEFAULT_LIMITS, HistoryLimits
 from .invoke import Invocation, invoke_and_keep
 from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from .invoke_text import format_error, format_response, header_line
+from .layers import LayerCache, default_layer_cache
 from .packaging.manifest import Manifest, scan
 from .pull import pull_function
 from .units import format_size
@@ -208,6 +209,7 @@ def command_invoke(context: Context) -> int:
         invocation_type=options.type,
         qualifier=options.qualifier,
         interpreter=options.python,
+        layer_cache=LayerCache(default_layer_cache(context.workspace_root)),
     )
     result = invoke_and_keep(invocation, payload)
     _print_invoke_result(context, result)
@@ -526,6 +528,7 @@ COMMANDS.update(
         "create": command_create,
     }
 )
+COMMANDS.update(cli_inspect.COMMANDS)
 
 
 def _at_least_one(text: str) -> int:
@@ -543,7 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m lambda_editor",
         description="Edit deployed AWS Lambda functions: pull, change, push.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"lambda-editor {__version__}")
     parser.add_argument(
         "--debug",
         action="store_true",
@@ -650,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sandbox.add_argument("--seed", action="store_true", help="create a few sample functions")
     _add_shape_parsers(commands)
+    cli_inspect.add_parsers(commands)
     return parser
 
 

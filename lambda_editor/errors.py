@@ -112,6 +112,14 @@ _IAM_ACTIONS = {
     "ListRoles": "iam:ListRoles",
     "CreateRole": "iam:CreateRole",
     "AttachRolePolicy": "iam:AttachRolePolicy",
+    # watching a function: logs, layers, the console's test events
+    "StartLiveTail": "logs:StartLiveTail",
+    "GetLayerVersionByArn": "lambda:GetLayerVersion",
+    "DescribeRegistry": "schemas:DescribeRegistry",
+    "CreateRegistry": "schemas:CreateRegistry",
+    "DescribeSchema": "schemas:DescribeSchema",
+    "CreateSchema": "schemas:CreateSchema",
+    "UpdateSchema": "schemas:UpdateSchema",
 }
 
 
@@ -211,7 +219,12 @@ def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> 
         )
     message = _one_line(full_message).rstrip(".")
 
-    if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
+    if code in {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "ForbiddenException",
+    }:
         needed = _IAM_ACTIONS.get(operation, f"the permission for {operation}")
         scope = "" if operation in _NOT_ON_A_FUNCTION else " on this function"
         return LambdaEditorError(

@@ -196,6 +196,13 @@ class EventStore:
             ) from None
         return path
 
+    def save(self, name: str, value: Any) -> str:
+        """Write an event's JSON value (over one of that name); returns its path."""
+        path = self.path(name)
+        os.makedirs(self.events_dir, mode=0o700, exist_ok=True)
+        write_json_file(path, value)
+        return path
+
     def mark_used(self, name: str) -> None:
         recent = [name] + [other for other in self._recent() if other != name]
         os.makedirs(self.metadata_dir, mode=0o700, exist_ok=True)

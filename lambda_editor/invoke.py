@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Mapping, Optional
 
 from . import actions, aws
@@ -24,8 +25,9 @@ from .functions import read_configuration
 from .interpreters import pick_interpreter, version_note
 from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from .last_result import save_last_result
+from .layers import LayerCache, default_layer_cache, function_layers, python_paths
 from .local_runner import FunctionSpec, run_locally
-from .workspace import Workspace
+from .workspace import Workspace, default_workspace_root
 
 # Added to the function's timeout for the botocore read timeout: cold start, network, queueing.
 READ_TIMEOUT_MARGIN_S = 30.0
@@ -42,6 +44,7 @@ class Invocation:
     invocation_type: str = REQUEST_RESPONSE
     qualifier: Optional[str] = None
     interpreter: Optional[str] = None  # the Python of a local run (None: the runtime's)
+    layer_cache: Optional[LayerCache] = None  # where a local run keeps the function's layers
 
 
 def invoke_and_keep(invocation: Invocation, payload: bytes) -> InvokeResult:
@@ -55,7 +58,9 @@ def invoke_and_keep(invocation: Invocation, payload: bytes) -> InvokeResult:
                 "Download the function first.",
                 next_action=actions.DOWNLOAD,
             )
-        result = invoke_workspace_locally(workspace, payload, invocation.interpreter)
+        result = invoke_workspace_locally(
+            workspace, payload, invocation.interpreter, invocation.layer_cache
+        )
     else:
         result = invoke_remote(
             invocation.target,
@@ -107,6 +112,7 @@ def invoke_remote(
         request["LogType"] = "Tail"  # Lambda accepts Tail for synchronous calls only
     if qualifier:
         request["Qualifier"] = qualifier
+    invoked_at = time.time()
     try:
         response = client.invoke(**request)
         body = response["Payload"].read() if "Payload" in response else b""
@@ -120,6 +126,8 @@ def invoke_remote(
         executed_version=response.get("ExecutedVersion"),
         function_error=response.get("FunctionError"),
         log_tail=_decode_log_result(response.get("LogResult")),
+        request_id=response.get("ResponseMetadata", {}).get("RequestId"),
+        invoked_at=invoked_at,
     )
 
 
@@ -241,19 +249,38 @@ def invoke_local(
         function_error=run.function_error,
         log_tail=run.log,
         local=True,
+        request_id=run.request_id,
         warnings=tuple(warning for warning in warnings if warning),
     )
 
 
 def invoke_workspace_locally(
-    workspace: Workspace, payload: bytes, interpreter: Optional[str] = None
+    workspace: Workspace,
+    payload: bytes,
+    interpreter: Optional[str] = None,
+    layer_cache: Optional[LayerCache] = None,
 ) -> InvokeResult:
-    """Run a workspace's handler locally, with the credentials of the profile it came from."""
+    """Run a workspace's handler locally, with the credentials of the profile it came from and
+    the function's layers (downloaded into `layer_cache` once)."""
     binding = workspace.binding
-    return invoke_local(
+    spec = FunctionSpec.from_binding(binding)
+    layers_note = ""
+    try:
+        arns = function_layers(binding)
+    except LambdaEditorError as error:  # a workspace from before layers were recorded, offline
+        arns = ()
+        layers_note = f"It ran without its layers, which could not be read: {error.message}"
+    if arns:
+        cache = layer_cache or LayerCache(default_layer_cache(default_workspace_root()))
+        folders = cache.layer_folders(binding.target, arns)
+        spec = replace(spec, python_paths=tuple(python_paths(folders, binding.runtime)))
+    result = invoke_local(
         workspace.root,
-        FunctionSpec.from_binding(binding),
+        spec,
         payload,
         interpreter=interpreter,
         credentials=handler_credentials(binding.target),
     )
+    if layers_note:
+        result = replace(result, warnings=(*result.warnings, layers_note))
+    return result

@@ -69,10 +69,22 @@ class InvokeResult:
     log_tail: str = ""
     local: bool = False
     warnings: Tuple[str, ...] = ()
+    # The invocation's RequestId and when it was sent (epoch seconds): its whole log is found by
+    # them in CloudWatch Logs.
+    request_id: Optional[str] = None
+    invoked_at: Optional[float] = None
 
     @property
     def succeeded(self) -> bool:
         return self.function_error is None
+
+    @property
+    def log_is_partial(self) -> bool:
+        """True when CloudWatch Logs holds more of the request's log than the result: the tail
+        is the last 4 KB (or there is none, for an asynchronous invoke)."""
+        if self.local or not self.request_id or self.invocation_type == DRY_RUN:
+            return False
+        return f"START RequestId: {self.request_id}" not in self.log_tail
 
     @property
     def report(self) -> Optional[ReportFigures]:
@@ -112,6 +124,8 @@ class InvokeResult:
             "log_tail": self.log_tail,
             "local": self.local,
             "warnings": list(self.warnings),
+            "request_id": self.request_id,
+            "invoked_at": self.invoked_at,
             "report": None if report is None else asdict(report),
             "error": None
             if details is None
@@ -140,6 +154,8 @@ class InvokeResult:
             log_tail=str(data.get("log_tail", "")),
             local=bool(data.get("local", False)),
             warnings=tuple(data.get("warnings", ())),
+            request_id=data.get("request_id"),
+            invoked_at=data.get("invoked_at"),
         )
 
 

@@ -20,11 +20,12 @@ def header_line(result: InvokeResult) -> str:
         parts.append("dry run: the call would be allowed")
     report = result.report
     if report is not None:
-        parts.extend(_report_parts(report))
+        parts.extend(report_parts(report))
     return " · ".join(parts)
 
 
-def _report_parts(report: ReportFigures) -> List[str]:
+def report_parts(report: ReportFigures) -> List[str]:
+    """['Duration 15.74 ms', 'Billed 16 ms', 'Memory 56/128 MB', 'Init 130.49 ms'], as known."""
     parts = []
     if report.duration_ms is not None:
         parts.append(f"Duration {report.duration_ms:.2f} ms")

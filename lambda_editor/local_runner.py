@@ -72,6 +72,8 @@ class FunctionSpec:
     account: str = "000000000000"
     function_arn: Optional[str] = None
     version: str = "$LATEST"
+    # Folders put on sys.path after the task root: the layers', in Lambda's order (`layers`).
+    python_paths: Tuple[str, ...] = ()
 
     @classmethod
     def from_binding(cls, binding: Any) -> FunctionSpec:
@@ -238,6 +240,7 @@ class _Run:
             "payload_path": self.payload_path,
             "started_path": self.started_path,
             "result_path": self.result_path,
+            "python_paths": list(self.spec.python_paths),
         }
         with open(self.control_path, "w", encoding="utf-8") as stream:
             json.dump(control, stream)

@@ -70,6 +70,11 @@ _FROM_CONFIGURATION: Dict[str, Tuple[str, Callable[[Mapping[str, Any]], Any]]] =
     "timeout": ("Timeout", lambda c: int(c["Timeout"])),
     "memory_size": ("MemorySize", lambda c: int(c["MemorySize"])),
     "environment": ("Environment", _environment),
+    # Every full configuration has a FunctionArn; one without Layers has no layers.
+    "layers": (
+        "FunctionArn",
+        lambda c: tuple(str(layer["Arn"]) for layer in c.get("Layers") or ()),
+    ),
 }
 
 
@@ -92,6 +97,8 @@ class Binding:
     memory_size: int
     environment: Dict[str, str] = field(repr=False)  # for local invoke; values never shown
     downloaded_at: str  # ISO 8601 UTC
+    # The layer version ARNs, in order; None in markers written before they were recorded.
+    layers: Optional[Tuple[str, ...]] = None
 
     @property
     def target(self) -> AwsTarget:
@@ -146,6 +153,7 @@ class Binding:
     def to_json(self) -> Dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data["architectures"] = list(self.architectures)
+        data["layers"] = None if self.layers is None else list(self.layers)
         return data
 
     @classmethod
@@ -157,7 +165,9 @@ class Binding:
         missing = sorted(required - data.keys())
         if missing:
             raise _Invalid(f"lacks {', '.join(missing)}")
-        values = {name: check(data[name]) for name, check in _BINDING_CHECKS.items()}
+        values = {
+            name: check(data[name]) for name, check in _BINDING_CHECKS.items() if name in data
+        }
         _check_arn_agrees(values)
         return cls(**values)
 
@@ -256,6 +266,11 @@ _REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _TOKEN = re.compile(r"[!-~]{1,256}")  # printable ASCII, no spaces: RevisionId, CodeSha256
 _MAX_TIMEOUT = 24 * 3600
 _MAX_MEMORY = 1024 * 1024
+# arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION; a function has at most 5 layers.
+_LAYER_VERSION_ARN = re.compile(
+    r"arn:[a-z-]{1,32}:lambda:[a-z0-9-]{1,32}:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d{1,10}"
+)
+_MAX_LAYERS = 5
 
 
 _KINDS = {dict: "an object", list: "a list", str: "text", bool: "a boolean", int: "a number"}
@@ -316,6 +331,14 @@ def _architectures(value: Any) -> Tuple[str, ...]:
     return tuple(_matching("architecture", re.compile(r"[a-z0-9_]{1,32}"))(item) for item in value)
 
 
+def _layers(value: Any) -> Optional[Tuple[str, ...]]:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > _MAX_LAYERS:
+        raise _Invalid(f"has invalid layers ({_shown(value)})")
+    return tuple(_matching("layer", _LAYER_VERSION_ARN)(item) for item in value)
+
+
 def _environment_json(value: Any) -> Dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(key, str) and isinstance(item, str) for key, item in value.items()
@@ -348,6 +371,7 @@ _BINDING_CHECKS: Dict[str, Callable[[Any], Any]] = {
     "memory_size": _integer("memory_size", 1, _MAX_MEMORY),
     "environment": _environment_json,
     "downloaded_at": _text("downloaded_at"),
+    "layers": _layers,
 }
 
 

@@ -15,6 +15,7 @@ from . import actions
 from .aws import AwsTarget
 from .errors import LambdaEditorError
 from .history import DEFAULT_LIMITS, HistoryLimits
+from .logs import DEFAULT_SINCE, parse_since
 
 _MB = 1024 * 1024
 
@@ -31,6 +32,7 @@ class Settings:
     history_count: int = DEFAULT_LIMITS.count
     history_size_mb: int = DEFAULT_LIMITS.total_bytes // _MB
     debug: bool = False  # the debug log: requests made, timings
+    logs_since: str = DEFAULT_SINCE
 
     @property
     def target(self) -> AwsTarget:
@@ -53,6 +55,7 @@ class Settings:
             history_count=_positive(values, "history_count", cls.history_count),
             history_size_mb=_positive(values, "history_size_mb", cls.history_size_mb),
             debug=_flag(values, "debug", default=False),
+            logs_since=_since(values),
         )
 
 
@@ -91,6 +94,18 @@ def _positive(values: Mapping[str, Any], key: str, default: int) -> int:
             "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
         )
     return value
+
+
+def _since(values: Mapping[str, Any]) -> str:
+    text = _optional_text(values, "logs_since") or DEFAULT_SINCE
+    try:
+        parse_since(text, 0)
+    except LambdaEditorError as error:
+        raise LambdaEditorError(
+            f'The setting "logs_since" is off: {error.message}',
+            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        ) from None
+    return text
 
 
 def _patterns(value: Any) -> Tuple[str, ...]:

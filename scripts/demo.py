@@ -76,6 +76,10 @@ def main() -> int:
         run_cli(*common, "invoke", FUNCTION, "--payload", '{"name": "demo"}')
         run_cli(*common, "invoke", FUNCTION, "--local", "--payload", '{"name": "local run"}')
 
+        step("the function's log in CloudWatch Logs, and the function at a glance")
+        run_cli(*common, "logs", FUNCTION, "--since", "5m")
+        run_cli(*common, "info", str(workspace))
+
         step("a save with nothing new uploads nothing")
         run_cli(*common, "push", str(workspace))
 

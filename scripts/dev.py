@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".lambda-editor-installed"
 TOOLS_PYTHON = (3, 10)  # moto and the linters need it; the package itself runs on 3.8
-CANDIDATES = ("python3", "python3.14", "python3.13", "python3.12", "python3.11", "python3.10")
+# The newest Python found runs the tools and the suite: Sublime's newest host is Python 3.14.
+NEWEST_FIRST = ("python3.14", "python3.13", "python3.12", "python3.11", "python3.10", "python3")
 
 TASKS = {
     "test": [[str(PYTHON), "-m", "pytest", "-q"]],
@@ -40,44 +42,71 @@ TASKS = {
     ],
     "demo": [[str(PYTHON), str(ROOT / "scripts" / "demo.py")]],
     "bench": [[str(PYTHON), str(ROOT / "benchmarks" / "run.py")]],
+    # The Sublime Text builds the package claims (scripts/sublime_api.py).
+    "api": [[str(PYTHON), str(ROOT / "scripts" / "sublime_api.py")]],
+    # What users install, and the release (scripts/release.py).
+    "archive": [[str(PYTHON), str(ROOT / "scripts" / "release.py"), "archive"]],
+    "wheel": [[str(PYTHON), str(ROOT / "scripts" / "release.py"), "wheel"]],
+    "release": [[str(PYTHON), str(ROOT / "scripts" / "release.py"), "release"]],
 }
+PASSES_ARGUMENTS = ("test", "release", "bench")
 
 
 def ensure_environment() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    if not PYTHON.exists():
-        run([tools_python(), "-m", "venv", str(VENV)])
-    run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"])
-    STAMP.write_text(wanted)
+    prepare_venv(VENV, DEV_REQUIREMENTS)
+
+
+def prepare_venv(venv: Path, requirements: list[str], base_python: str | None = None) -> Path:
+    """`venv`'s Python, with `requirements` installed again whenever they or pyproject change.
+
+    The venv is made with `base_python`, by default the newest Python found for the tools.
+    """
+    python = venv / BIN.name / PYTHON.name
+    stamp = venv / STAMP.name
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + "\n".join(requirements).encode()
+    ).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        run([base_python or tools_python(), "-m", "venv", str(venv)])
+    run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(python), "-m", "pip", "install", "--quiet", *requirements])
+    stamp.write_text(wanted)
+    return python
 
 
 def tools_python() -> str:
-    """A Python new enough for the tools, by its real path."""
+    """The newest Python found (3.10 at least, for the tools), by its real path."""
+    found = find_python(TOOLS_PYTHON, NEWEST_FIRST)
+    if found is not None:
+        return found
     if sys.version_info >= TOOLS_PYTHON:
         return sys.executable
-    found = find_python(TOOLS_PYTHON, CANDIDATES)
-    if found is None:
-        sys.exit("The development tools need Python 3.10 or newer on PATH; none was found.")
-    return found
+    sys.exit("The development tools need Python 3.10 or newer on PATH; none was found.")
 
 
-def find_python(version: tuple, names: tuple) -> str | None:
+def find_python(version: tuple[int, int], names: tuple[str, ...]) -> str | None:
     """The real path of a Python of at least `version` (exactly it, for 3.8) among `names`.
 
     The repository's `.python-version` says 3.8 (for Sublime Text), which makes version managers
-    such as pyenv pick 3.8 inside it: each name is asked here and from the home folder.
+    such as pyenv pick 3.8 inside it: each name is asked here, from the home folder, and with
+    every Python that pyenv has enabled at once.
     """
     exact = version == (3, 8)
     test = "==" if exact else ">="
     probe = f"import sys; print(sys.executable if sys.version_info[:2] {test} {version} else '')"
+    attempts = [(ROOT, None), (Path.home(), None), (Path.home(), _every_pyenv_version())]
     for name in names:
-        for folder in (ROOT, Path.home()):
+        for folder, environment in attempts:
             try:
                 found = subprocess.run(
-                    [name, "-c", probe], cwd=folder, capture_output=True, text=True, check=False
+                    [name, "-c", probe],
+                    cwd=folder,
+                    env=environment,
+                    capture_output=True,
+                    text=True,
+                    check=False,
                 ).stdout.strip()
             except OSError:
                 break
@@ -86,45 +115,73 @@ def find_python(version: tuple, names: tuple) -> str | None:
     return None
 
 
-def run(command: list) -> None:
+def _every_pyenv_version() -> dict[str, str] | None:
+    """The environment in which pyenv's shims run any installed Python, or None without pyenv."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    listed = subprocess.run(
+        [pyenv, "versions", "--bare"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    return {**os.environ, "PYENV_VERSION": ":".join(listed)} if listed else None
+
+
+def run(command: list[str]) -> None:
     print("$", " ".join(command), flush=True)
     completed = subprocess.run(command, cwd=ROOT, check=False)
     if completed.returncode != 0:
         sys.exit(completed.returncode)
 
 
-# Sublime Text's 3.8 plugin host: the newest boto3 that still runs there, and the test runner.
-PY38_VENV = ROOT / ".venv38"
-PY38_REQUIREMENTS = ["boto3<1.38", "pytest", "pytest-timeout"]
+# The suite again on the oldest Python the package supports (Sublime's 3.8 plugin host) and on the
+# newest one found, unless `.venv` has it already. Python 3.8 cannot build the package (its build
+# backend needs 3.9): the suite runs from the source tree with boto3 (pip picks 1.37, the last for
+# 3.8) and the runner; moto and the stubs need 3.10, and their tests skip themselves there.
+OLDEST = (3, 8)
+DEV_REQUIREMENTS = ["--editable", f"{ROOT}[dev]"]
+OLDEST_REQUIREMENTS = ["boto3", "pytest", "pytest-timeout"]
 
 
-def test_on_python38() -> None:
-    """The suite on Python 3.8, where the package runs in Sublime's 3.8 host.
+def test_on_other_pythons() -> None:
+    """The suite on the oldest and the newest Python found; each skipped with a note if absent."""
+    tools_version = _version_of(str(PYTHON))
+    for label, python in (
+        ("oldest", find_python(OLDEST, ("python3.8",))),
+        ("newest", find_python(TOOLS_PYTHON, NEWEST_FIRST)),
+    ):
+        if python is None:
+            print(f"No {label} Python was found: the suite's run on it is skipped.")
+            continue
+        version = _version_of(python)
+        if version == tools_version:
+            print(f"The {label} Python is {version}, which `dev.py test` runs on: not run again.")
+            continue
+        major, minor = (int(number) for number in version.split("."))
+        requirements = DEV_REQUIREMENTS if (major, minor) >= TOOLS_PYTHON else OLDEST_REQUIREMENTS
+        venv_python = prepare_venv(ROOT / f".venv-{version}", requirements, python)
+        print(f"The suite on Python {version} ({label}):", flush=True)
+        run([str(venv_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:]])
 
-    The tests that need the local endpoint (moto: Python 3.10+) or the Sublime stubs skip
-    themselves there; everything else runs. Skipped, with a note, where no Python 3.8 is found.
-    """
-    python = PY38_VENV / BIN.name / PYTHON.name
-    if not python.exists():
-        base = find_python((3, 8), ("python3.8",))
-        if base is None:
-            print("Python 3.8 was not found: the run on Sublime's 3.8 host is skipped.")
-            return
-        run([base, "-m", "venv", str(PY38_VENV)])
-        run([str(python), "-m", "pip", "install", "--quiet", *PY38_REQUIREMENTS])
-    run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:]])
+
+def _version_of(python: str) -> str:
+    return subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def main() -> None:
     task = sys.argv[1] if len(sys.argv) > 1 else ""
-    if task not in [*TASKS, "test38"]:
-        sys.exit(f"usage: python3 scripts/dev.py {{{'|'.join([*TASKS, 'test38'])}}} [pytest args]")
-    if task == "test38":
-        test_on_python38()
+    if task not in [*TASKS, "test-pythons"]:
+        sys.exit(f"usage: python3 scripts/dev.py {{{'|'.join([*TASKS, 'test-pythons'])}}} [args]")
+    if task == "test-pythons":
+        test_on_other_pythons()
         return
     ensure_environment()
     for command in TASKS[task]:
-        run(command + (sys.argv[2:] if task in ("test", "bench") else []))
+        run(command + (sys.argv[2:] if task in PASSES_ARGUMENTS else []))
 
 
 if __name__ == "__main__":

@@ -115,7 +115,11 @@ def test_invoke_shows_the_header_the_response_and_the_log(plugin: Plugin) -> Non
 
     text = invoke(plugin, window, "greeting", "Log:")
 
-    assert harness.quick_panels()[-1].triggers == ["greeting", "New Test Event…"]
+    assert harness.quick_panels()[-1].triggers == [
+        "greeting",
+        "New Test Event…",
+        "Import Console Test Events",
+    ]
     assert " · $LATEST · 200 · Duration " in text.splitlines()[0]
     expected = json.dumps({"hello": "panel", "color": "blue"}, indent=2)
     assert f"Response:\n{expected}\n" in text

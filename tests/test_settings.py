@@ -66,3 +66,13 @@ def test_the_history_limits_come_from_two_settings() -> None:
 
 def test_debug_turns_on_the_debug_log() -> None:
     assert Settings.from_mapping({"debug": True}).debug is True
+
+
+def test_logs_since_is_a_duration_or_a_time() -> None:
+    assert Settings.from_mapping({}).logs_since == "10m"
+    assert Settings.from_mapping({"logs_since": "1h"}).logs_since == "1h"
+    assert Settings.from_mapping({"logs_since": "2024-05-01T12:00:00Z"}).logs_since.startswith(
+        "2024"
+    )
+    with pytest.raises(LambdaEditorError, match='"logs_since"'):
+        Settings.from_mapping({"logs_since": "a while"})

@@ -16,7 +16,8 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
-from moto.logs.models import logs_backends
+from moto.logs.models import LogEvent, logs_backends
+from moto.logs.utils import EventMessageFilter
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -98,6 +99,25 @@ class MotoBackend:
                 return None
             return function.code_bytes, function.code_sha_256
 
+    def layer_version(self, arn: str) -> Optional[Tuple[Dict[str, Any], bytes]]:
+        """GetLayerVersion's answer for a layer version ARN, and its zip; None when unknown."""
+        parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
+        if len(parts) != 8 or parts[5] != "layer" or not parts[7].isdigit():
+            return None
+        with self._lock:
+            try:
+                found = lambda_backends[parts[4]][parts[3]].layers_versions_by_arn(arn)
+            except (LambdaClientError, KeyError):
+                return None
+            if found is None:
+                return None
+            return found.get_layer_version(), found.code_bytes
+
+    def layer_zip(self, arn: str) -> Optional[Tuple[bytes, str]]:
+        """A layer version's zip and its CodeSha256; None when unknown."""
+        found = self.layer_version(arn)
+        return None if found is None else (found[1], str(found[0]["Content"]["CodeSha256"]))
+
     def statement_ids(
         self, account: str, region: str, name: str, qualifier: Optional[str]
     ) -> Optional[Set[str]]:
@@ -125,6 +145,46 @@ class MotoBackend:
             logs.ensure_log_group(log.group)
             logs.ensure_log_stream(log.group, log.stream)
             logs.put_log_events(log.group, log.stream, log.events)
+
+    def missing_log_groups(self, account: str, region: str, arns: List[str]) -> List[str]:
+        """The log group ARNs among `arns` that name no existing group."""
+        with self._lock:
+            known = {group.arn for group in logs_backends[account][region].groups.values()}
+        return [arn for arn in arns if arn not in known]
+
+    @staticmethod
+    def next_log_event_id() -> int:
+        """The id the next log event will get: moto numbers every event, in ingestion order."""
+        return int(LogEvent._event_id)
+
+    def log_events_from(
+        self, account: str, region: str, arns: List[str], first_id: int, pattern: str
+    ) -> Tuple[List[Dict[str, Any]], int]:
+        """Live Tail's view: the events ingested into the groups since event `first_id`, oldest
+        first, and the id to continue from."""
+        matches = EventMessageFilter(pattern).matches
+        with self._lock:
+            next_id = int(LogEvent._event_id)
+            found = []
+            for group in logs_backends[account][region].groups.values():
+                if group.arn not in arns:
+                    continue
+                for stream in group.streams.values():
+                    for event in stream.events:
+                        if first_id <= event.event_id < next_id and matches(event.message):
+                            found.append(_live_tail_result(group.arn, stream, event))
+        found.sort(key=lambda result: (result["ingestionTime"], result["timestamp"]))
+        return found, next_id
+
+
+def _live_tail_result(group_arn: str, stream: Any, event: Any) -> Dict[str, Any]:
+    return {
+        "logStreamName": stream.log_stream_name,
+        "logGroupIdentifier": group_arn,
+        "message": event.message,
+        "timestamp": event.timestamp,
+        "ingestionTime": event.ingestion_time,
+    }
 
 
 def _find(

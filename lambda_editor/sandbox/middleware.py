@@ -2,7 +2,8 @@
 
 Where moto 5.2 differs from AWS, and what this layer does about it:
 - `Code.Location` points at an AWS host that cannot be fetched: it is rewritten to a URL of this
-  endpoint that serves the function's zip, bound by a token to the code it was issued for.
+  endpoint that serves the function's zip, bound by a token to the code it was issued for. Layer
+  versions' `Content.Location` (moto: `s3://`) likewise, and GetLayerVersionByArn is answered.
 - Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
   RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
@@ -13,6 +14,9 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
   become conditions, and a statement id in use is refused (409), as Lambda does (`permissions`).
 - A new IAM role is usable at once: CreateFunction refuses it while it propagates (`roles`).
 - ListVersionsByFunction and ListAliases find no function named by its ARN: they get its name.
+- CloudWatch Logs: StartLiveTail streams as AWS does (`live_tail`); FilterLogEvents always
+  interleaves the streams, as AWS has done since 2019 (moto only when asked).
+- EventBridge Schemas, which moto lacks, holds the console's shareable test events (`schemas`).
 Everything else (IAM, CloudWatch Logs, S3, other Lambda calls) is moto's own answer. Requests
 naming a function may meet the faults a test planned (`faults`).
 """
@@ -21,13 +25,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import io
 import json
 import logging
 import re
-import secrets
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ from urllib.parse import parse_qs, quote, unquote
 from werkzeug.wrappers import Response
 
 from .backend import MotoAnswer, MotoBackend
+from .downloads import DOWNLOAD_PATH, Downloads
 from .faults import Faults
 from .invoke import (
     InvokeHandler,
@@ -47,17 +49,18 @@ from .invoke import (
     answer_without_running,
     service_error,
 )
+from .live_tail import OPERATION as START_LIVE_TAIL
+from .live_tail import LiveTail
 from .permissions import add_permission_answer, duplicate_statement_message, get_policy_answer
 from .roles import ROLE_NOT_ASSUMABLE, RolePropagation
+from .schemas import PATH_PREFIX as SCHEMAS_PATH
+from .schemas import SchemaRegistries
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 
 _log = logging.getLogger(__name__)
 
 _FUNCTION_PATH = re.compile(r"^/2015-03-31/functions(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?/?$")
-_CODE_PATH_PREFIX = "/_sandbox/code/"
-_CODE_PATH = re.compile(
-    r"^/_sandbox/code/(?P<account>[^/]+)/(?P<region>[^/]+)/(?P<name>[^/]+)/(?P<version>[^/]+)$"
-)
+_LAYERS_PATH = re.compile(r"^/2018-10-31/layers(?:/[^/]+/versions(?:/\d+)?)?/?$")
 # SigV4: "Credential=AKID/20240101/us-east-1/lambda/aws4_request"; moto picks the region likewise.
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 _MOTO_TIME = re.compile(r"^(?P<seconds>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?Z$")
@@ -86,7 +89,7 @@ _LISTED_BY_NAME_ONLY = ("ListVersionsByFunction", "ListAliases")
 _PHASED_UPDATES = ("UpdateFunctionCode", "UpdateFunctionConfiguration")
 _GUARDED = (*_PHASED_UPDATES, "PublishVersion")
 
-_CHUNK = 1 << 20
+_FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -119,10 +122,14 @@ class SandboxApp:
         default_region: str,
         invoke_handler: Callable[[], InvokeHandler],
         *,
+        live_tail: LiveTail,
+        schemas: SchemaRegistries,
         faults: Faults,
         roles: Optional[RolePropagation] = None,
     ) -> None:
         self._moto = moto
+        self._live_tail = live_tail
+        self._schemas = schemas
         self._faults = faults
         self._registry = registry
         self._account_id = account_id
@@ -131,8 +138,7 @@ class SandboxApp:
         self._roles = roles or RolePropagation()
         # A statement id is checked and added in one step.
         self._policy_lock = threading.Lock()
-        # Signs code URLs, so a URL only serves the code it was issued for (like a presigned URL).
-        self._code_key = secrets.token_bytes(32)
+        self._downloads = Downloads(moto)
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
         try:
@@ -146,10 +152,22 @@ class SandboxApp:
 
     def _respond(self, environ: Dict[str, Any]) -> Response:
         path = environ.get("PATH_INFO", "")
-        code_match = _CODE_PATH.match(path)
-        if code_match and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
-            return self._serve_code(code_match, environ)
+        download = DOWNLOAD_PATH.match(path)
+        if download and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            return self._downloads.serve(download, environ.get("QUERY_STRING", ""))
         call = self._call(environ)
+        if _LAYERS_PATH.match(path):
+            return self._layer_request(call)
+        if path.startswith(SCHEMAS_PATH):
+            query = environ.get("QUERY_STRING", "")
+            return self._schemas.respond(
+                call.method, path, query, call.body, account=call.account, region=call.region
+            )
+        operation = environ.get("HTTP_X_AMZ_TARGET", "")
+        if operation == START_LIVE_TAIL:
+            return self._live_tail.respond(call.account, call.region, call.body)
+        if operation == _FILTER_LOG_EVENTS:
+            _replace_body(call, {**_json_object(call.body), "interleaved": True})
         match = _FUNCTION_PATH.match(path)
         if match is None:
             return self._other_service(call)
@@ -288,8 +306,37 @@ class SandboxApp:
                 configuration.update(self._registry.describe(key))
         code, function = document.get("Code"), document.get("Configuration")
         if isinstance(code, dict) and "Location" in code and isinstance(function, dict):
-            code["Location"] = self._code_url(call, function)
+            key = configuration_key(function)
+            assert key is not None  # GetFunction's configuration always has its FunctionArn
+            code["Location"] = self._downloads.url(
+                _host(call), "code", key, str(function.get("CodeSha256", ""))
+            )
         return answer.with_json(document)
+
+    def _layer_request(self, call: _Call) -> Response:
+        """Layer versions, their `Content.Location` a URL of this endpoint (moto: `s3://`).
+
+        GetLayerVersionByArn, which moto lacks, is answered here."""
+        if call.param("find") == "LayerVersion":
+            found = self._moto.layer_version(call.param("Arn") or "")
+            if found is None:
+                message = f"The resource you requested does not exist: {call.param('Arn')}"
+                return _error(404, "ResourceNotFoundException", message, "Message")
+            document = found[0]
+        else:
+            answer = self._moto.call(call.environ)
+            if answer.json() is None:
+                return answer.response()
+            document = dict(answer.json() or {})
+        content, arn = document.get("Content"), str(document.get("LayerVersionArn", ""))
+        parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
+        if isinstance(content, dict) and len(parts) == 8:
+            key = (parts[4], parts[3], parts[6], parts[7])
+            content["Location"] = self._downloads.url(
+                _host(call), "layer", key, str(content.get("CodeSha256", ""))
+            )
+        status = 201 if call.method == "POST" else 200
+        return Response(json.dumps(document), status=status, mimetype="application/json")
 
     def _list_functions(self, call: _Call) -> Response:
         try:
@@ -348,42 +395,6 @@ class SandboxApp:
             _log.exception("The invoke handler failed for %s", request.function_name)
             return service_error(500, "ServiceException", f"The local runner failed: {exc!r}")
 
-    def _code_url(self, call: _Call, configuration: Dict[str, Any]) -> str:
-        key = configuration_key(configuration)
-        assert key is not None  # GetFunction's configuration always has its FunctionArn
-        account, region, name, version = key
-        host = call.environ.get("HTTP_HOST") or call.environ.get("SERVER_NAME", "127.0.0.1")
-        token = self._code_token(key, str(configuration.get("CodeSha256", "")))
-        return (
-            f"http://{host}{_CODE_PATH_PREFIX}{account}/{region}/{quote(name)}/"
-            f"{quote(version, safe='')}?token={token}"
-        )
-
-    def _code_token(self, key: FunctionKey, code_sha256: str) -> str:
-        message = "/".join((*key, code_sha256)).encode()
-        return hmac.new(self._code_key, message, hashlib.sha256).hexdigest()
-
-    def _serve_code(self, match: re.Match[str], environ: Dict[str, Any]) -> Response:
-        key = (match["account"], match["region"], unquote(match["name"]), unquote(match["version"]))
-        found = self._moto.code(key)
-        if found is None:
-            return _download_error(404, "NoSuchKey", "The specified key does not exist.")
-        code, code_sha256 = found
-        token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [""])[0]
-        if not hmac.compare_digest(token, self._code_token(key, code_sha256)):
-            return _download_error(
-                403,
-                "AccessDenied",
-                "This code URL is invalid or the function's code changed since it was issued: "
-                "call GetFunction for a new one.",
-            )
-        return Response(
-            _chunks(code),
-            mimetype="application/zip",
-            headers={"Content-Length": str(len(code))},
-            direct_passthrough=True,
-        )
-
 
 def split_function_identifier(identifier: str) -> Tuple[str, Optional[str]]:
     """(name, qualifier) from a name, `name:qualifier`, a partial ARN or a full ARN."""
@@ -432,6 +443,12 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     return b""
 
 
+def _replace_body(call: _Call, document: Dict[str, Any]) -> None:
+    call.body = json.dumps(document).encode()
+    call.environ["wsgi.input"] = io.BytesIO(call.body)
+    call.environ["CONTENT_LENGTH"] = str(len(call.body))
+
+
 def _json_object(body: bytes) -> Dict[str, Any]:
     try:
         document = json.loads(body or b"{}")
@@ -461,10 +478,8 @@ def _decode_marker(marker: Optional[str]) -> Optional[str]:
         raise ValueError("The Marker is not one this endpoint returned.") from None
 
 
-def _chunks(data: bytes) -> Iterator[bytes]:
-    view = memoryview(data)
-    for start in range(0, len(data), _CHUNK):
-        yield bytes(view[start : start + _CHUNK])
+def _host(call: _Call) -> str:
+    return str(call.environ.get("HTTP_HOST") or call.environ.get("SERVER_NAME", "127.0.0.1"))
 
 
 def _has_header(headers: Dict[str, str], name: str) -> bool:
@@ -500,12 +515,3 @@ def _error_page(status: int) -> Response:
         f"<center><h1>{title}</h1></center>\r\n<hr><center>proxy</center>\r\n</body>\r\n</html>\r\n"
     )
     return Response(body, status=status, mimetype="text/html")
-
-
-def _download_error(status: int, code: str, message: str) -> Response:
-    """An error of the code download, shaped like S3's (the host a real Code.Location names)."""
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
-    )
-    return Response(body, status=status, mimetype="application/xml")

@@ -19,9 +19,11 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from dataclasses import replace
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..invoke_result import EVENT
+from ..layers import python_paths
 from ..local_runner import (
     FunctionSpec,
     LocalRunResult,
@@ -29,6 +31,7 @@ from ..local_runner import (
     new_log_stream_name,
     run_locally,
 )
+from ..logs import LogSource
 from ..packaging.extract import extract_package
 from .invoke import FunctionLog, InvokeRequest, InvokeResponse, service_error
 from .state import LATEST
@@ -44,7 +47,8 @@ class LocalInvoker:
     """Runs a Python function's zip for each Invoke and answers as Lambda does.
 
     `on_run(name)` is called each time a function's code is started; `on_log` receives each
-    invocation's log lines for CloudWatch Logs (a failure there never fails the invocation).
+    invocation's log lines for CloudWatch Logs (a failure there never fails the invocation);
+    `layer_zip(arn)` gives a layer version's zip and CodeSha256, for the function's layers.
     """
 
     def __init__(
@@ -52,10 +56,12 @@ class LocalInvoker:
         on_run: Callable[[str], None],
         on_log: Callable[[FunctionLog], None],
         interpreter: str = sys.executable,
+        layer_zip: Callable[[str], Optional[Tuple[bytes, str]]] = lambda arn: None,
     ) -> None:
         self._on_run = on_run
         self._on_log = on_log
         self._interpreter = interpreter
+        self._layer_zip = layer_zip
         self._code = CodeCache()
 
     def __call__(self, request: InvokeRequest) -> InvokeResponse:
@@ -69,8 +75,11 @@ class LocalInvoker:
                 f"The local endpoint runs Python functions only; {request.function_name} runs "
                 f"on {kind} and was not run.",
             )
-        root = self._code.folder(request.configuration, request.code)
+        root = self._code.folder(str(request.configuration["CodeSha256"]), request.code)
         spec = function_spec(request)
+        layers = self._layer_folders(request.configuration)
+        if layers:
+            spec = replace(spec, python_paths=tuple(python_paths(layers, spec.runtime)))
         request_id = str(uuid.uuid4())
         if request.invocation_type == EVENT:
             # Lambda queues the event and answers at once; the result is dropped, the log kept.
@@ -86,6 +95,15 @@ class LocalInvoker:
     def close(self) -> None:
         """Delete the extracted code (runs still going keep what they have already loaded)."""
         self._code.clear()
+
+    def _layer_folders(self, configuration: Mapping[str, Any]) -> List[str]:
+        """Each of the function's layers extracted, in its order (as Lambda mounts them)."""
+        folders = []
+        for layer in configuration.get("Layers") or ():
+            found = self._layer_zip(str(layer["Arn"]))
+            if found is not None:
+                folders.append(self._code.folder(found[1], found[0]))
+        return folders
 
     def _run(
         self, request: InvokeRequest, root: str, spec: FunctionSpec, request_id: str
@@ -131,9 +149,9 @@ class CodeCache:
         # One lock per code version: two first invocations of it must not both extract it.
         self._version_locks: Dict[str, threading.Lock] = {}
 
-    def folder(self, configuration: Mapping[str, Any], code: bytes) -> str:
-        """The folder holding `code` extracted, keyed by the configuration's CodeSha256."""
-        key = base64.b64decode(str(configuration["CodeSha256"])).hex()
+    def folder(self, code_sha256: str, code: bytes) -> str:
+        """The folder holding `code` (a function's or a layer's zip) extracted, by CodeSha256."""
+        key = base64.b64decode(code_sha256).hex()
         with self._lock:
             if self._root is None:
                 self._root = tempfile.mkdtemp(prefix="lambda-editor-sandbox-code-")
@@ -215,7 +233,7 @@ def function_log(
     started_ms: int,
     ended_ms: int,
 ) -> FunctionLog:
-    """One CloudWatch event per log line, in `/aws/lambda/NAME`, in `stream`.
+    """One CloudWatch event per log line, in the function's log group, in `stream`.
 
     The runner hands over the log whole at the end: lines up to START carry the time the run
     began, the later ones the time it ended.
@@ -229,7 +247,7 @@ def function_log(
     return FunctionLog(
         account_id=request.account_id,
         region=request.region,
-        group=f"/aws/lambda/{spec.name}",
+        group=LogSource.of_configuration(request.configuration).group,
         stream=stream,
         events=events,
     )

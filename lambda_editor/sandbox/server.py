@@ -21,7 +21,7 @@ from .roles import RolePropagation
 from .runner import LocalInvoker
 from .seed import client
 from .seed import seed as seed_functions
-from .state import FunctionRegistry, SandboxStats
+from .state import FunctionRegistry, LiveTailTiming, SandboxStats
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -60,7 +60,8 @@ class Sandbox:
     Any credentials are accepted. `update_delay` is how long an update stays InProgress; it may
     be changed while the sandbox runs (it applies to the next update). Invoke runs the function's
     deployed Python code in this process's interpreter (`runner.LocalInvoker`) unless another
-    `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs.
+    `invoke_handler` is given; each run's log also goes to the endpoint's CloudWatch Logs, where
+    Live Tail follows it (`live_tail` sets its pace).
     `role_propagation_delay` is how long a new IAM role cannot be used to create a function.
     """
 
@@ -82,9 +83,13 @@ class Sandbox:
         self._roles = RolePropagation(role_propagation_delay)
         # Errors, lost and late answers planned for the next requests (tests).
         self.faults = Faults()
-        self._local_invoker = LocalInvoker(self._registry.count_run, self._write_log)
+        self._local_invoker = LocalInvoker(
+            self._registry.count_run, self._write_log, layer_zip=self._layer_zip
+        )
         # Called for every accepted Invoke of an existing function; replaceable while running.
         self.invoke_handler: InvokeHandler = invoke_handler or self._local_invoker
+        self.live_tail = LiveTailTiming()
+        self._closing = threading.Event()
         self._moto: Optional[MotoBackend] = None
         self._server: Optional[BaseWSGIServer] = None
         self._thread: Optional[threading.Thread] = None
@@ -103,15 +108,21 @@ class Sandbox:
         _require_moto()
         _check_account(self.account_id)
         from .backend import MotoBackend, bind  # noqa: PLC0415 - needs moto, checked above
+        from .live_tail import LiveTail  # noqa: PLC0415 - likewise
         from .middleware import SandboxApp  # noqa: PLC0415 - likewise
+        from .schemas import SchemaRegistries  # noqa: PLC0415 - likewise (werkzeug)
 
         moto = MotoBackend()
+        self._closing.clear()
+        live_tail = LiveTail(moto, self.live_tail, self._closing)
         app = SandboxApp(
             moto,
             self._registry,
             self.account_id,
             self.region,
             self._handler,
+            live_tail=live_tail,
+            schemas=SchemaRegistries(),
             roles=self._roles,
             faults=self.faults,
         )
@@ -137,6 +148,7 @@ class Sandbox:
         if server is None:
             return
         self._server = self._thread = None
+        self._closing.set()  # open Live Tail streams end
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -180,6 +192,10 @@ class Sandbox:
 
     def _handler(self) -> InvokeHandler:
         return self.invoke_handler
+
+    def _layer_zip(self, arn: str) -> Optional[Tuple[bytes, str]]:
+        moto = self._moto
+        return moto.layer_zip(arn) if moto is not None else None
 
     def _write_log(self, log: FunctionLog) -> None:
         moto = self._moto

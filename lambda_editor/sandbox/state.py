@@ -57,6 +57,17 @@ class SandboxStats:
     runs: Dict[str, int]
 
 
+@dataclass
+class LiveTailTiming:
+    """How often Live Tail sends an update and how long a session lasts (AWS: 1 s, 3 hours).
+
+    Tests shorten both; changes apply to the next update and the next session.
+    """
+
+    interval_s: float = 1.0
+    session_limit_s: float = 3 * 3600.0
+
+
 @dataclass(frozen=True)
 class _Failure:
     reason: str

@@ -10,9 +10,11 @@ import sublime
 
 from .. import events
 from . import console_log, dependencies, deploying, quick_panel, runtime
+from . import logs as log_panel
 from . import settings as package_settings
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
+from .console_events import LambdaImportConsoleTestEventsCommand, LambdaShareTestEventCommand
 from .create import LambdaNewFunctionCommand
 from .dependencies import (
     LambdaCancelDependencyInstallCommand,
@@ -27,6 +29,11 @@ from .deploying import (
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
 from .function_url import LambdaFunctionUrlCommand
+from .info import (
+    LambdaFunctionInfoCommand,
+    LambdaFunctionInfoListener,
+    LambdaShowEnvironmentValuesCommand,
+)
 from .invoking import (
     LambdaInvokeFunctionCommand,
     LambdaInvokeLastEventCommand,
@@ -34,6 +41,14 @@ from .invoking import (
     LambdaInvokeWithOptionsCommand,
     LambdaNewTestEventCommand,
     LambdaShowLastInvokeResultCommand,
+)
+from .logs import (
+    LambdaFollowRequestCommand,
+    LambdaLogTailListener,
+    LambdaShowRecentLogsCommand,
+    LambdaShowRequestLogCommand,
+    LambdaStopTailingLogsCommand,
+    LambdaTailLogsCommand,
 )
 from .versions import LambdaPointAliasCommand, LambdaPublishVersionCommand
 
@@ -49,6 +64,7 @@ def plugin_loaded() -> None:
 def plugin_unloaded() -> None:
     """Stops what the package runs, so that a reloaded version starts clean (an upgrade)."""
     package_settings.unwatch()
+    log_panel.stop_all()
     dependencies.cancel_all()
     deploying.stop()
     runtime.stop()
@@ -92,4 +108,19 @@ __all__ = [
     "LambdaShowRemoteDiffCommand",
     "plugin_loaded",
     "plugin_unloaded",
+]
+
+# Watching a function.
+__all__ += [
+    "LambdaFollowRequestCommand",
+    "LambdaFunctionInfoCommand",
+    "LambdaFunctionInfoListener",
+    "LambdaImportConsoleTestEventsCommand",
+    "LambdaLogTailListener",
+    "LambdaShareTestEventCommand",
+    "LambdaShowEnvironmentValuesCommand",
+    "LambdaShowRecentLogsCommand",
+    "LambdaShowRequestLogCommand",
+    "LambdaStopTailingLogsCommand",
+    "LambdaTailLogsCommand",
 ]

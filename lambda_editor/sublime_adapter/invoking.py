@@ -14,6 +14,7 @@ from ..invoke import Invocation, invoke_and_keep
 from ..invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from ..invoke_text import format_result
 from ..last_result import load_last_result
+from ..layers import LayerCache, default_layer_cache
 from ..layout import MARKER_FILE, METADATA_DIR
 from ..pull import workspace_for_arn
 from ..settings import Settings
@@ -53,7 +54,7 @@ class Invoker:
         qualifier: Optional[str] = None,
     ) -> Invoker:
         binding = workspace.binding
-        interpreter = package_settings.load().python_interpreter if local else None
+        settings = package_settings.load()  # on the UI thread
         invocation = Invocation(
             binding.function_arn,
             binding.target,
@@ -61,7 +62,8 @@ class Invoker:
             local=local,
             invocation_type=invocation_type,
             qualifier=qualifier,
-            interpreter=interpreter,
+            interpreter=settings.python_interpreter if local else None,
+            layer_cache=LayerCache(default_layer_cache(package_settings.workspace_root(settings))),
         )
         return cls(window, binding.function_name, invocation)
 
@@ -102,6 +104,8 @@ class Invoker:
 def show_result(window: sublime.Window, result: InvokeResult) -> None:
     panel = OutputPanel(window).clear(JSON_SYNTAX if result.response_is_json else PLAIN_SYNTAX)
     panel.append(format_result(result))
+    if result.log_is_partial:  # the tail is the last 4 KB, or there is none (asynchronous)
+        panel.append('\nIts whole log: "Lambda: Show Request Log".\n')
     panel.show()
 
 
@@ -124,10 +128,20 @@ def pick_event(
     items.append(
         sublime.QuickPanelItem("New Test Event…", "from a template", "", sublime.KIND_SNIPPET)
     )
+    items.append(
+        sublime.QuickPanelItem(
+            "Import Console Test Events",
+            "the Lambda console's shareable events (its private ones cannot be read)",
+            "",
+            sublime.KIND_NAVIGATION,
+        )
+    )
 
     def on_select(index: int) -> None:
         if index == len(names):
             new_test_event(window, workspace)
+        elif index == len(names) + 1:
+            window.run_command("lambda_import_console_test_events")
         elif index >= 0:
             on_pick(names[index])
 

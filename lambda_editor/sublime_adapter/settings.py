@@ -25,6 +25,7 @@ _KEYS = (
     "deploy_on_save",
     "python_interpreter",
     "debug",
+    "logs_since",
 )
 _WATCH_TAG = "lambda_editor"
 
