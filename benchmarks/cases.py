@@ -262,7 +262,6 @@ def first_save_after_pull(setup: Setup, runs: int) -> List[Comparison]:
             baseline,
             runs,
             baseline_name="zip every file",
-            targets=[Target(150, "ours")],
         ),
     ]
 

@@ -85,8 +85,8 @@ def digest_generation() -> int:
 
 
 def cached_digest(path: str, st: os.stat_result) -> Optional[Digest]:
-    with _cache.lock:
-        cached = _cache.entries.get(path)
+    # One dict read is atomic: no lock, for a check looks up every file of the workspace.
+    cached = _cache.entries.get(path)
     return cached[1] if cached is not None and cached[0] == stat_key(st) else None
 
 
