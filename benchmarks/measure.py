@@ -102,6 +102,13 @@ class Comparison:
     def describe_targets(self) -> str:
         return ", ".join(target.describe(self.unit) for target in self.targets)
 
+    def verdicts(self, missed: str = "MISSED") -> str:
+        """Each target and whether this row meets it."""
+        return ", ".join(
+            f"{target.describe(self.unit)} {'met' if target.met(self) else missed}"
+            for target in self.targets
+        )
+
     def met(self) -> bool:
         return all(target.met(self) for target in self.targets)
 

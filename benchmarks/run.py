@@ -147,10 +147,10 @@ def format_table(results: Sequence[Comparison]) -> str:
         )
         for row in rows:
             low, high = row.spread
-            verdict = f"{row.describe_targets()} {'met' if row.met() else 'MISSED'}"
+            verdict = row.verdicts()
             lines.append(
                 f"  {row.name:<50} {row.ours:>8.1f} {row.baseline:>9.1f}  {row.baseline_name:<28}"
-                f" {row.ratio:>6.2f} {low:>5.2f}-{high:<5.2f}  {verdict if row.targets else ''}"
+                f" {row.ratio:>6.2f} {low:>5.2f}-{high:<5.2f}  {verdict}"
             )
     return "\n".join(lines)
 
@@ -165,10 +165,10 @@ def format_markdown(tree: TreeResults) -> str:
     for row in tree.results:
         low, high = row.spread
         spread = f" ({low:.2f}-{high:.2f})" if row.runs > 1 else ""
-        target = f"{row.describe_targets()}: {'met' if row.met() else '**missed**'}"
+        target = row.verdicts(missed="**missed**")
         lines.append(
             f"| {row.name} | {row.ours:,.1f} {row.unit} | {row.baseline:,.1f} {row.unit} | "
-            f"{row.baseline_name} | {row.ratio:.2f}{spread} | {target if row.targets else ''} |"
+            f"{row.baseline_name} | {row.ratio:.2f}{spread} | {target} |"
         )
     return "\n".join(lines)
 
