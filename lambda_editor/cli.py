@@ -27,6 +27,7 @@ from .earlier_workspaces import earlier_workspaces
 from .errors import LambdaEditorError, RemoteChangedError, UnexpectedError, explain
 from .events import EventStore, parse_payload
 from .functions import check_function_name, list_functions
+from .history import DEFAULT_LIMITS, HistoryLimits
 from .invoke import Invocation, invoke_and_keep
 from .invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from .invoke_text import format_error, format_response, header_line
@@ -68,6 +69,9 @@ class Context:
         self.target = AwsTarget(options.profile, options.region, options.endpoint_url)
         self.exclude: Sequence[str] = tuple(options.exclude or ())
         self.workspace_root = options.workspace_root or default_workspace_root()
+        self.history_limits = HistoryLimits(
+            options.history_count, options.history_size_mb * 1024 * 1024
+        )
 
     def out(self, text: str) -> None:
         print(text, flush=True)
@@ -99,6 +103,7 @@ def command_pull(context: Context) -> int:
         exclude=context.exclude,
         keep_backup=context.options.force,
         on_progress=context.err,
+        history_limits=context.history_limits,
     )
     for notice in result.notices:
         context.err(notice)
@@ -111,7 +116,11 @@ def command_pull(context: Context) -> int:
 def command_push(context: Context) -> int:
     root = _workspace_root(context.options.dir)
     result = deploy_workspace(
-        root, exclude=context.exclude, force=context.options.force, on_progress=context.err
+        root,
+        exclude=context.exclude,
+        force=context.options.force,
+        on_progress=context.err,
+        history_limits=context.history_limits,
     )
     context.out(result.describe())
     return EXIT_OK
@@ -132,7 +141,10 @@ def command_watch(context: Context) -> int:
         context.err(event.message if event.error is None else _worded(event.error))
 
     queue = DeployQueue(
-        lambda path, **kw: deploy_workspace(path, exclude=context.exclude, **kw), report
+        lambda path, **kw: deploy_workspace(
+            path, exclude=context.exclude, history_limits=context.history_limits, **kw
+        ),
+        report,
     )
     context.err(f"watching {root} for {name} (Ctrl-C to stop)")
     # Seen before the first deploy starts: a change made while it builds is deployed next.
@@ -276,7 +288,13 @@ def command_deps(context: Context) -> int:
 
 
 def _deploy_and_print(context: Context, root: str) -> None:
-    context.out(deploy_workspace(root, exclude=context.exclude, on_progress=context.err).describe())
+    result = deploy_workspace(
+        root,
+        exclude=context.exclude,
+        on_progress=context.err,
+        history_limits=context.history_limits,
+    )
+    context.out(result.describe())
 
 
 def _add_bootstrap(context: Context, plan: BootstrapPlan) -> bool:
@@ -513,6 +531,16 @@ COMMANDS.update(
 COMMANDS.update(cli_inspect.COMMANDS)
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lambda_editor",
@@ -537,6 +565,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="GLOB",
         help="leave matching files out of the package (repeatable)",
+    )
+    parser.add_argument(
+        "--history-count",
+        type=_at_least_one,
+        default=DEFAULT_LIMITS.count,
+        metavar="N",
+        help="deployed zips each workspace keeps (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--history-size-mb",
+        type=_at_least_one,
+        default=DEFAULT_LIMITS.total_bytes // (1024 * 1024),
+        metavar="MB",
+        help="megabytes of deployed zips each workspace keeps (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -14,27 +14,43 @@ recognised as ours.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import AbstractSet, Any, Callable, Dict, Literal, Mapping, Optional, Sequence, Tuple
+from typing import (
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
-from . import actions, aws
+from . import actions, aws, history, warm_start
 from .errors import LambdaEditorError, RemoteChangedError, error_code, explain
 from .limits import DIRECT_UPLOAD_LIMIT
 from .locking import workspace_lock
 from .log import log_unexpected, logger
 from .packaging.builder import BuiltPackage
 from .packaging.manifest import excluded_here, listed_paths
+from .packaging.walk import one_walk
 from .swap import finish_interrupted_swap
 from .units import format_size
+from .upload_body import stream_zip_uploads
 from .workspace import Workspace
 
 ProgressCallback = Callable[[str], None]
 
 # How long to wait for LastUpdateStatus to leave InProgress (AWS's own waiter allows 300 s).
 UPDATE_WAIT_SECONDS = 300.0
-_POLL_FIRST, _POLL_MAX = 0.2, 1.0
+# Most code updates finish within a few seconds: poll often then, so the wait ends at most one
+# short interval after the update does; slower updates are polled less and less often.
+_POLL_FAST, _FAST_SECONDS, _POLL_MAX, _BACKOFF = 0.1, 3.0, 1.0, 1.5
 # An "update in progress" refusal is retried after waiting for that update, this many times.
 _CONFLICT_RETRIES = 3
 
@@ -68,11 +84,13 @@ def deploy_workspace(
     on_progress: Optional[ProgressCallback] = None,
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
+    history_limits: history.HistoryLimits = history.DEFAULT_LIMITS,
 ) -> DeployResult:
     """Deploy the workspace at `root` if it differs from what is deployed.
 
     The upload carries the RevisionId recorded in the marker, so Lambda refuses it atomically when
-    someone else deployed in between (`RemoteChangedError`); `force` drops that guard.
+    someone else deployed in between (`RemoteChangedError`); `force` drops that guard. A
+    confirmed deploy's zip joins the workspace's history, kept within `history_limits`.
     """
     report = on_progress or (lambda _text: None)
     lock = workspace_lock(root)
@@ -80,9 +98,16 @@ def deploy_workspace(
     try:
         finish_interrupted_swap(root, "deployed")
         workspace = Workspace.load(root)
-        return _Deploy(
-            workspace, exclude=exclude, force=force, report=report, client=client, sleep=sleep
-        ).run()
+        with one_walk(root):  # the check and the build see one listing of the folder
+            return _Deploy(
+                workspace,
+                exclude=exclude,
+                force=force,
+                report=report,
+                client=client,
+                sleep=sleep,
+                history_limits=history_limits,
+            ).run()
     finally:
         lock.release()
 
@@ -99,12 +124,14 @@ class _Deploy:
         report: ProgressCallback,
         client: Any,
         sleep: Callable[[float], None],
+        history_limits: history.HistoryLimits,
     ) -> None:
         self.workspace = workspace
         self.exclude = exclude
         self.force = force
         self.report = report
         self.sleep = sleep
+        self.history_limits = history_limits
         self.name = workspace.binding.function_name
         self._client = client
 
@@ -112,6 +139,7 @@ class _Deploy:
     def client(self) -> Any:
         if self._client is None:
             self._client = aws.lambda_client(self.workspace.binding.target)
+        stream_zip_uploads(self._client)
         return self._client
 
     def run(self) -> DeployResult:
@@ -124,9 +152,12 @@ class _Deploy:
 
     def _run(self) -> DeployResult:
         # With an upload unconfirmed, the marker does not know what is deployed: AWS is asked.
+        warm_start.load_hashes(self.workspace.root)
         needed = bool(self.workspace.pending) and self._settle_pending()
         if not needed and self.workspace.local_manifest(self.exclude) == self.workspace.manifest:
+            warm_start.keep_hashes(self.workspace)
             return self._unchanged()
+        warm_start.offer_reusable_entries(self.workspace)
         package = self.workspace.build_package(self.exclude)
         _check_upload_size(self.name, package)
         removed = excluded_here(self.workspace.root, self.workspace.manifest, package.manifest)
@@ -139,8 +170,11 @@ class _Deploy:
         # Recorded before it is sent: if the answer never comes, the next deploy knows it.
         self.workspace = self.workspace.with_pending(package.sha256_b64, package.manifest)
         self.workspace.save()
+        stored = warm_start.store_while_uploading(self.workspace, package)
         configuration = self._upload(package)
-        self.workspace.with_deployment(configuration, package.manifest).save()
+        deployed = self.workspace.with_deployment(configuration, package.manifest)
+        deployed.save()
+        warm_start.record_deploy(deployed, package, configuration, self.history_limits, stored)
         return DeployResult(
             function_name=self.name,
             deployed=True,
@@ -287,7 +321,7 @@ def wait_for_update(
 ) -> Dict[str, Any]:
     """Poll until `LastUpdateStatus` leaves InProgress: the final configuration, or the failure."""
     deadline = time.monotonic() + timeout
-    delay = _POLL_FIRST
+    delays = poll_delays()
     while True:
         configuration: Dict[str, Any] = client.get_function_configuration(FunctionName=function)
         status = configuration.get("LastUpdateStatus", "Successful")
@@ -300,8 +334,17 @@ def wait_for_update(
                 f"{configuration['FunctionName']} is still updating after {timeout:.0f} s.",
                 "Check its state in the Lambda console, then deploy again.",
             )
-        sleep(delay)
-        delay = min(delay * 2, _POLL_MAX)
+        sleep(next(delays))
+
+
+def poll_delays() -> Iterator[float]:
+    """The pauses between two status reads: short for the first seconds, then growing."""
+    fast = round(_FAST_SECONDS / _POLL_FAST)
+    yield from itertools.repeat(_POLL_FAST, fast)
+    delay = _POLL_FAST
+    while True:
+        delay = min(delay * _BACKOFF, _POLL_MAX)
+        yield delay
 
 
 class UpdateFailedError(LambdaEditorError):

@@ -1,4 +1,4 @@
-"""Walking and removing folder trees without recursion.
+"""Walking and removing folder trees without recursion; folders only their owner can read.
 
 `os.walk` (before Python 3.12) and `shutil.rmtree` recurse once per folder level, so a tree nested
 a thousand folders deep (a crafted archive, a runaway script) raises RecursionError instead of
@@ -10,6 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 from typing import Iterator, List, Tuple
+
+OWNER_ONLY = 0o700
+
+
+def make_private_dir(path: str) -> None:
+    """Create the folder (and its parents) if needed; it is readable by its owner only."""
+    os.makedirs(path, mode=OWNER_ONLY, exist_ok=True)
+    os.chmod(path, OWNER_ONLY)
 
 
 def walk_tree(top: str) -> Iterator[Tuple[str, List[str], List[str]]]:

@@ -6,13 +6,14 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-from . import aws
+from . import aws, history, warm_start
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .functions import FunctionCode, check_function_name, download_code, get_function
 from .layout import METADATA_DIR
 from .log import logger
 from .packaging.extract import Extraction, extract_package
+from .packaging.hash_index import settled_mtime_ns
 from .packaging.manifest import ManifestDiff
 from .swap import abandon_swap, begin_swap, incoming_path, recover_interrupted_swap, swap_in
 from .units import format_size
@@ -68,6 +69,7 @@ def pull_function(
     exclude: Sequence[str] = (),
     keep_backup: bool = False,
     on_progress: Optional[Callable[[str], None]] = None,
+    history_limits: history.HistoryLimits = history.DEFAULT_LIMITS,
 ) -> PullResult:
     """Download `name` into its workspace (or `destination`) and bind the folder to it.
 
@@ -100,6 +102,7 @@ def pull_function(
             exclude=exclude,
             keep_backup=keep_backup,
             report=report,
+            history_limits=history_limits,
         )
     finally:
         lock.release()
@@ -114,20 +117,31 @@ def _pull_locked(
     exclude: Sequence[str],
     keep_backup: bool,
     report: Callable[[str], None],
+    history_limits: history.HistoryLimits,
 ) -> PullResult:
     notices: List[str] = []
     recovered = recover_interrupted_swap(root)
     if recovered:
         notices.append(recovered)
     _check_replaceable(root, binding, exclude, keep_backup)
-    staging = begin_swap(root)
+    archive = os.path.join(begin_swap(root), "code.zip")
     try:
         incoming = incoming_path(root)
-        extraction = _download_and_extract(code, staging, incoming, ca_bundle, report)
+        extraction = _download_and_extract(code, archive, incoming, ca_bundle, report)
         Workspace.create(incoming, binding, extraction.manifest, extraction.left_out)
+        report(f"preparing {code.name} for quick saves…")
+        pulled = warm_start.prepare_pull(
+            incoming,
+            archive,
+            code.configuration,
+            extraction.manifest,
+            exclude=exclude,
+            previous_root=root,
+        )
         backup = swap_in(root)
     finally:
         abandon_swap(root)
+    warm_start.finish_pull(incoming, root, pulled, history_limits)
     if extraction.skipped:
         notices.append(_skipped_notice(code.name, extraction))
     return PullResult(Workspace.load(root), backup, tuple(notices))
@@ -197,18 +211,18 @@ def _check_replaceable(
 
 def _download_and_extract(
     code: FunctionCode,
-    staging: str,
+    archive: str,
     incoming: str,
     ca_bundle: Optional[str],
     report: Callable[[str], None],
 ) -> Extraction:
-    archive = os.path.join(staging, "code.zip")
     size = int(code.configuration.get("CodeSize", 0))
     report(f"downloading {code.name} ({format_size(size)})…")
     download_code(code.location, archive, code.configuration["CodeSha256"], ca_bundle=ca_bundle)
     report(f"extracting {code.name}…")
-    extraction = extract_package(archive, incoming)
-    os.unlink(archive)
+    # Old enough files: their digests are kept at once (see hash_index).
+    mtime_ns = settled_mtime_ns(code.configuration.get("LastModified", ""))
+    extraction = extract_package(archive, incoming, mtime_ns=mtime_ns)
     logger.debug("extracted %s: %d files", code.name, len(extraction.manifest))
     return extraction
 

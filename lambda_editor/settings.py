@@ -14,7 +14,10 @@ from typing import Any, Mapping, Optional, Tuple
 from . import actions
 from .aws import AwsTarget
 from .errors import LambdaEditorError
+from .history import DEFAULT_LIMITS, HistoryLimits
 from .logs import DEFAULT_SINCE, parse_since
+
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,18 @@ class Settings:
     exclude: Tuple[str, ...] = ()
     deploy_on_save: bool = True
     python_interpreter: Optional[str] = None
+    history_count: int = DEFAULT_LIMITS.count
+    history_size_mb: int = DEFAULT_LIMITS.total_bytes // _MB
     debug: bool = False  # the debug log: requests made, timings
     logs_since: str = DEFAULT_SINCE
 
     @property
     def target(self) -> AwsTarget:
         return AwsTarget(self.profile, self.region, self.endpoint_url)
+
+    @property
+    def history_limits(self) -> HistoryLimits:
+        return HistoryLimits(self.history_count, self.history_size_mb * _MB)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
@@ -43,6 +52,8 @@ class Settings:
             exclude=_patterns(values.get("exclude")),
             deploy_on_save=_flag(values, "deploy_on_save", default=True),
             python_interpreter=_optional_path(values, "python_interpreter"),
+            history_count=_positive(values, "history_count", cls.history_count),
+            history_size_mb=_positive(values, "history_size_mb", cls.history_size_mb),
             debug=_flag(values, "debug", default=False),
             logs_since=_since(values),
         )
@@ -70,6 +81,18 @@ def _flag(values: Mapping[str, Any], key: str, default: bool) -> bool:
         return default
     if not isinstance(value, bool):
         raise _wrong_setting(f'The setting "{key}" must be true or false, not {value!r}.')
+    return value
+
+
+def _positive(values: Mapping[str, Any], key: str, default: int) -> int:
+    value = values.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise LambdaEditorError(
+            f'The setting "{key}" must be a whole number of at least 1, not {value!r}.',
+            "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
+        )
     return value
 
 

@@ -6,7 +6,8 @@ The new copy is extracted into the staging folder `<parent>/.<name>.pull/code`, 
 1. the journal `.<name>.pull/swap.json` is written: from here on the swap is finished, never
    undone (the download is complete and the user asked for it);
 2. the old folder is moved aside to `.<name>.pull/previous` (one rename);
-3. the user's test events and last invoke result are copied into the new copy;
+3. the user's test events and last invoke result are copied into the new copy, the deploy
+   history moved into it;
 4. the new copy is renamed into place;
 5. the old copy is deleted when it held nothing but what is deployed, else it becomes a backup
    `<name>.backup-YYYYmmdd-HHMMSS` beside the folder;
@@ -25,9 +26,10 @@ import os
 import shutil
 from typing import List, Optional
 
+from . import history
 from .errors import LambdaEditorError
 from .folders import remove_tree, walk_tree
-from .layout import MARKER_FILE, METADATA_DIR
+from .layout import HASH_INDEX_FILE, MARKER_FILE, METADATA_DIR
 from .locking import workspace_lock
 from .workspace import Workspace, backup_workspace
 
@@ -168,16 +170,22 @@ def _finish(root: str, staging: str) -> Optional[str]:
     return backup
 
 
+# What describes the copy itself, not the user's: the marker and its files' digests.
+_OF_THE_COPY = (MARKER_FILE, HASH_INDEX_FILE)
+
+
 def _carry_over_metadata(old_root: str, new_root: str) -> None:
-    """Test events and the last invoke result belong to the user, not to the deployed code.
-    What the new copy has already (an earlier, interrupted run copied it) is kept."""
+    """Test events, the last invoke result and the deploy history belong to the user, not to
+    the deployed code. What the new copy has already (an earlier, interrupted run copied it) is
+    kept."""
     old_metadata = os.path.join(old_root, METADATA_DIR)
     new_metadata = os.path.join(new_root, METADATA_DIR)
     if not os.path.isdir(old_metadata):
         return
+    history.carry_over(old_root, new_root)  # moved, not copied: it may be large
     for name in os.listdir(old_metadata):
         source, target = os.path.join(old_metadata, name), os.path.join(new_metadata, name)
-        if name == MARKER_FILE or name.startswith("staging-") or os.path.lexists(target):
+        if name in _OF_THE_COPY or name.startswith("staging-") or os.path.lexists(target):
             continue
         if os.path.isdir(source):
             shutil.copytree(source, target)

@@ -49,7 +49,7 @@ TASKS = {
     "wheel": [[str(PYTHON), str(ROOT / "scripts" / "release.py"), "wheel"]],
     "release": [[str(PYTHON), str(ROOT / "scripts" / "release.py"), "release"]],
 }
-PASSES_ARGUMENTS = ("test", "release")
+PASSES_ARGUMENTS = ("test", "release", "bench")
 
 
 def ensure_environment() -> None:

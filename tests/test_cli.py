@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
+from lambda_editor import history
 from lambda_editor.packaging.manifest import scan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -92,6 +95,50 @@ def test_a_push_without_changes_uploads_nothing(
     assert completed.returncode == 0
     assert completed.stdout.strip() == f"{name}: no changes to deploy"
     assert sandbox.stats.update_function_code.get(name, 0) == uploads
+
+
+def test_a_push_without_changes_imports_no_boto3(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    workspace = pull(sandbox, tmp_path, name)
+    command = cli_command(sandbox, "--workspace-root", str(tmp_path), "push", str(workspace))
+    python, *arguments = command
+
+    completed = subprocess.run(
+        [python, "-X", "importtime", *arguments],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "no changes to deploy" in completed.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()]
+    assert "lambda_editor.deploy" in imported
+    assert not [module for module in imported if module.split(".")[0] in ("boto3", "botocore")]
+
+
+def test_pushes_keep_their_zips_in_the_history_within_the_count(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    name = functions.create()
+    workspace = pull(sandbox, tmp_path, name)
+    for number in range(3):
+        (workspace / "app.py").write_text(f"def handler(event, context):\n    return {number}\n")
+        completed = run_cli(sandbox, tmp_path, "--history-count", "2", "push", str(workspace))
+        assert completed.returncode == 0, completed.stderr
+
+    entries = history.entries(str(workspace))
+    assert [entry.kind for entry in entries] == ["deployed", "deployed"]
+    deployed = functions.client.get_function_configuration(FunctionName=name)
+    assert entries[-1].code_sha256 == deployed["CodeSha256"]
+    assert entries[-1].revision_id == deployed["RevisionId"]
+    assert entries[-1].configuration["Environment"] == {"Variables": {"COLOR": "blue"}}
+    newest = zipfile.ZipFile(io.BytesIO(history.read(entries[-1])))
+    assert newest.read("app.py") == b"def handler(event, context):\n    return 2\n"
 
 
 def test_a_conflicting_push_is_refused_and_the_remote_code_is_untouched(

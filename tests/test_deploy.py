@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 from typing import Any, Dict, List
@@ -179,6 +180,27 @@ def test_an_update_in_progress_is_waited_for_then_retried(
     )
 
     assert deploy_workspace(workspace.root, client=client, sleep=no_sleep).revision_id == "rev-3"
+
+
+def test_the_wait_polls_every_tenth_of_a_second_while_the_update_runs(stubbed: Any) -> None:
+    client, stubber = stubbed
+    for _ in range(3):
+        stubber.add_response(
+            "get_function_configuration", configuration(LastUpdateStatus="InProgress")
+        )
+    stubber.add_response("get_function_configuration", configuration(RevisionId="rev-2"))
+    pauses: List[float] = []
+
+    assert deploy.wait_for_update(client, ARN, pauses.append)["RevisionId"] == "rev-2"
+    assert pauses == [0.1, 0.1, 0.1]
+
+
+def test_slow_updates_are_polled_less_and_less_often_up_to_once_a_second() -> None:
+    pauses = list(itertools.islice(deploy.poll_delays(), 60))
+
+    assert pauses[:30] == [0.1] * 30  # the first three seconds
+    later = pauses[30:]
+    assert later == sorted(later) and later[0] > 0.1 and later[-1] == 1.0
 
 
 def test_a_failed_update_reports_its_reason_and_keeps_local_state(

@@ -6,6 +6,7 @@ import pytest
 
 from lambda_editor.aws import AwsTarget
 from lambda_editor.errors import LambdaEditorError
+from lambda_editor.history import DEFAULT_LIMITS, HistoryLimits
 from lambda_editor.settings import Settings
 
 
@@ -46,12 +47,21 @@ def test_paths_may_start_with_the_home_folder() -> None:
         ("exclude", "*.md"),
         ("exclude", [1]),
         ("deploy_on_save", "false"),
+        ("history_count", 0),
+        ("history_size_mb", "100"),
+        ("history_count", True),
         ("debug", 1),
     ],
 )
 def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
     with pytest.raises(LambdaEditorError, match=key):
         Settings.from_mapping({key: value})
+
+
+def test_the_history_limits_come_from_two_settings() -> None:
+    assert Settings.from_mapping({}).history_limits == DEFAULT_LIMITS
+    limits = Settings.from_mapping({"history_count": 3, "history_size_mb": 20}).history_limits
+    assert limits == HistoryLimits(count=3, total_bytes=20 * 1024 * 1024)
 
 
 def test_debug_turns_on_the_debug_log() -> None:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -13,9 +14,17 @@ from typing import IO, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from ..errors import LambdaEditorError
 from ..limits import UNZIPPED_LIMIT
 from ..units import format_size
-from .manifest import READ_CHUNK, FileEntry, Manifest, cached_sha256, read_error, remember_hash
+from .manifest import (
+    READ_CHUNK,
+    Digest,
+    FileEntry,
+    Manifest,
+    cached_digest,
+    read_error,
+    remember_digest,
+)
 from .walk import LocalFile, list_files, mode_of
-from .zipwriter import Deflated, deflate, zip_archive
+from .zipwriter import Deflated, ForeignArchiveError, deflate, read_archive, zip_archive
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ _HELD_LIMIT = 8 * 1024 * 1024
 _BATCH_BYTES = 1024 * 1024
 _FILE_WEIGHT = 4096  # opening a file costs about as much as compressing a few KB
 
+Reusable = Mapping[str, Deflated]  # by sha256: compressed contents this builder may copy
+
 
 @dataclass(frozen=True)
 class _PackedFile:
@@ -52,12 +63,14 @@ class _PackedFile:
 class PackageBuilder:
     """Builds one folder's deterministic zip: entries sorted, fixed timestamps, unix modes kept.
 
-    The builder keeps each file's compressed bytes from its last build, keyed by content hash:
-    an unchanged file (known by its stat, see `scan`) is copied into the next zip without being
-    read, and a changed one is read once, hashed, then compressed only if that content is new.
-    Files to read are spread over worker threads (zlib and hashlib release the GIL). Whatever
-    was reused, compressed or in which order, the zip is the same bytes for the same tree:
-    the bytes zipfile writes for these entries.
+    The builder keeps its last zip and copies each unchanged file's compressed bytes from it,
+    keyed by content hash: a file whose stat is unchanged (see `manifest.cached_digest`) is not
+    read at all, and a changed one is read once, hashed, then compressed only if that content
+    is new. Zips built here earlier (`reuse`) serve the same way. A copied entry must also agree
+    with the file's CRC-32 and size, so bytes filed under the wrong hash are never used. Files to
+    read are spread over worker threads (zlib and hashlib release the GIL). Whatever was reused,
+    compressed or in which order, the zip is the same bytes for the same tree: the bytes zipfile
+    writes for these entries.
     """
 
     def __init__(
@@ -73,8 +86,8 @@ class PackageBuilder:
         self._held_limit = held_limit
         self._batch_bytes = batch_bytes
         self._lock = threading.Lock()
-        self._deflated: Dict[str, Deflated] = {}  # by sha256: what the last build used
-        self.kept_bytes = 0  # compressed bytes held for the next build
+        self._deflated: Dict[str, Deflated] = {}  # by sha256: views into the zips kept
+        self.kept_bytes = 0  # size of the zips those views keep alive
 
     def build(
         self, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
@@ -85,16 +98,27 @@ class PackageBuilder:
             packed = self._pack(files)
         except OSError as exc:
             raise read_error(self.root, exc) from exc
-        self._keep(packed)
         entries = [
-            (local.rel_path, mode_of(local, known_modes), item)
+            (local.rel_path, mode_of(local, known_modes), item.deflated)
             for local, item in zip(files, packed)
         ]
+        data, data_offsets = zip_archive(entries)
+        self._keep(data, [item.sha256 for item in packed], entries, data_offsets)
         return BuiltPackage(
-            zip_archive([(path, mode, item.deflated) for path, mode, item in entries]),
-            {path: FileEntry(item.sha256, mode) for path, mode, item in entries},
+            data,
+            {path: FileEntry(item.sha256, mode) for (path, mode, _), item in zip(entries, packed)},
             sum(item.deflated.size for item in packed),
         )
+
+    def reuse(self, archive: bytes, manifest: Manifest) -> None:
+        """Offer the entries of `archive`, a zip this compressor wrote for `manifest`'s files.
+
+        Raises ForeignArchiveError otherwise (see `reusable_entries`).
+        """
+        offered = reusable_entries(archive, manifest)
+        with self._lock:
+            self._deflated = {**offered, **self._deflated}
+            self.kept_bytes += len(archive)
 
     def _pack(self, files: Sequence[LocalFile]) -> List[_PackedFile]:
         """Each file's hash and compressed bytes, in the order of `files`."""
@@ -112,7 +136,7 @@ class PackageBuilder:
         return [packed[local.rel_path] for local in files]
 
     def _read_all(
-        self, files: Sequence[LocalFile], known: Mapping[str, Deflated]
+        self, files: Sequence[LocalFile], known: Reusable
     ) -> List[Tuple[str, _PackedFile]]:
         def read_batch(batch: Sequence[LocalFile]) -> List[Tuple[str, _PackedFile]]:
             return [
@@ -125,23 +149,60 @@ class PackageBuilder:
         with ThreadPoolExecutor(min(self._workers, len(batches))) as pool:
             return [pair for done in pool.map(read_batch, batches) for pair in done]
 
-    def _keep(self, packed: Sequence[_PackedFile]) -> None:
-        """Keep only what this build used: deleted or changed files' bytes are dropped."""
-        used = {item.sha256: item.deflated for item in packed}
+    def _keep(
+        self,
+        data: bytes,
+        hashes: Sequence[str],
+        entries: Sequence[Tuple[str, int, Deflated]],
+        data_offsets: Sequence[int],
+    ) -> None:
+        """Keep the zip just built, and only it: deleted or changed files' bytes are dropped.
+
+        Its entries are kept as views into it, so the bytes kept between builds are one zip.
+        """
+        view = memoryview(data)
+        kept = {
+            sha256: Deflated(
+                deflated.crc32, view[start : start + len(deflated.data)], deflated.size
+            )
+            for sha256, (_, _, deflated), start in zip(hashes, entries, data_offsets)
+        }
         with self._lock:
-            self._deflated = used
-            self.kept_bytes = sum(len(deflated.data) for deflated in used.values())
+            self._deflated = kept
+            self.kept_bytes = len(data)
 
 
-def _reuse_unread(local: LocalFile, known: Mapping[str, Deflated]) -> Optional[_PackedFile]:
-    """The file's entry from the last build when its stat vouches for its content."""
-    sha256 = cached_sha256(local.abs_path, local.stat)
-    if sha256 is None or sha256 not in known:
+def reusable_entries(archive: bytes, manifest: Manifest) -> Dict[str, Deflated]:
+    """The compressed contents of a zip this compressor wrote for `manifest`'s files, by hash.
+
+    Raises ForeignArchiveError when the zip is not laid out as ours or does not hold exactly the
+    manifest's files. Its compressed bytes must already be known intact (by its SHA-256).
+    """
+    entries = read_archive(archive)
+    listed = {path: entry.mode for path, entry in manifest.items()}
+    if {path: mode for path, mode, _ in entries} != listed:
+        raise ForeignArchiveError("it does not hold the files its manifest lists")
+    return {manifest[path].sha256: deflated for path, _, deflated in entries}
+
+
+def _reusable(known: Reusable, digest: Digest, size: int) -> Optional[Deflated]:
+    """Compressed bytes known for this content, when their CRC-32 and size agree with it."""
+    deflated = known.get(digest.sha256)
+    if deflated is None or deflated.crc32 != digest.crc32 or deflated.size != size:
         return None
-    return _PackedFile(sha256, known[sha256])
+    return deflated
 
 
-def _read_and_pack(local: LocalFile, known: Mapping[str, Deflated], held_limit: int) -> _PackedFile:
+def _reuse_unread(local: LocalFile, known: Reusable) -> Optional[_PackedFile]:
+    """The file's entry from a kept zip when its stat vouches for its content."""
+    digest = cached_digest(local.abs_path, local.stat)
+    if digest is None:
+        return None
+    deflated = _reusable(known, digest, local.stat.st_size)
+    return None if deflated is None else _PackedFile(digest.sha256, deflated)
+
+
+def _read_and_pack(local: LocalFile, known: Reusable, held_limit: int) -> _PackedFile:
     """Read the file once; the hash and the compressed bytes both describe what was read."""
     with open(local.abs_path, "rb") as source:
         if local.stat.st_size > held_limit:
@@ -149,19 +210,23 @@ def _read_and_pack(local: LocalFile, known: Mapping[str, Deflated], held_limit: 
         else:
             packed = _pack_held(source, known)
         unchanged_while_read = os.fstat(source.fileno()).st_mtime_ns == local.stat.st_mtime_ns
-    if unchanged_while_read and packed.deflated.size == local.stat.st_size:
-        remember_hash(local.abs_path, local.stat, packed.sha256)
+    deflated = packed.deflated
+    if unchanged_while_read and deflated.size == local.stat.st_size:
+        remember_digest(local.abs_path, local.stat, Digest(packed.sha256, deflated.crc32))
     return packed
 
 
-def _pack_held(source: IO[bytes], known: Mapping[str, Deflated]) -> _PackedFile:
+def _pack_held(source: IO[bytes], known: Reusable) -> _PackedFile:
     chunks: List[bytes] = []
-    digest = hashlib.sha256()
+    sha256 = hashlib.sha256()
+    crc32 = 0
     while chunk := source.read(READ_CHUNK):
-        digest.update(chunk)
+        sha256.update(chunk)
+        crc32 = zlib.crc32(chunk, crc32)
         chunks.append(chunk)
-    sha256 = digest.hexdigest()
-    return _PackedFile(sha256, known.get(sha256) or deflate(chunks))
+    digest = Digest(sha256.hexdigest(), crc32)
+    size = sum(map(len, chunks))
+    return _PackedFile(digest.sha256, _reusable(known, digest, size) or deflate(chunks))
 
 
 def _pack_streamed(source: IO[bytes]) -> _PackedFile:
@@ -212,12 +277,25 @@ class RecentBuilders:
         exclude: Sequence[str] = (),
         known_modes: Optional[Mapping[str, int]] = None,
     ) -> BuiltPackage:
+        built = self._builder_for(root).build(exclude, known_modes)
+        self._forget_old()
+        return built
+
+    def reuse(self, root: str, archive: bytes, manifest: Manifest) -> None:
+        """See `PackageBuilder.reuse`."""
+        self._builder_for(root).reuse(archive, manifest)
+        self._forget_old()
+
+    def has_reusable_entries(self, root: str) -> bool:
+        with self._lock:
+            builder = self._builders.get(os.path.abspath(root))
+        return builder is not None and builder.kept_bytes > 0
+
+    def _builder_for(self, root: str) -> PackageBuilder:
         with self._lock:
             builder = self._builders.pop(os.path.abspath(root), None) or PackageBuilder(root)
             self._builders[builder.root] = builder  # now the most recent
-        built = builder.build(exclude, known_modes)
-        self._forget_old()
-        return built
+        return builder
 
     def _forget_old(self) -> None:
         with self._lock:
@@ -250,3 +328,14 @@ def _check_unzipped_size(files: Sequence[LocalFile]) -> None:
         "Add what the function does not need to the exclude setting, or move dependencies to a "
         "layer.",
     )
+
+
+def reuse_package(root: str, archive: bytes, manifest: Manifest) -> None:
+    """Let the next build of `root` copy entries from `archive`, a zip built here for `manifest`
+    (see `PackageBuilder.reuse`)."""
+    _recent.reuse(root, archive, manifest)
+
+
+def has_reusable_entries(root: str) -> bool:
+    """Whether this process keeps compressed entries for the folder's next build."""
+    return _recent.has_reusable_entries(root)

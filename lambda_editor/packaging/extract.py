@@ -17,7 +17,7 @@ from ..folders import remove_tree
 from ..layout import METADATA_DIR, is_metadata_name
 from ..limits import UNZIPPED_LIMIT
 from ..units import format_size
-from .manifest import READ_CHUNK, Manifest, scan
+from .manifest import READ_CHUNK, Manifest, move_digests, scan
 from .walk import normalised_mode, within
 
 _UNIX_SYSTEMS = (3, 19)  # create_system values whose external_attr carries unix modes (Unix, OS X)
@@ -51,7 +51,12 @@ class Extraction:
     skipped: Tuple[str, ...]
 
 
-def extract_package(zip_path: str, dest: str, max_unzipped: int = UNZIPPED_LIMIT) -> Extraction:
+def extract_package(
+    zip_path: str,
+    dest: str,
+    max_unzipped: int = UNZIPPED_LIMIT,
+    mtime_ns: Optional[int] = None,
+) -> Extraction:
     """Extract a function's zip into `dest`, a new folder readable by its owner only.
 
     Everything lands in a temporary sibling first and is renamed into place at the end, so a
@@ -59,7 +64,8 @@ def extract_package(zip_path: str, dest: str, max_unzipped: int = UNZIPPED_LIMIT
     execute bit is set, else 0o644; 0o644 for archives without unix modes). Symbolic links whose
     target stays inside the folder are created as links; any other is refused. A `.lambda-editor`
     folder at any depth is skipped: that folder binds a workspace to a function, and one coming
-    from an archive would bind a subfolder to a function of someone's choosing.
+    from an archive would bind a subfolder to a function of someone's choosing. Files get
+    `mtime_ns` as their modification time when given (as unzip restores entry times).
 
     The manifest is the one `scan(dest)` computes, so the fresh folder shows no undeployed changes.
     """
@@ -73,9 +79,10 @@ def extract_package(zip_path: str, dest: str, max_unzipped: int = UNZIPPED_LIMIT
     except OSError as exc:
         raise LambdaEditorError(f"Could not create {dest}: {exc.strerror or exc}.") from exc
     try:
-        extraction = _extract_into(zip_path, staging, max_unzipped)
+        extraction = _extract_into(zip_path, staging, max_unzipped, mtime_ns)
         os.chmod(staging, 0o700)
         os.rename(staging, dest)
+        move_digests(staging, dest)
     except BaseException as exc:
         remove_tree(staging)
         explained = _explain_extraction_failure(exc, zip_path, dest)
@@ -103,13 +110,15 @@ def _explain_extraction_failure(
     return None
 
 
-def _extract_into(zip_path: str, staging: str, max_unzipped: int) -> Extraction:
+def _extract_into(
+    zip_path: str, staging: str, max_unzipped: int, mtime_ns: Optional[int]
+) -> Extraction:
     with zipfile.ZipFile(zip_path) as archive:
         plan = _plan_extraction(archive, max_unzipped)
         budget = max_unzipped
         for entry in plan.entries:
             if entry.link_target is None:
-                budget -= _write_entry(archive, entry, staging, budget)
+                budget -= _write_entry(archive, entry, staging, budget, mtime_ns)
         links = [entry for entry in plan.entries if entry.link_target is not None]
         for entry in links:
             _create_link(entry, staging)
@@ -227,7 +236,13 @@ def _refuse_entries_under_links(entries: Sequence[_ArchiveEntry]) -> None:
                 raise _unsafe_entry(entry.info.orig_filename, "lies under a symbolic link")
 
 
-def _write_entry(archive: zipfile.ZipFile, entry: _ArchiveEntry, staging: str, budget: int) -> int:
+def _write_entry(
+    archive: zipfile.ZipFile,
+    entry: _ArchiveEntry,
+    staging: str,
+    budget: int,
+    mtime_ns: Optional[int],
+) -> int:
     """Write one file or folder entry; the bytes written."""
     target = os.path.join(staging, *entry.path.split("/"))
     if entry.info.is_dir():
@@ -239,6 +254,8 @@ def _write_entry(archive: zipfile.ZipFile, entry: _ArchiveEntry, staging: str, b
             source, sink, min(budget, entry.info.file_size), entry.info.orig_filename
         )
     os.chmod(target, entry.mode)
+    if mtime_ns is not None:
+        os.utime(target, ns=(mtime_ns, mtime_ns))
     return written
 
 

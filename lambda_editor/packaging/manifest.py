@@ -1,7 +1,7 @@
 """What a folder holds: each packaged file's content hash and mode, and how two states differ.
 
-Hashes are cached by stat (path, size, mtime, inode), so a save's no-op check reads only the files
-that changed.
+Digests are cached by stat (path, size, mtime, ctime, inode), so a save's no-op check reads only
+the files that changed; `hash_index` keeps a workspace's cache on disk for the next process.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import os
 import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
 from .walk import EXECUTABLE_MODE, REGULAR_MODE, list_files, mode_of
@@ -29,46 +30,96 @@ class FileEntry:
 Manifest = Dict[str, FileEntry]  # posix relative path -> entry, files only
 
 
-# --- hashing with a stat cache ----------------------------------------------------------------
+class Digest(NamedTuple):
+    """A file's content as the manifest (sha256) and its zip entry (CRC-32) name it."""
 
-_HashKey = Tuple[str, int, int, int]
-_hash_cache: Dict[_HashKey, str] = {}
-_hash_cache_lock = threading.Lock()
-_HASH_CACHE_LIMIT = 200_000
+    sha256: str  # hex
+    crc32: int
+
+
+# --- digests with a stat cache ----------------------------------------------------------------
+
+# Size, mtime, ctime and inode, as git's index compares them. Any write or `utime` changes the
+# ctime, so a content change whose mtime was put back (`cp -p`, `touch -r`) is still seen.
+StatKey = Tuple[int, int, int, int]
+_CACHE_LIMIT = 200_000
 # A file written within the filesystem's timestamp resolution of our read could change again
-# without changing its mtime: such "racy" hashes are not cached (the trick git's index uses).
-_RACY_WINDOW_NS = 2_000_000_000
+# without changing its mtime: such "racy" digests are not cached (the trick git's index uses).
+RACY_WINDOW_NS = 2_000_000_000
 
 
-def _hash_key(path: str, st: os.stat_result) -> _HashKey:
-    return (path, st.st_size, st.st_mtime_ns, st.st_ino)
+class _DigestCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # Absolute path -> the stat a digest was read with, and that digest: one entry a file.
+        self.entries: Dict[str, Tuple[StatKey, Digest]] = {}
+        self.generation = 0  # counts the changes: nothing to save when it has not moved
 
 
-def remember_hash(path: str, st: os.stat_result, sha256: str) -> None:
-    if time.time_ns() - st.st_mtime_ns < _RACY_WINDOW_NS:
+_cache = _DigestCache()
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def remember_digest(path: str, st: os.stat_result, digest: Digest) -> None:
+    if time.time_ns() - st.st_mtime_ns < RACY_WINDOW_NS:
         return
-    with _hash_cache_lock:
-        if len(_hash_cache) >= _HASH_CACHE_LIMIT:
-            _hash_cache.clear()
-        _hash_cache[_hash_key(path, st)] = sha256
+    remember_recorded({path: (stat_key(st), digest)})
 
 
-def cached_sha256(path: str, st: os.stat_result) -> Optional[str]:
-    with _hash_cache_lock:
-        return _hash_cache.get(_hash_key(path, st))
+def remember_recorded(recorded: Mapping[str, Tuple[StatKey, Digest]]) -> None:
+    """Digests read earlier, when their files were already older than the racy window."""
+    with _cache.lock:
+        if len(_cache.entries) + len(recorded) > _CACHE_LIMIT:
+            _cache.entries.clear()
+        _cache.entries.update(recorded)
+        _cache.generation += 1
 
 
-def _file_sha256(path: str, st: os.stat_result) -> str:
-    cached = cached_sha256(path, st)
+def digest_generation() -> int:
+    """A number that changes whenever the digest cache learns something."""
+    with _cache.lock:
+        return _cache.generation
+
+
+def cached_digest(path: str, st: os.stat_result) -> Optional[Digest]:
+    # One dict read is atomic: no lock, for a check looks up every file of the workspace.
+    cached = _cache.entries.get(path)
+    return cached[1] if cached is not None and cached[0] == stat_key(st) else None
+
+
+def recorded_digests(paths: Iterable[str]) -> Dict[str, Tuple[StatKey, Digest]]:
+    """What the cache knows of these files, each with the stat its digest was read with."""
+    with _cache.lock:
+        return {path: _cache.entries[path] for path in paths if path in _cache.entries}
+
+
+def move_digests(old_folder: str, new_folder: str) -> None:
+    """After renaming a folder: its files keep their stat (inode, times), and their digests."""
+    old_prefix, new_prefix = os.path.join(old_folder, ""), os.path.join(new_folder, "")
+    with _cache.lock:
+        moved = [path for path in _cache.entries if path.startswith(old_prefix)]
+        for path in moved:
+            _cache.entries[new_prefix + path[len(old_prefix) :]] = _cache.entries.pop(path)
+        _cache.generation += 1
+
+
+def file_digest(path: str, st: os.stat_result) -> Digest:
+    """The file's digest: from the cache when its stat is unchanged, else read (and cached)."""
+    cached = cached_digest(path, st)
     if cached is not None:
         return cached
-    digest = hashlib.sha256()
+    sha256 = hashlib.sha256()
+    crc32 = 0
     with open(path, "rb") as source:
         while chunk := source.read(READ_CHUNK):
-            digest.update(chunk)
-    sha256 = digest.hexdigest()
-    remember_hash(path, st, sha256)
-    return sha256
+            sha256.update(chunk)
+            crc32 = zlib.crc32(chunk, crc32)
+    digest = Digest(sha256.hexdigest(), crc32)
+    remember_digest(path, st, digest)
+    return digest
 
 
 # --- manifests --------------------------------------------------------------------------------
@@ -79,13 +130,14 @@ def scan(
 ) -> Manifest:
     """The manifest of the files under root that would be packaged.
 
-    Unchanged files (same path, size, mtime and inode) are not read again. `known_modes` supplies
-    modes on filesystems that cannot store them (Windows), usually from the deployed manifest.
+    Unchanged files (same path, size, mtime, ctime and inode) are not read again. `known_modes`
+    supplies modes on filesystems that cannot store them (Windows), usually from the deployed
+    manifest.
     """
     try:
         return {
             local.rel_path: FileEntry(
-                _file_sha256(local.abs_path, local.stat), mode_of(local, known_modes)
+                file_digest(local.abs_path, local.stat).sha256, mode_of(local, known_modes)
             )
             for local in list_files(root, exclude)
         }

@@ -24,10 +24,12 @@ its runtime user must be able to read every file whatever the local umask was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError, printable
 from ..layout import METADATA_DIR, is_metadata_name
@@ -61,7 +63,9 @@ class ExcludeRules:
                 kinds.setdefault((anchored, folders_only), []).append(
                     _glob_regex(pattern.lstrip("/") if anchored else pattern)
                 )
-        self._rules = {kind: re.compile("|".join(globs)) for kind, globs in kinds.items()}
+        rules = [(kind, re.compile("|".join(globs))) for kind, globs in kinds.items()]
+        self._for_folders = [(anchored, regex) for (anchored, _), regex in rules]
+        self._for_files = [(anchored, regex) for (anchored, only), regex in rules if not only]
 
     @classmethod
     def compile(cls, exclude: Sequence[str] = ()) -> ExcludeRules:
@@ -69,11 +73,10 @@ class ExcludeRules:
 
     def excludes(self, rel_path: str, is_dir: bool = False) -> bool:
         name = rel_path.rsplit("/", 1)[-1]
-        return any(
-            regex.match(rel_path if anchored else name)
-            for (anchored, folders_only), regex in self._rules.items()
-            if is_dir or not folders_only
-        )
+        for anchored, regex in self._for_folders if is_dir else self._for_files:
+            if regex.match(rel_path if anchored else name):
+                return True
+        return False
 
 
 def _checked_pattern(pattern: str) -> str:
@@ -134,9 +137,43 @@ def within(path: str, folder: str) -> bool:
         return False
 
 
+_this_thread = threading.local()
+
+
+@contextlib.contextmanager
+def one_walk(root: str) -> Iterator[None]:
+    """Within it, this thread walks `root` once: a deploy's check and its build see one listing.
+
+    A file changed after the walk is packaged as the build reads it and described by what was
+    read, as if the walk had taken that long; the next check sees the change.
+    """
+    key = os.path.abspath(root)
+    listings: Dict[str, Dict[Tuple[str, ...], List[LocalFile]]] = getattr(
+        _this_thread, "listings", {}
+    )
+    _this_thread.listings = listings
+    outermost = key not in listings
+    listings.setdefault(key, {})
+    try:
+        yield
+    finally:
+        if outermost:
+            del listings[key]
+
+
 def list_files(root: str, exclude: Sequence[str]) -> List[LocalFile]:
     """Every file to package under root, sorted by relative path."""
     root = os.path.abspath(root)  # absolute paths key the hash cache
+    shared = getattr(_this_thread, "listings", {}).get(root)
+    if shared is None:
+        return _walk(root, exclude)
+    key = tuple(exclude)
+    if key not in shared:
+        shared[key] = _walk(root, exclude)
+    return list(shared[key])
+
+
+def _walk(root: str, exclude: Sequence[str]) -> List[LocalFile]:
     if not os.path.isdir(root):
         raise LambdaEditorError(f"The folder {root} does not exist.")
     walker = _Walker(os.path.realpath(root), exclude)
@@ -175,7 +212,6 @@ class _Walker:
                     is_dir and is_metadata_name(entry.name)  # a workspace's own, at any depth
                 ):
                     continue
-                real_path = os.path.join(folder.real_path, entry.name)
                 if entry.is_symlink():
                     real_path = os.path.realpath(entry.path)
                     if not os.path.exists(real_path):
@@ -183,6 +219,8 @@ class _Walker:
                     _check_link_target(rel_path, real_path, self.real_root, folder.ancestors)
                     if self._leads_into_excluded(real_path):
                         continue  # a link into .lambda-editor must not upload the marker
+                elif is_dir:
+                    real_path = os.path.join(folder.real_path, entry.name)
                 if is_dir:
                     ancestors = folder.ancestors | {real_path}
                     subfolders.append(_Folder(entry.path, f"{rel_path}/", real_path, ancestors))

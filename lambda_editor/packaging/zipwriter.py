@@ -12,7 +12,9 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, List, Sequence, Tuple
+from typing import Any, Iterable, List, Sequence, Tuple, Union
+
+Buffer = Union[bytes, memoryview]
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
@@ -25,7 +27,7 @@ class Deflated:
     """A file's content as its zip entry stores it."""
 
     crc32: int
-    data: bytes  # raw deflate stream
+    data: Buffer  # raw deflate stream, or a view of it inside a zip
     size: int  # uncompressed bytes
 
 
@@ -63,28 +65,40 @@ _NO_EXTRA_COMMENT_DISK_OR_TEXT_FLAG = (0, 0, 0, 0)
 _ZIP64_END_START = (b"PK\x06\x06", 44, _ZIP64_VERSION, _ZIP64_VERSION, 0, 0)
 
 
-def zip_archive(entries: Sequence[Tuple[str, int, Deflated]]) -> bytes:
-    """The zip of (path, mode, content) entries, in order: the bytes zipfile writes for them.
+def zip_archive(entries: Sequence[Tuple[str, int, Deflated]]) -> Tuple[bytes, List[int]]:
+    """The zip of (path, mode, content) entries, in order: the bytes zipfile writes for them, and
+    where each entry's compressed bytes start in it.
 
     Written here rather than by zipfile so compressed bytes can be copied in as they are. Sizes
     stay far below zip64's 2 GB thresholds: the unzipped limit is checked first.
     """
-    parts: List[bytes] = []
+    parts: List[Buffer] = []
     directory: List[bytes] = []
+    data_offsets: List[int] = []
     offset = 0
     for rel_path, mode, deflated in entries:
-        name, flags = _encoded_name(rel_path)
-        shared = (flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, deflated.crc32)
-        sizes = (len(deflated.data), deflated.size, len(name))
-        header = _LOCAL_HEADER.pack(*_LOCAL_START, *shared, *sizes, 0) + name
-        attributes = (*_NO_EXTRA_COMMENT_DISK_OR_TEXT_FLAG, (stat.S_IFREG | mode) << 16)
-        central = _CENTRAL_HEADER.pack(*_CENTRAL_START, *shared, *sizes, *attributes, offset)
-        directory.append(central + name)
+        sizes = (len(deflated.data), deflated.size)
+        header, central = _headers(rel_path, mode, deflated.crc32, sizes, offset)
+        directory.append(central)
         parts += (header, deflated.data)
+        data_offsets.append(offset + len(header))
         offset += len(header) + len(deflated.data)
     parts += directory
     parts.append(_end_records(len(entries), sum(map(len, directory)), offset))
-    return b"".join(parts)
+    return b"".join(parts), data_offsets
+
+
+def _headers(
+    rel_path: str, mode: int, crc32: int, sizes: Tuple[int, int], offset: int
+) -> Tuple[bytes, bytes]:
+    """An entry's local header and central directory record, each with the name; `sizes` are
+    the compressed and uncompressed sizes, `offset` where the local header starts."""
+    name, flags = _encoded_name(rel_path)
+    shared = (flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc32, *sizes, len(name))
+    header = _LOCAL_HEADER.pack(*_LOCAL_START, *shared, 0) + name
+    attributes = (*_NO_EXTRA_COMMENT_DISK_OR_TEXT_FLAG, (stat.S_IFREG | mode) << 16)
+    central = _CENTRAL_HEADER.pack(*_CENTRAL_START, *shared, *attributes, offset)
+    return header, central + name
 
 
 def _encoded_name(rel_path: str) -> Tuple[bytes, int]:
@@ -105,3 +119,68 @@ def _end_records(count: int, directory_size: int, directory_offset: int) -> byte
     return zip64 + _END_RECORD.pack(
         b"PK\x05\x06", 0, 0, entries, entries, directory_size, directory_offset, 0
     )
+
+
+class ForeignArchiveError(ValueError):
+    """A zip laid out otherwise than `zip_archive` writes it."""
+
+
+_MODES = (0o644, 0o755)
+
+
+def read_archive(data: Buffer) -> List[Tuple[str, int, Deflated]]:
+    """The (path, mode, content) entries of a zip `zip_archive` wrote; contents are views of data.
+
+    Refuses any other layout, byte for byte: another writer's zip may hold the same files
+    compressed otherwise, and reusing its bytes would change the package's CodeSha256. The
+    compressed bytes themselves are not checked here: the caller knows the zip's SHA-256.
+    """
+    view = memoryview(data)
+    count, directory_size, directory_offset = _read_end_records(view)
+    entries: List[Tuple[str, int, Deflated]] = []
+    position, offset = directory_offset, 0
+    for _ in range(count):
+        fields = _unpack(_CENTRAL_HEADER, view, position)
+        flags, crc32, compressed_size, size, name_length = (*fields[5:6], *fields[9:13])
+        mode = fields[17] >> 16 & 0o7777
+        name_start = position + _CENTRAL_HEADER.size
+        path = _decoded_name(bytes(view[name_start : name_start + name_length]), flags)
+        header, central = _headers(path, mode, crc32, (compressed_size, size), offset)
+        data_start = offset + len(header)
+        if (
+            mode not in _MODES
+            or view[position : position + len(central)] != central
+            or view[offset:data_start] != header
+        ):
+            raise ForeignArchiveError(f"the entry {path!r} is not written as we write it")
+        data_end = data_start + compressed_size
+        entries.append((path, mode, Deflated(crc32, view[data_start:data_end], size)))
+        position, offset = position + len(central), data_end
+    if offset != directory_offset or position != directory_offset + directory_size:
+        raise ForeignArchiveError("its entries and directory do not follow each other")
+    return entries
+
+
+def _read_end_records(view: memoryview) -> Tuple[int, int, int]:
+    """The entry count, size and offset of the central directory, from records we wrote."""
+    end = _unpack(_END_RECORD, view, len(view) - _END_RECORD.size)
+    count, directory_size, directory_offset = end[4:7]
+    records = directory_offset + directory_size
+    if view[records : records + 4].tobytes() == b"PK\x06\x06":
+        count = _unpack(_ZIP64_END_RECORD, view, records)[6]
+    if view[records:] != _end_records(count, directory_size, directory_offset):
+        raise ForeignArchiveError("its end records are not the ones we write")
+    return count, directory_size, directory_offset
+
+
+def _unpack(layout: struct.Struct, view: memoryview, offset: int) -> Tuple[Any, ...]:
+    if not 0 <= offset <= len(view) - layout.size:
+        raise ForeignArchiveError("it is truncated")
+    return layout.unpack_from(view, offset)
+
+
+def _decoded_name(name: bytes, flags: int) -> str:
+    try:
+        return name.decode("utf-8" if flags & _UTF8_NAME else "ascii")
+    except UnicodeDecodeError as exc:
+        raise ForeignArchiveError(f"an entry name is not {exc.encoding}") from exc

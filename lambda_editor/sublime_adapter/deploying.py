@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import sublime
 import sublime_plugin
@@ -18,6 +18,7 @@ from ..deploy import DeployEvent, DeployQueue, DeployResult, deploy_workspace
 from ..errors import LambdaEditorError, RemoteChangedError
 from ..layout import METADATA_DIR
 from ..pull import pull_function
+from ..settings import Settings
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
@@ -35,8 +36,8 @@ from .wording import worded
 DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
 
 _queue: Optional[DeployQueue] = None
-_exclude: Dict[str, Tuple[str, ...]] = {}  # per workspace: the settings of its latest request
-_exclude_lock = threading.Lock()
+_settings: Dict[str, Settings] = {}  # per workspace: the settings of its latest request
+_settings_lock = threading.Lock()
 # Workspaces whose last deploy was refused because of a remote change: the user has to choose.
 _conflicts: Dict[str, RemoteChangedError] = {}
 
@@ -67,15 +68,17 @@ def submit(window: Optional[sublime.Window], root: str, force: bool = False) -> 
     except LambdaEditorError as error:
         status(window, f"not deployed: {worded(error)}")
         return
-    with _exclude_lock:
-        _exclude[root] = settings.exclude
+    with _settings_lock:
+        _settings[root] = settings
     queue().submit(root, force=force)
 
 
 def _deploy(root: str, **options: Any) -> DeployResult:
-    with _exclude_lock:
-        exclude = _exclude.get(root, ())
-    return deploy_workspace(root, exclude=exclude, **options)
+    with _settings_lock:
+        settings = _settings.get(root, Settings())
+    return deploy_workspace(
+        root, exclude=settings.exclude, history_limits=settings.history_limits, **options
+    )
 
 
 def _on_deploy_event(event: DeployEvent) -> None:
@@ -167,6 +170,7 @@ def redownload(window: sublime.Window, root: str) -> None:
             destination=root,
             exclude=settings.exclude,
             keep_backup=True,
+            history_limits=settings.history_limits,
         )
         return result.backup
 

@@ -185,6 +185,7 @@ def _pull(
             exclude=settings.exclude,
             keep_backup=keep_backup,
             on_progress=lambda text: on_ui(lambda: status(window, text)),
+            history_limits=settings.history_limits,
         )
 
     def done(result: PullResult) -> None:
