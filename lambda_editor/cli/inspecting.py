@@ -1,33 +1,26 @@
-"""The command line's `logs`, `info` and `events`: looking at a deployed function.
-
-`cli.py` registers these commands with `add_parsers` and `COMMANDS`; the context is its own.
-"""
+"""The command line's `logs`, `info` and `events`: looking at a deployed function."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
-from .console_events import (
+from ..console_events import (
     PRIVATE_EVENTS_NOTE,
     console_events,
     import_console_events,
     share_event,
 )
-from .errors import LambdaEditorError
-from .events import EventStore
-from .info import format_info, function_info, info_json
-from .log_lines import RequestTracker, ShownEvent, cli_text, understand
-from .log_tail import LogTail
-from .logs import DEFAULT_SINCE, LogEvent, log_source, parse_since, recent_events
-from .request_log import request_log
-from .workspace import Workspace
-
-if TYPE_CHECKING:
-    from .cli import Context
+from ..errors import LambdaEditorError
+from ..events import EventStore
+from ..info import format_info, function_info, info_json
+from ..log_lines import RequestTracker, ShownEvent, cli_text, understand
+from ..log_tail import LogTail
+from ..logs import DEFAULT_SINCE, LogEvent, log_source, parse_since, recent_events
+from ..request_log import request_log
+from .base import Context, UsageError, workspace_named
 
 # How far back `logs --request` looks for the request's START when --since is not given.
 REQUEST_SEARCH_SINCE = "1d"
@@ -91,8 +84,6 @@ def _text_line(item: ShownEvent) -> Optional[str]:
 
 
 def _since(text: str) -> int:
-    from .cli import UsageError  # noqa: PLC0415 - cli imports this module
-
     try:
         return parse_since(text, time.time())
     except LambdaEditorError as error:
@@ -101,7 +92,7 @@ def _since(text: str) -> int:
 
 def command_info(context: Context) -> int:
     options = context.options
-    workspace = _workspace_named(context, options.function)
+    workspace = workspace_named(context, options.function)
     target = workspace.binding.target if workspace else context.target
     function = workspace.binding.function_arn if workspace else options.function
     info = function_info(target, function, workspace, context.exclude)
@@ -112,24 +103,9 @@ def command_info(context: Context) -> int:
     return 0
 
 
-def _workspace_named(context: Context, function: str) -> Optional[Workspace]:
-    """The workspace a NAME|DIR argument means: the folder's, else the function's if any."""
-    if os.path.isdir(function):
-        found = Workspace.find(os.path.abspath(function))
-        if found is None:
-            raise LambdaEditorError(
-                f"{os.path.abspath(function)} is not inside a Lambda Editor workspace.",
-                "Pass a function name, or a folder made by `pull`.",
-            )
-        return found
-    from .cli import _workspace_of  # noqa: PLC0415 - cli imports this module
-
-    return _workspace_of(context, function)
-
-
 def command_events(context: Context) -> int:
     options = context.options
-    workspace = _workspace_named(context, options.function)
+    workspace = workspace_named(context, options.function)
     if workspace is None and (options.import_events or options.share):
         raise LambdaEditorError(
             f"There is no workspace of {options.function} to keep test events in.",
