@@ -21,11 +21,9 @@ from urllib.parse import unquote
 from . import aws, events
 from .aws import AwsTarget
 from .errors import LambdaEditorError, check_choice, error_code, explain
+from .limits import MEMORY_MB, PYTHON_RUNTIMES, TIMEOUT_SECONDS
 from .pull import PullResult, pull_function
 
-# Lambda's Python runtimes, newest first (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes).
-# botocore's Runtime enum also names python3.15, which Lambda does not offer yet.
-PYTHON_RUNTIMES = ("python3.14", "python3.13", "python3.12", "python3.11", "python3.10")
 ARCHITECTURES = ("arm64", "x86_64")  # Graviton first: cheaper for the same work
 
 BASIC_ROLE_NAME = "lambda-editor-basic-execution"
@@ -44,8 +42,6 @@ ROLE_NOT_ASSUMABLE = "cannot be assumed by Lambda"
 FIRST_EVENT = "example"
 ROLE_PROPAGATION_SECONDS = 30.0  # how long a new role may take to reach Lambda
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_MEMORY_MB = (128, 10240)
-_TIMEOUT_S = (1, 900)
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 Progress = Callable[[str], None]
@@ -132,8 +128,8 @@ class NewFunction:
         template = self.function_template
         memory = template.memory if self.memory is None else self.memory
         timeout = template.timeout if self.timeout is None else self.timeout
-        _check_range("memory", memory, _MEMORY_MB, "MB")
-        _check_range("timeout", timeout, _TIMEOUT_S, "s")
+        _check_range("memory", memory, MEMORY_MB, "MB")
+        _check_range("timeout", timeout, TIMEOUT_SECONDS, "s")
         if self.role_arn is not None and not self.role_arn.startswith("arn:"):
             raise LambdaEditorError(f"{self.role_arn!r} is not a role ARN (arn:aws:iam::…).")
         return replace(self, memory=memory, timeout=timeout)

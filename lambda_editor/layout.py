@@ -11,6 +11,7 @@ METADATA_DIR = ".lambda-editor"
 MARKER_FILE = "function.json"
 BACKUP_MARKER_FILE = "function.backup.json"  # a backup's binding, kept for reference only
 HASH_INDEX_FILE = "hashes.index"  # digests of the workspace's files by stat (packaging.hash_index)
+CONFIGURATION_FILE = "configuration.json"  # the function's configuration, as people edit it
 HISTORY_DIR = "history"  # the zips deployed from the workspace (history)
 # The function's own folder that dependencies are installed into (and put on sys.path from).
 VENDOR_DIR = "vendor"

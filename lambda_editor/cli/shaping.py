@@ -7,8 +7,9 @@ import os
 from typing import Callable, Dict, Optional, Sequence
 
 from .. import function_url
-from ..create import ARCHITECTURES, PYTHON_RUNTIMES, TEMPLATES, NewFunction, create_function
+from ..create import ARCHITECTURES, TEMPLATES, NewFunction, create_function
 from ..errors import LambdaEditorError
+from ..limits import PYTHON_RUNTIMES
 from ..versions import parse_weight, point_alias, publish_function, publish_workspace
 from ..workspace import Workspace
 from .base import EXIT_OK, Context, UsageError, workspace_of, workspace_root

@@ -11,7 +11,6 @@ import sublime_plugin
 from ..create import (
     ARCHITECTURES,
     BASIC_ROLE_NAME,
-    PYTHON_RUNTIMES,
     TEMPLATES,
     CreatedFunction,
     NewFunction,
@@ -21,6 +20,7 @@ from ..create import (
     list_execution_roles,
 )
 from ..errors import LambdaEditorError
+from ..limits import PYTHON_RUNTIMES
 from ..settings import Settings
 from . import settings as package_settings
 from .boto import boto3_ready
