@@ -31,14 +31,13 @@ import logging
 import re
 import threading
 import time
-import uuid
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 from urllib.parse import parse_qs, quote, unquote
 
 from werkzeug.wrappers import Response
 
+from .answers import error, error_page, json_object, json_response
 from .backend import MotoAnswer, MotoBackend
 from .downloads import DOWNLOAD_PATH, Downloads
 from .faults import Faults
@@ -147,7 +146,7 @@ class SandboxApp:
             # Any failure must reach the SDK as an AWS-shaped error, not as a dropped connection.
             _log.exception("The sandbox failed to answer %s", environ.get("PATH_INFO"))
             message = f"The local endpoint failed: {exc!r}"
-            response = _error(500, "ServiceException", message, "Message")
+            response = error(500, "ServiceException", message, "Message")
         return response(environ, start_response)
 
     def _respond(self, environ: Dict[str, Any]) -> Response:
@@ -167,7 +166,7 @@ class SandboxApp:
         if operation == START_LIVE_TAIL:
             return self._live_tail.respond(call.account, call.region, call.body)
         if operation == _FILTER_LOG_EVENTS:
-            _replace_body(call, {**_json_object(call.body), "interleaved": True})
+            _replace_body(call, {**json_object(call.body), "interleaved": True})
         match = _FUNCTION_PATH.match(path)
         if match is None:
             return self._other_service(call)
@@ -194,8 +193,8 @@ class SandboxApp:
         if response is not None and fault.status < 300:
             return response
         if fault.page:
-            return _error_page(fault.status)
-        return _error(fault.status, fault.code, "Injected by the sandbox's planned faults.")
+            return error_page(fault.status)
+        return error(fault.status, fault.code, "Injected by the sandbox's planned faults.")
 
     def _operation(
         self, call: _Call, operation: str, name: str, qualifier: Optional[str]
@@ -230,14 +229,14 @@ class SandboxApp:
         if operation == "UpdateFunctionCode":
             self._registry.count_update_code(name)
         arn = self._moto.function_arn(call.account, call.region, name)
-        request = _json_object(call.body)
+        request = json_object(call.body)
         if arn is None or request.get("DryRun"):
             return self._forward(call).response()  # moto answers "not found" or validates only
         key = (call.account, call.region, name, LATEST)
         try:
             self._registry.begin_update(key, arn, request.get("RevisionId"))
         except UpdateRefused as refusal:
-            return _error(refusal.status, refusal.code, refusal.message)
+            return error(refusal.status, refusal.code, refusal.message)
         starts_phase = operation in _PHASED_UPDATES
         applied = False
         try:
@@ -257,7 +256,7 @@ class SandboxApp:
         current = found[1] if found else None
         if expected is None or expected == current:
             return None
-        return _error(
+        return error(
             400,
             "InvalidParameterValueException",
             f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
@@ -265,12 +264,12 @@ class SandboxApp:
         )
 
     def _add_permission(self, call: _Call, name: str, qualifier: Optional[str]) -> Response:
-        statement_id = str(_json_object(call.body).get("StatementId", ""))
+        statement_id = str(json_object(call.body).get("StatementId", ""))
         with self._policy_lock:
             ids = self._moto.statement_ids(call.account, call.region, name, qualifier)
             if ids is not None and statement_id in ids:
                 message = duplicate_statement_message(statement_id)
-                return _error(409, "ResourceConflictException", message)
+                return error(409, "ResourceConflictException", message)
             return self._rewritten(self._moto.call(call.environ), add_permission_answer)
 
     @staticmethod
@@ -281,9 +280,9 @@ class SandboxApp:
         return (answer if document is None else answer.with_json(rewrite(document))).response()
 
     def _create_function(self, call: _Call) -> Response:
-        role = str(_json_object(call.body).get("Role", ""))
+        role = str(json_object(call.body).get("Role", ""))
         if self._roles.is_propagating(call.account, role):
-            return _error(400, "InvalidParameterValueException", ROLE_NOT_ASSUMABLE)
+            return error(400, "InvalidParameterValueException", ROLE_NOT_ASSUMABLE)
         return self._forward(call).response()
 
     def _other_service(self, call: _Call) -> Response:
@@ -321,7 +320,7 @@ class SandboxApp:
             found = self._moto.layer_version(call.param("Arn") or "")
             if found is None:
                 message = f"The resource you requested does not exist: {call.param('Arn')}"
-                return _error(404, "ResourceNotFoundException", message, "Message")
+                return error(404, "ResourceNotFoundException", message, "Message")
             document = found[0]
         else:
             answer = self._moto.call(call.environ)
@@ -343,7 +342,7 @@ class SandboxApp:
             limit = _page_size(call.param("MaxItems"))
             after = _decode_marker(call.param("Marker"))
         except ValueError as exc:
-            return _error(400, "InvalidParameterValueException", str(exc))
+            return error(400, "InvalidParameterValueException", str(exc))
         answer = self._forward(call)
         document = answer.json()
         if document is None:
@@ -357,7 +356,7 @@ class SandboxApp:
         result: Dict[str, Any] = {"Functions": page}
         if len(remaining) > limit:
             result["NextMarker"] = _encode_marker(page[-1]["FunctionArn"])
-        return _json_response(200, result)
+        return json_response(200, result)
 
     def _invoke(self, call: _Call, name: str, qualifier: Optional[str]) -> Response:
         self._registry.count_invoke(name)
@@ -365,7 +364,7 @@ class SandboxApp:
         if target is None:
             arn = f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
             arn += f":{qualifier}" if qualifier else ""
-            return _error(404, "ResourceNotFoundException", f"Function not found: {arn}", "Message")
+            return error(404, "ResourceNotFoundException", f"Function not found: {arn}", "Message")
         configuration, code = target
         headers = {
             key[5:].replace("_", "-").title(): str(value)
@@ -449,14 +448,6 @@ def _replace_body(call: _Call, document: Dict[str, Any]) -> None:
     call.environ["CONTENT_LENGTH"] = str(len(call.body))
 
 
-def _json_object(body: bytes) -> Dict[str, Any]:
-    try:
-        document = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 def _page_size(max_items: Optional[str]) -> int:
     if max_items is None:
         return _PAGE_LIMIT
@@ -484,34 +475,3 @@ def _host(call: _Call) -> str:
 
 def _has_header(headers: Dict[str, str], name: str) -> bool:
     return any(key.lower() == name for key in headers)
-
-
-def _json_response(status: int, document: Dict[str, Any]) -> Response:
-    return Response(
-        json.dumps(document),
-        status=status,
-        mimetype="application/json",
-        headers={"x-amzn-RequestId": str(uuid.uuid4())},
-    )
-
-
-def _error(status: int, code: str, message: str, message_key: str = "message") -> Response:
-    """A Lambda error as botocore parses it: the code in `x-amzn-ErrorType`, the text in the body.
-
-    `message_key` follows the service model: PreconditionFailedException and
-    ResourceConflictException spell it `message`, ResourceNotFoundException `Message`.
-    """
-    fault = "Service" if status >= 500 else "User"
-    response = _json_response(status, {"Type": fault, message_key: message})
-    response.headers["x-amzn-ErrorType"] = code
-    return response
-
-
-def _error_page(status: int) -> Response:
-    """An error page such as a proxy between the user and AWS sends."""
-    title = f"{status} {HTTPStatus(status).phrase}"
-    body = (
-        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-        f"<center><h1>{title}</h1></center>\r\n<hr><center>proxy</center>\r\n</body>\r\n</html>\r\n"
-    )
-    return Response(body, status=status, mimetype="text/html")
