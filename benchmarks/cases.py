@@ -39,13 +39,14 @@ from measure import (
 )
 
 from lambda_editor.aws import AwsTarget
-from lambda_editor.deploy import deploy_workspace, wait_for_update
+from lambda_editor.deploy import deploy_workspace
 from lambda_editor.logs import EventLedger, read_events
 from lambda_editor.packaging.builder import BuiltPackage, PackageBuilder
 from lambda_editor.packaging.extract import extract_package
 from lambda_editor.packaging.manifest import RACY_WINDOW_NS, Manifest
 from lambda_editor.pull import pull_function
 from lambda_editor.sandbox import Sandbox, ensure_role
+from lambda_editor.updates import wait_for_update
 
 _HERE = Path(__file__).resolve().parent
 OURS_FUNCTION = "bench-ours"  # built by us: the workspace saves and pushes deploy to it

@@ -16,6 +16,7 @@ SELECT_REGION = "select-region"
 CHOOSE_PYTHON = "choose-python"
 INSTALL_BOTO3 = "install-boto3"
 EDIT_SETTINGS = "edit-settings"
+SET_S3_BUCKET = "set-s3-bucket"
 
 ALL = (
     DEPLOY,
@@ -27,4 +28,5 @@ ALL = (
     CHOOSE_PYTHON,
     INSTALL_BOTO3,
     EDIT_SETTINGS,
+    SET_S3_BUCKET,
 )

@@ -5,16 +5,17 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from typing import Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from . import aws
+from .configuration import describe_changes, from_function
 from .errors import LambdaEditorError, explain
 from .folders import remove_tree
 from .functions import download_code, get_function
 from .packaging.extract import extract_package
 from .packaging.manifest import Manifest, diff_manifests, excluded_here
 from .swap import finish_interrupted_swap
-from .workspace import Workspace
+from .workspace import CONFIGURATION_CHANGE, Workspace
 
 
 def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
@@ -51,9 +52,26 @@ def remote_diff(root: str, exclude: Sequence[str] = ()) -> str:
             f"Only in deployed, excluded here (the next deploy removes it): {path}\n"
             for path in excluded
         )
+        body += configuration_differences(workspace, code.configuration)
     finally:
         remove_tree(scratch)
     return header + (body or "# No differences.\n")
+
+
+def configuration_differences(workspace: Workspace, configuration: Dict[str, Any]) -> str:
+    """What the workspace's configuration file changes against `configuration` (AWS's answer),
+    environment values masked; empty without a file or a difference."""
+    try:
+        wanted = workspace.wanted_configuration()
+    except LambdaEditorError as error:
+        return f"# The configuration file is not valid: {error.message}\n"
+    if wanted is None:
+        return ""
+    changes = describe_changes(from_function(configuration), wanted)
+    if not changes:
+        return ""
+    lines = "".join(f"  {change}\n" for change in changes)
+    return f"# Configuration: deployed → {CONFIGURATION_CHANGE}\n{lines}"
 
 
 def diff_trees(left_root: str, left: Manifest, right_root: str, right: Manifest) -> Iterator[str]:

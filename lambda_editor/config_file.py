@@ -45,6 +45,10 @@ def configuration_path(root: str) -> str:
     return os.path.join(root, METADATA_DIR, CONFIGURATION_FILE)
 
 
+def exists(root: str) -> bool:
+    return os.path.lexists(configuration_path(root))
+
+
 def render(document: Mapping[str, Any], function_name: str) -> str:
     """The file's text: the header, then the document as indented JSON."""
     header = _HEADER.format(

@@ -176,6 +176,27 @@ def describe_changes(
     return lines
 
 
+def format_lines(document: Mapping[str, Any], show_values: bool = False) -> List[str]:
+    """The document as aligned lines, one a value, environment values masked unless
+    `show_values`."""
+    rows: List[Tuple[str, str]] = []
+    for name in FIELDS:
+        value = document.get(name)
+        if name == "Environment":
+            rows += [
+                (name, f"{key} = {text if show_values else MASK}")
+                for key, text in sorted((value or {}).items())
+            ]
+        elif name == "Layers":
+            rows += [(name, arn) for arn in value or ()]
+        elif name == "LoggingConfig":
+            rows.append((name, ", ".join(f"{key} {item}" for key, item in (value or {}).items())))
+        elif value is not None:
+            rows.append((name, str(value)))
+    width = max(len(name) for name in FIELDS)
+    return [f"{name.ljust(width)}  {text}".rstrip() for name, text in rows]
+
+
 def masked(document: Mapping[str, Any]) -> Configuration:
     """The document with its environment values masked, for showing."""
     shown = dict(document)

@@ -1,76 +1,73 @@
 """Deploying a workspace: skip what is already deployed, never overwrite someone else's deploy.
 
 `deploy_workspace` does one deploy, holding the workspace's lock (see `locking`), so a deploy
-from another process or thread never interleaves with it. `DeployQueue` runs deploys off the
-caller's thread and coalesces the saves made while one runs into a single further deploy of the
-latest state.
+from another process or thread never interleaves with it. It deploys what changed: the
+configuration file (see `configure`), then the code, each update guarded by the RevisionId (see
+`updates`). Configuration first: new code usually needs its new configuration (a variable, a
+layer, more memory), while the code running meanwhile rarely minds it. `DeployQueue` runs
+deploys off the caller's thread and coalesces the saves made while one runs into a single
+further deploy of the latest state.
 
-Every upload is recorded in the marker as pending before it is sent, and confirmed once the
-final configuration shows its CodeSha256. While any upload is unconfirmed (the process was
-killed, the answer was lost), the marker does not know what is deployed: a deploy that looks
-like a no-op asks AWS first, and a RevisionId changed by one of our own pending uploads is
-recognised as ours.
+Every update is recorded in the marker as pending before it is sent, and confirmed once the
+final configuration shows it. While any is unconfirmed (the process was killed, the answer was
+lost), the marker does not know what is deployed: a deploy that looks like a no-op asks AWS
+first, and a RevisionId changed by one of our own pending updates is recognised as ours.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import (
-    AbstractSet,
-    Any,
-    Callable,
-    Dict,
-    Iterator,
-    Literal,
-    Mapping,
-    Optional,
-    Sequence,
-    Tuple,
-)
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple
 
-from . import actions, aws, history, warm_start
-from .errors import LambdaEditorError, RemoteChangedError, error_code, explain
-from .limits import DIRECT_UPLOAD_LIMIT
+from . import aws, configure, history, s3_upload, warm_start
+from .configuration import Configuration, changes_of, from_function, holds
+from .errors import LambdaEditorError, RemoteChangedError, explain
+from .limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
 from .locking import workspace_lock
 from .log import log_unexpected, logger
 from .packaging.builder import BuiltPackage
 from .packaging.manifest import excluded_here, listed_paths
 from .packaging.walk import one_walk
+from .s3_upload import S3Location
 from .swap import finish_interrupted_swap
 from .units import format_size
+from .updates import (
+    Sleep,
+    UpdateFailedError,
+    remote_changed,
+    send_guarded,
+    settled_configuration,
+    wait_for_update,
+)
 from .upload_body import stream_zip_uploads
 from .workspace import Workspace
 
 ProgressCallback = Callable[[str], None]
-
-# How long to wait for LastUpdateStatus to leave InProgress (AWS's own waiter allows 300 s).
-UPDATE_WAIT_SECONDS = 300.0
-# Most code updates finish within a few seconds: poll often then, so the wait ends at most one
-# short interval after the update does; slower updates are polled less and less often.
-_POLL_FAST, _FAST_SECONDS, _POLL_MAX, _BACKOFF = 0.1, 3.0, 1.0, 1.5
-# An "update in progress" refusal is retried after waiting for that update, this many times.
-_CONFLICT_RETRIES = 3
 
 
 @dataclass(frozen=True)
 class DeployResult:
     function_name: str
     deployed: bool  # False: the workspace already matched what is deployed
-    size: int  # bytes of the uploaded zip (0 when nothing was uploaded)
+    size: int  # bytes of the uploaded zip (0 when no code was uploaded)
     code_sha256: str
     revision_id: str
     finished_at: float  # time.time()
     # Files the deployed code held that this deploy removed, being excluded here.
     removed_excluded: Tuple[str, ...] = ()
+    configured: Tuple[str, ...] = ()  # the configuration fields this deploy changed
+    notices: Tuple[str, ...] = ()  # what else the user must know (an object left in S3)
 
     def describe(self) -> str:
         if not self.deployed:
             return f"{self.function_name}: no changes to deploy"
         clock = time.strftime("%H:%M:%S", time.localtime(self.finished_at))
-        text = f"{self.function_name} deployed {clock} ({format_size(self.size)})"
+        parts = [format_size(self.size)] if self.size else []
+        if self.configured:
+            parts.append(f"configuration: {', '.join(self.configured)}")
+        text = f"{self.function_name} deployed {clock} ({'; '.join(parts)})"
         if self.removed_excluded:
             text += f", without {_files(self.removed_excluded)} excluded here"
         return text
@@ -83,14 +80,17 @@ def deploy_workspace(
     force: bool = False,
     on_progress: Optional[ProgressCallback] = None,
     client: Any = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Sleep = time.sleep,
     history_limits: history.HistoryLimits = history.DEFAULT_LIMITS,
+    s3: Optional[S3Location] = None,
 ) -> DeployResult:
-    """Deploy the workspace at `root` if it differs from what is deployed.
+    """Deploy the workspace at `root` where it differs from what is deployed.
 
-    The upload carries the RevisionId recorded in the marker, so Lambda refuses it atomically when
-    someone else deployed in between (`RemoteChangedError`); `force` drops that guard. A
-    confirmed deploy's zip joins the workspace's history, kept within `history_limits`.
+    Each update carries the RevisionId recorded in the marker, so Lambda refuses it atomically
+    when someone else deployed in between (`RemoteChangedError`); `force` drops that guard. The
+    configuration file is checked before anything is sent. A package over the direct-upload
+    limit goes through `s3`. A confirmed deploy's zip joins the workspace's history, kept
+    within `history_limits`.
     """
     report = on_progress or (lambda _text: None)
     lock = workspace_lock(root)
@@ -107,6 +107,7 @@ def deploy_workspace(
                 client=client,
                 sleep=sleep,
                 history_limits=history_limits,
+                s3=s3,
             ).run()
     finally:
         lock.release()
@@ -123,8 +124,9 @@ class _Deploy:
         force: bool,
         report: ProgressCallback,
         client: Any,
-        sleep: Callable[[float], None],
+        sleep: Sleep,
         history_limits: history.HistoryLimits,
+        s3: Optional[S3Location],
     ) -> None:
         self.workspace = workspace
         self.exclude = exclude
@@ -132,7 +134,9 @@ class _Deploy:
         self.report = report
         self.sleep = sleep
         self.history_limits = history_limits
+        self.s3 = s3
         self.name = workspace.binding.function_name
+        self.notices: List[str] = []
         self._client = client
 
     @property
@@ -151,15 +155,18 @@ class _Deploy:
             raise explain(exc, f"deploy {self.name}", self.workspace.binding.profile) from exc
 
     def _run(self) -> DeployResult:
-        # With an upload unconfirmed, the marker does not know what is deployed: AWS is asked.
         warm_start.load_hashes(self.workspace.root)
-        needed = bool(self.workspace.pending) and self._settle_pending()
+        wanted = self.workspace.wanted_configuration()  # checked before anything is sent
+        # With an update unconfirmed, the marker does not know what is deployed: AWS is asked.
+        pending = self.workspace.pending or self.workspace.pending_configuration is not None
+        needed = pending and self._settle_pending()
+        configured = self._configure(wanted)
         if not needed and self.workspace.local_manifest(self.exclude) == self.workspace.manifest:
             warm_start.keep_hashes(self.workspace)
-            return self._unchanged()
+            return self._without_code(configured)
         warm_start.offer_reusable_entries(self.workspace)
         package = self.workspace.build_package(self.exclude)
-        _check_upload_size(self.name, package)
+        self._check_size(package)
         removed = excluded_here(self.workspace.root, self.workspace.manifest, package.manifest)
         removed = sorted({*removed, *self.workspace.left_out})
         if removed:
@@ -171,7 +178,7 @@ class _Deploy:
         self.workspace = self.workspace.with_pending(package.sha256_b64, package.manifest)
         self.workspace.save()
         stored = warm_start.store_while_uploading(self.workspace, package)
-        configuration = self._upload(package)
+        configuration = self._upload(package, stored)
         deployed = self.workspace.with_deployment(configuration, package.manifest)
         deployed.save()
         warm_start.record_deploy(deployed, package, configuration, self.history_limits, stored)
@@ -183,48 +190,125 @@ class _Deploy:
             revision_id=configuration["RevisionId"],
             finished_at=time.time(),
             removed_excluded=tuple(removed),
+            configured=configured,
+            notices=tuple(self.notices),
         )
 
-    def _unchanged(self) -> DeployResult:
+    def _without_code(self, configured: Tuple[str, ...]) -> DeployResult:
         binding = self.workspace.binding
         return DeployResult(
-            binding.function_name, False, 0, binding.code_sha256, binding.revision_id, time.time()
+            binding.function_name,
+            bool(configured),
+            0,
+            binding.code_sha256,
+            binding.revision_id,
+            time.time(),
+            configured=configured,
         )
 
-    def _settle_pending(self) -> bool:
-        """Find out which of the pending uploads AWS holds, and record it as deployed. True when
-        a deploy is needed whatever the workspace holds: our last upload failed, or `force`
-        overwrites someone else's change."""
-        self.report(f"{self.name}: an earlier deploy was not confirmed, checking what AWS holds…")
-        configuration = _settled_configuration(
-            self.client, self.workspace.binding.function_arn, self.sleep
+    def _configure(self, wanted: Optional[Configuration]) -> Tuple[str, ...]:
+        """Deploy what the configuration file changes; the fields it changed."""
+        if wanted is None:
+            return ()
+        deployed = self.workspace.binding.configuration
+        if deployed is None:  # a workspace downloaded before configurations were recorded
+            self.workspace = configure.recorded_configuration(self.client, self.workspace)
+            deployed = self.workspace.binding.configuration
+            assert deployed is not None
+        changes = changes_of(wanted, deployed)
+        if not changes:
+            return ()
+        self.workspace = configure.deploy_configuration(
+            self.client,
+            self.workspace,
+            wanted,
+            force=self.force,
+            report=self.report,
+            sleep=self.sleep,
         )
-        current = configuration.get("CodeSha256")
+        return tuple(changes)
+
+    def _settle_pending(self) -> bool:
+        """Find out which of the pending updates AWS holds, and record it as deployed. True when
+        the code must be deployed whatever the workspace holds: our last upload failed, or
+        `force` overwrites someone else's change."""
+        self.report(f"{self.name}: an earlier deploy was not confirmed, checking what AWS holds…")
+        workspace = self.workspace
+        configuration = settled_configuration(
+            self.client, workspace.binding.function_arn, self.sleep
+        )
         succeeded = configuration.get("LastUpdateStatus", "Successful") == "Successful"
-        logger.debug("%s holds %s; %d pending", self.name, current, len(self.workspace.pending))
-        ours = next((up for up in self.workspace.pending if up.code_sha256 == current), None)
-        if current == self.workspace.binding.code_sha256 and succeeded:
-            self.workspace = replace(self.workspace, pending=())  # none of them took effect
-        elif ours is not None and succeeded:
-            self.workspace = self.workspace.with_deployment(configuration, ours.manifest)
-        elif ours is not None:  # our upload failed: its RevisionId is the one to send next
-            self.workspace = self.workspace.with_revision(configuration)
-            return True
-        elif self.force:
-            return True
-        else:
-            raise _remote_changed(self.workspace)
+        current = configuration.get("CodeSha256")
+        uploaded = next((up for up in workspace.pending if up.code_sha256 == current), None)
+        configured = _holds(configuration, workspace.pending_configuration)
+        known_code = uploaded is not None or current == workspace.binding.code_sha256
+        recorded = workspace.binding.configuration  # None: not recorded, nothing to compare
+        known_configuration = configured or recorded is None or _holds(configuration, recorded)
+        logger.debug("%s holds %s; %d pending", self.name, current, len(workspace.pending))
+        if not (known_code and known_configuration) or not (succeeded or uploaded or configured):
+            if self.force:
+                return True
+            raise remote_changed(workspace)
+        settled = replace(workspace, pending=(), pending_configuration=None)
+        if not succeeded:  # our update failed: its RevisionId is the one to send next
+            if uploaded is not None:
+                self.workspace = settled.with_revision(configuration)
+                return True
+            binding = replace(settled.binding, revision_id=str(configuration["RevisionId"]))
+            self.workspace = replace(settled, binding=binding)
+        elif uploaded is not None:
+            self.workspace = settled.with_deployment(configuration, uploaded.manifest)
+        elif configured:
+            self.workspace = settled.with_configuration_deployed(configuration)
+        else:  # none of them took effect
+            self.workspace = settled
         self.workspace.save()
         return False
 
-    def _upload(self, package: BuiltPackage) -> Dict[str, Any]:
-        """Upload, wait for the update to end: the final configuration, our code confirmed."""
+    def _check_size(self, package: BuiltPackage) -> None:
+        if package.unzipped_size > UNZIPPED_LIMIT:
+            raise LambdaEditorError(
+                f"{self.name} was not deployed: its files take "
+                f"{format_size(package.unzipped_size)}, over Lambda's "
+                f"{format_size(UNZIPPED_LIMIT)} limit for unzipped code (its layers count too).",
+                'Make it smaller: add patterns to the "exclude" setting, or move dependencies '
+                "to a layer.",
+            )
+        if package.zipped_size > DIRECT_UPLOAD_LIMIT and self.s3 is None:
+            raise s3_upload.too_big_without_bucket(self.name, package.zipped_size)
+
+    def _upload(self, package: BuiltPackage, stored: warm_start.StoredZip) -> Dict[str, Any]:
+        """Upload directly, or through S3 over the direct-upload limit; the final configuration,
+        our code confirmed."""
+        size = format_size(package.zipped_size)
+        if package.zipped_size <= DIRECT_UPLOAD_LIMIT or self.s3 is None:
+            self.report(f"deploying {self.name} ({size})…")
+            return self._update_code(package, {"ZipFile": package.data})
+        key = self.s3.key_for(self.name, package.sha256_b64)
+        s3_client = aws.client(self.workspace.binding.target, "s3")
+        staged = s3_upload.StagedPackage(s3_client, self.s3, key)
+        try:
+            staged.upload(stored.path(), package.zipped_size, self.name, self.report)
+            self.report(f"deploying {self.name} ({size}) from {staged.url}…")
+            return self._update_code(package, staged.code_arguments)
+        finally:
+            notice = staged.remove()
+            if notice:
+                self.notices.append(notice)
+                self.report(notice)
+
+    def _update_code(self, package: BuiltPackage, source: Dict[str, Any]) -> Dict[str, Any]:
         ours = {package.sha256_b64} | {up.code_sha256 for up in self.workspace.pending}
         arn = self.workspace.binding.function_arn
         try:
-            self.report(f"deploying {self.name} ({format_size(len(package.data))})…")
-            _send(
-                self.client, self.workspace, package, force=self.force, ours=ours, sleep=self.sleep
+            send_guarded(
+                self.client,
+                self.client.update_function_code,
+                {"FunctionName": arn, **source},
+                self.workspace,
+                force=self.force,
+                is_ours=lambda configuration: configuration.get("CodeSha256") in ours,
+                sleep=self.sleep,
             )
             self.report(f"waiting for {self.name} to finish updating…")
             configuration = wait_for_update(self.client, arn, self.sleep)
@@ -233,133 +317,17 @@ class _Deploy:
             raise
         if configuration["CodeSha256"] != package.sha256_b64:
             # Someone deployed right after us: the old RevisionId stays, the next deploy is refused.
-            raise _remote_changed(self.workspace)
+            raise remote_changed(self.workspace)
         return configuration
+
+
+def _holds(configuration: Mapping[str, Any], wanted: Optional[Configuration]) -> bool:
+    """Whether a configuration answer holds `wanted` (False when there is nothing to hold)."""
+    return wanted is not None and holds(from_function(configuration), wanted)
 
 
 def _files(paths: Sequence[str]) -> str:
     return f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
-
-
-def _check_upload_size(name: str, package: BuiltPackage) -> None:
-    if len(package.data) > DIRECT_UPLOAD_LIMIT:
-        raise LambdaEditorError(
-            f"{name} was not deployed: the package is {format_size(len(package.data))}, over "
-            f"Lambda's {format_size(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.",
-            'Make it smaller: add patterns to the "exclude" setting, or move dependencies to '
-            "a layer.",
-        )
-
-
-def _send(
-    client: Any,
-    workspace: Workspace,
-    package: BuiltPackage,
-    *,
-    force: bool,
-    ours: AbstractSet[str],
-    sleep: Callable[[float], None],
-) -> None:
-    arn = workspace.binding.function_arn
-    arguments: Dict[str, Any] = {"FunctionName": arn, "ZipFile": package.data}
-    if not force:
-        if not workspace.binding.revision_id:  # the marker is checked on load; never "no check"
-            raise LambdaEditorError(f"{workspace.binding.function_name} has no RevisionId.")
-        arguments["RevisionId"] = workspace.binding.revision_id
-    adopted = False
-    for attempt in range(_CONFLICT_RETRIES + 1):
-        try:
-            client.update_function_code(**arguments)
-            return
-        except Exception as exc:
-            code = error_code(exc)
-            if code == "PreconditionFailedException":
-                revision = None if adopted else _our_revision(client, arn, ours, sleep)
-                if revision is None:
-                    raise _remote_changed(workspace) from exc
-                arguments["RevisionId"], adopted = revision, True
-                continue
-            if code != "ResourceConflictException" or attempt == _CONFLICT_RETRIES:
-                raise
-            # Another update (ours or someone's) is still in progress: wait for it, then retry.
-            wait_for_update(client, arn, sleep)
-
-
-def _our_revision(
-    client: Any, arn: str, ours: AbstractSet[str], sleep: Callable[[float], None]
-) -> Optional[str]:
-    """After a RevisionId mismatch: the current RevisionId when AWS holds code we uploaded (an
-    upload whose outcome we never saw), else None: someone else changed the function."""
-    configuration = _settled_configuration(client, arn, sleep)
-    if configuration.get("CodeSha256") in ours:
-        return str(configuration["RevisionId"])
-    return None
-
-
-def _settled_configuration(client: Any, arn: str, sleep: Callable[[float], None]) -> Dict[str, Any]:
-    """The configuration once no update is in progress, a failed one included."""
-    try:
-        return wait_for_update(client, arn, sleep)
-    except UpdateFailedError as failure:
-        return failure.configuration
-
-
-def _remote_changed(workspace: Workspace) -> RemoteChangedError:
-    name = workspace.binding.function_name
-    return RemoteChangedError(
-        f"{name} was not deployed: it was changed in AWS since it was downloaded, and deploying "
-        "would overwrite that change.",
-        "Compare the two, re-download it, or deploy anyway (overwriting the remote change).",
-    )
-
-
-def wait_for_update(
-    client: Any,
-    function: str,
-    sleep: Callable[[float], None] = time.sleep,
-    timeout: float = UPDATE_WAIT_SECONDS,
-) -> Dict[str, Any]:
-    """Poll until `LastUpdateStatus` leaves InProgress: the final configuration, or the failure."""
-    deadline = time.monotonic() + timeout
-    delays = poll_delays()
-    while True:
-        configuration: Dict[str, Any] = client.get_function_configuration(FunctionName=function)
-        status = configuration.get("LastUpdateStatus", "Successful")
-        if status == "Successful":
-            return configuration
-        if status == "Failed":
-            raise UpdateFailedError(configuration)
-        if time.monotonic() >= deadline:
-            raise LambdaEditorError(
-                f"{configuration['FunctionName']} is still updating after {timeout:.0f} s.",
-                "Check its state in the Lambda console, then deploy again.",
-            )
-        sleep(next(delays))
-
-
-def poll_delays() -> Iterator[float]:
-    """The pauses between two status reads: short for the first seconds, then growing."""
-    fast = round(_FAST_SECONDS / _POLL_FAST)
-    yield from itertools.repeat(_POLL_FAST, fast)
-    delay = _POLL_FAST
-    while True:
-        delay = min(delay * _BACKOFF, _POLL_MAX)
-        yield delay
-
-
-class UpdateFailedError(LambdaEditorError):
-    """Lambda accepted the upload, then reported the update `Failed`."""
-
-    def __init__(self, configuration: Mapping[str, Any]) -> None:
-        reason = configuration.get("LastUpdateStatusReason") or "no reason given"
-        code = configuration.get("LastUpdateStatusReasonCode")
-        super().__init__(
-            f"The update of {configuration['FunctionName']} failed: {reason}"
-            + (f" ({code})." if code else "."),
-            "Your local files are unchanged: fix the cause, then deploy again.",
-            next_action=actions.DEPLOY,
-        )
-        self.configuration = dict(configuration)
 
 
 def _adopt_failed_revision(
@@ -454,7 +422,7 @@ class DeployQueue:
             explained = explain(exc, "deploy")
             self._emit(root, "failed", str(explained), error=explained)
             return False
-        self._emit(root, "finished", result.describe(), result=result)
+        self._emit(root, "finished", " ".join([result.describe(), *result.notices]), result=result)
         return False
 
     def _emit(self, root: str, kind: DeployEventKind, message: str, **details: Any) -> None:

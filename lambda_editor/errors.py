@@ -90,6 +90,7 @@ _IAM_ACTIONS = {
     "GetFunction": "lambda:GetFunction",
     "GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
     "UpdateFunctionCode": "lambda:UpdateFunctionCode",
+    "UpdateFunctionConfiguration": "lambda:UpdateFunctionConfiguration",
     "Invoke": "lambda:InvokeFunction",
     "GetCallerIdentity": "sts:GetCallerIdentity",
     "FilterLogEvents": "logs:FilterLogEvents",
@@ -120,6 +121,12 @@ _IAM_ACTIONS = {
     "DescribeSchema": "schemas:DescribeSchema",
     "CreateSchema": "schemas:CreateSchema",
     "UpdateSchema": "schemas:UpdateSchema",
+    # packages over 50 MB, through S3
+    "PutObject": "s3:PutObject on the bucket",
+    "CreateMultipartUpload": "s3:PutObject on the bucket",
+    "UploadPart": "s3:PutObject on the bucket",
+    "CompleteMultipartUpload": "s3:PutObject on the bucket",
+    "DeleteObject": "s3:DeleteObject on the bucket",
 }
 
 
@@ -130,7 +137,17 @@ def error_code(exc: BaseException) -> str:
 
 
 # Operations whose permission is not granted on an existing function.
-_NOT_ON_A_FUNCTION = {"CreateFunction", "ListRoles", "CreateRole", "AttachRolePolicy"}
+_NOT_ON_A_FUNCTION = {
+    "CreateFunction",
+    "ListRoles",
+    "CreateRole",
+    "AttachRolePolicy",
+    "PutObject",
+    "CreateMultipartUpload",
+    "UploadPart",
+    "CompleteMultipartUpload",
+    "DeleteObject",
+}
 
 _THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling"}
 _EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}

@@ -1,11 +1,12 @@
 """The marker `.lambda-editor/function.json`: which function a workspace deploys to, checked whole.
 
 The document is `{"version": 1, "binding": {...}, "manifest": {...}, "pending": [...],
-"left_out": [...]}`: the binding to the function, the manifest of what is deployed, the uploads
-whose outcome was never seen, and the files the deployed code holds that a deploy from here leaves
-out. Every field is checked on load (type, range, non-empty where a guard depends on it): a
-damaged marker must never deploy, nor weaken the RevisionId check. Keys a later version adds are
-ignored.
+"pending_configuration": {...}, "left_out": [...]}`: the binding to the function (its editable
+configuration as deployed among it), the manifest of what is deployed, the uploads and the
+configuration update whose outcome was never seen, and the files the deployed code holds that a
+deploy from here leaves out. Every field is checked on load (type, range, non-empty where a guard
+depends on it): a damaged marker must never deploy, nor weaken the RevisionId check. Keys a later
+version adds are ignored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
+from . import limits
 from .aws import AwsTarget
+from .configuration import FIELDS, LAYER_VERSION_ARN, from_function
 from .errors import LambdaEditorError
 from .packaging.manifest import Manifest, check_rel_path, manifest_from_json, manifest_to_json
 
@@ -75,6 +78,7 @@ _FROM_CONFIGURATION: Dict[str, Tuple[str, Callable[[Mapping[str, Any]], Any]]] =
         "FunctionArn",
         lambda c: tuple(str(layer["Arn"]) for layer in c.get("Layers") or ()),
     ),
+    "configuration": ("FunctionArn", from_function),
 }
 
 
@@ -99,6 +103,9 @@ class Binding:
     downloaded_at: str  # ISO 8601 UTC
     # The layer version ARNs, in order; None in markers written before they were recorded.
     layers: Optional[Tuple[str, ...]] = None
+    # The editable configuration as deployed (see `configuration`); None in markers written
+    # before it was recorded. Holds environment values: never shown.
+    configuration: Optional[Dict[str, Any]] = field(default=None, repr=False)
 
     @property
     def target(self) -> AwsTarget:
@@ -195,6 +202,8 @@ class Marker:
     pending: Tuple[PendingUpload, ...] = ()
     # Files the deployed code holds that a deploy from the workspace leaves out.
     left_out: Tuple[str, ...] = ()
+    # The fields a configuration update whose outcome was never seen set.
+    pending_configuration: Optional[Dict[str, Any]] = None
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -205,6 +214,7 @@ class Marker:
                 {"code_sha256": upload.code_sha256, "manifest": manifest_to_json(upload.manifest)}
                 for upload in self.pending
             ],
+            "pending_configuration": self.pending_configuration,
             "left_out": list(self.left_out),
         }
 
@@ -235,7 +245,11 @@ class Marker:
             raise _Invalid(f"the binding {exc}") from exc
         pending = _listed(data.get("pending", []), "pending", _pending_upload)
         left_out = _listed(data.get("left_out", []), "left_out", _rel_path)
-        return cls(binding, manifest_from_json(data.get("manifest", {})), pending, left_out)
+        pending_configuration = _recorded_configuration(
+            data.get("pending_configuration"), "pending_configuration"
+        )
+        manifest = manifest_from_json(data.get("manifest", {}))
+        return cls(binding, manifest, pending, left_out, pending_configuration)
 
 
 def _listed(value: Any, name: str, parse: Callable[[Any], Any]) -> Tuple[Any, ...]:
@@ -266,11 +280,6 @@ _REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _TOKEN = re.compile(r"[!-~]{1,256}")  # printable ASCII, no spaces: RevisionId, CodeSha256
 _MAX_TIMEOUT = 24 * 3600
 _MAX_MEMORY = 1024 * 1024
-# arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION; a function has at most 5 layers.
-_LAYER_VERSION_ARN = re.compile(
-    r"arn:[a-z-]{1,32}:lambda:[a-z0-9-]{1,32}:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d{1,10}"
-)
-_MAX_LAYERS = 5
 
 
 _KINDS = {dict: "an object", list: "a list", str: "text", bool: "a boolean", int: "a number"}
@@ -334,9 +343,9 @@ def _architectures(value: Any) -> Tuple[str, ...]:
 def _layers(value: Any) -> Optional[Tuple[str, ...]]:
     if value is None:
         return None
-    if not isinstance(value, list) or len(value) > _MAX_LAYERS:
+    if not isinstance(value, list) or len(value) > limits.LAYERS:
         raise _Invalid(f"has invalid layers ({_shown(value)})")
-    return tuple(_matching("layer", _LAYER_VERSION_ARN)(item) for item in value)
+    return tuple(_matching("layer", LAYER_VERSION_ARN)(item) for item in value)
 
 
 def _environment_json(value: Any) -> Dict[str, str]:
@@ -344,6 +353,21 @@ def _environment_json(value: Any) -> Dict[str, str]:
         isinstance(key, str) and isinstance(item, str) for key, item in value.items()
     ):
         raise _Invalid("has an invalid environment (names and values must be text)")
+    return dict(value)
+
+
+def _recorded_configuration(value: Any, name: str = "configuration") -> Optional[Dict[str, Any]]:
+    """A configuration as recorded from AWS's answers: its fields and their types only (AWS may
+    hold what a check of the file refuses: a runtime Lambda no longer offers)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= set(FIELDS):
+        raise _Invalid(f"has an invalid {name}")
+    environment = value.get("Environment", {})
+    if not isinstance(environment, dict) or not all(
+        isinstance(key, str) and isinstance(item, str) for key, item in environment.items()
+    ):
+        raise _Invalid(f"has an invalid {name} (environment names and values must be text)")
     return dict(value)
 
 
@@ -372,6 +396,7 @@ _BINDING_CHECKS: Dict[str, Callable[[Any], Any]] = {
     "environment": _environment_json,
     "downloaded_at": _text("downloaded_at"),
     "layers": _layers,
+    "configuration": _recorded_configuration,
 }
 
 

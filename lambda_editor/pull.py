@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-from . import aws, history, warm_start
+from . import aws, config_file, history, warm_start
 from .aws import AwsTarget
 from .errors import LambdaEditorError, explain
 from .functions import FunctionCode, check_function_name, download_code, get_function
@@ -129,6 +129,8 @@ def _pull_locked(
         incoming = incoming_path(root)
         extraction = _download_and_extract(code, archive, incoming, ca_bundle, report)
         Workspace.create(incoming, binding, extraction.manifest, extraction.left_out)
+        if binding.configuration is not None:
+            config_file.write(incoming, binding.configuration, binding.function_name)
         report(f"preparing {code.name} for quick saves…")
         pulled = warm_start.prepare_pull(
             incoming,

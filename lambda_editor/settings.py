@@ -16,6 +16,7 @@ from .aws import AwsTarget
 from .errors import LambdaEditorError
 from .history import DEFAULT_LIMITS, HistoryLimits
 from .logs import DEFAULT_SINCE, parse_since
+from .s3_upload import S3Location
 
 _MB = 1024 * 1024
 
@@ -33,6 +34,9 @@ class Settings:
     history_size_mb: int = DEFAULT_LIMITS.total_bytes // _MB
     debug: bool = False  # the debug log: requests made, timings
     logs_since: str = DEFAULT_SINCE
+    # Where packages over the direct-upload limit go (in the function's region); None: nowhere.
+    s3_bucket: Optional[str] = None
+    s3_prefix: str = ""
 
     @property
     def target(self) -> AwsTarget:
@@ -41,6 +45,10 @@ class Settings:
     @property
     def history_limits(self) -> HistoryLimits:
         return HistoryLimits(self.history_count, self.history_size_mb * _MB)
+
+    @property
+    def s3(self) -> Optional[S3Location]:
+        return S3Location(self.s3_bucket, self.s3_prefix) if self.s3_bucket else None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
@@ -56,6 +64,8 @@ class Settings:
             history_size_mb=_positive(values, "history_size_mb", cls.history_size_mb),
             debug=_flag(values, "debug", default=False),
             logs_since=_since(values),
+            s3_bucket=_bucket(values),
+            s3_prefix=_optional_text(values, "s3_prefix") or "",
         )
 
 
@@ -106,6 +116,16 @@ def _since(values: Mapping[str, Any]) -> str:
             "Fix it in Preferences → Package Settings → Lambda Editor → Settings.",
         ) from None
     return text
+
+
+def _bucket(values: Mapping[str, Any]) -> Optional[str]:
+    bucket = _optional_text(values, "s3_bucket")
+    if bucket is None:
+        return None
+    try:
+        return S3Location(bucket).checked().bucket
+    except LambdaEditorError as error:
+        raise _wrong_setting(f'The setting "s3_bucket" is off: {error}') from None
 
 
 def _patterns(value: Any) -> Tuple[str, ...]:

@@ -204,8 +204,8 @@ def _holds_only_deployed_files(folder: str) -> bool:
         return True
     try:
         workspace = Workspace.load(folder)
-        # With an upload unconfirmed, what is deployed is not known: the copy may be the only one.
-        if workspace.pending or workspace.undeployed_changes():
+        # With an update unconfirmed, what is deployed is not known: the copy may be the only one.
+        if workspace.pending or workspace.pending_configuration or workspace.undeployed_changes():
             return False
     except LambdaEditorError:
         return False

@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import actions
+from . import actions, config_file
+from .configuration import Configuration, changed_fields
 from .errors import LambdaEditorError
-from .layout import BACKUP_MARKER_FILE, MARKER_FILE, METADATA_DIR
+from .layout import BACKUP_MARKER_FILE, CONFIGURATION_FILE, MARKER_FILE, METADATA_DIR
 from .locking import workspace_lock
 from .marker import Binding, DamagedMarkerError, Marker, PendingUpload, region_and_account
 from .packaging.builder import BuiltPackage, build_package
@@ -28,6 +29,8 @@ from .packaging.manifest import Manifest, ManifestDiff, diff_manifests, scan
 __all__ = ["Binding", "PendingUpload", "Workspace", "region_and_account", "workspace_lock"]
 
 _OWNER_ONLY_DIR = 0o700
+# How an undeployed change of the configuration file is listed among changed files.
+CONFIGURATION_CHANGE = f"{METADATA_DIR}/{CONFIGURATION_FILE}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Workspace:
     manifest: Manifest  # what is deployed
     pending: Tuple[PendingUpload, ...] = ()  # uploads whose outcome was never seen
     left_out: Tuple[str, ...] = ()  # deployed files a deploy from here leaves out
+    # The fields of a configuration update whose outcome was never seen.
+    pending_configuration: Optional[Configuration] = None
 
     @property
     def metadata_dir(self) -> str:
@@ -87,7 +92,14 @@ class Workspace:
             raise DamagedMarkerError(marker, f"is not valid JSON ({exc})") from exc
         parsed = Marker.from_json(data, marker)
         _refuse_enclosing_workspace(root)
-        return cls(root, parsed.binding, parsed.manifest, parsed.pending, parsed.left_out)
+        return cls(
+            root,
+            parsed.binding,
+            parsed.manifest,
+            parsed.pending,
+            parsed.left_out,
+            parsed.pending_configuration,
+        )
 
     @classmethod
     def find(cls, path: str) -> Optional[Workspace]:
@@ -102,7 +114,9 @@ class Workspace:
     def save(self) -> None:
         """Write the marker atomically (temporary file + rename), readable by the owner only,
         holding the workspace's lock."""
-        marker = Marker(self.binding, self.manifest, self.pending, self.left_out)
+        marker = Marker(
+            self.binding, self.manifest, self.pending, self.left_out, self.pending_configuration
+        )
         # Compact: json's C encoder serves only unindented output, and a large manifest is
         # written on every deploy.
         text = json.dumps(marker.to_json(), separators=(",", ":"), sort_keys=True)
@@ -117,7 +131,7 @@ class Workspace:
             ) from exc
 
     def with_deployment(self, config: Mapping[str, Any], manifest: Manifest) -> Workspace:
-        """After a confirmed deploy: the new configuration and deployed manifest; no upload is
+        """After a confirmed deploy: the new configuration and deployed manifest; no update is
         pending any more, and nothing deployed is left out. The caller saves."""
         return replace(
             self,
@@ -125,7 +139,18 @@ class Workspace:
             manifest=manifest,
             pending=(),
             left_out=(),
+            pending_configuration=None,
         )
+
+    def with_configuration_deployed(self, config: Mapping[str, Any]) -> Workspace:
+        """After a confirmed configuration update: its RevisionId and configuration recorded,
+        no configuration update pending. The caller saves."""
+        binding = self.binding.with_configuration(config)
+        return replace(self, binding=binding, pending_configuration=None)
+
+    def with_pending_configuration(self, changes: Configuration) -> Workspace:
+        """With a configuration update whose outcome is not known yet. The caller saves."""
+        return replace(self, pending_configuration=dict(changes))
 
     def with_revision(self, config: Mapping[str, Any]) -> Workspace:
         """With the RevisionId (and CodeSha256) of an update of ours that failed: the files are
@@ -149,7 +174,26 @@ class Workspace:
         return build_package(self.root, exclude, self.known_modes())
 
     def undeployed_changes(self, exclude: Sequence[str] = ()) -> ManifestDiff:
-        return diff_manifests(self.manifest, self.local_manifest(exclude))
+        """The files that differ from what is deployed; an edit of the configuration file that
+        is not deployed is listed as a change of that file."""
+        changes = diff_manifests(self.manifest, self.local_manifest(exclude))
+        if self.configuration_changed():
+            changes.changed.append(CONFIGURATION_CHANGE)
+        return changes
+
+    def wanted_configuration(self) -> Optional[Configuration]:
+        """What the configuration file asks for, checked whole; None without a file."""
+        return config_file.read(self.root, self.binding.configuration)
+
+    def configuration_changed(self) -> bool:
+        """Whether the configuration file asks for what is not deployed (a file that is not
+        valid is an edit too; one without a recorded configuration cannot be compared)."""
+        try:
+            wanted = self.wanted_configuration()
+        except LambdaEditorError:
+            return True
+        deployed = self.binding.configuration
+        return wanted is not None and (deployed is None or bool(changed_fields(deployed, wanted)))
 
     def handler_path(self) -> Optional[str]:
         """The handler's source file, when the runtime is Python or Node.js and the file exists."""

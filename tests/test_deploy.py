@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
-from lambda_editor import deploy
+from lambda_editor import deploy, updates
 from lambda_editor.deploy import DeployEvent, DeployQueue, deploy_workspace
 from lambda_editor.errors import LambdaEditorError, RemoteChangedError
 from lambda_editor.packaging.builder import build_package
@@ -191,12 +191,12 @@ def test_the_wait_polls_every_tenth_of_a_second_while_the_update_runs(stubbed: A
     stubber.add_response("get_function_configuration", configuration(RevisionId="rev-2"))
     pauses: List[float] = []
 
-    assert deploy.wait_for_update(client, ARN, pauses.append)["RevisionId"] == "rev-2"
+    assert updates.wait_for_update(client, ARN, pauses.append)["RevisionId"] == "rev-2"
     assert pauses == [0.1, 0.1, 0.1]
 
 
 def test_slow_updates_are_polled_less_and_less_often_up_to_once_a_second() -> None:
-    pauses = list(itertools.islice(deploy.poll_delays(), 60))
+    pauses = list(itertools.islice(updates.poll_delays(), 60))
 
     assert pauses[:30] == [0.1] * 30  # the first three seconds
     later = pauses[30:]

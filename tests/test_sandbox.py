@@ -264,6 +264,27 @@ def test_dry_run_changes_nothing(lam: Any, functions: FunctionFactory) -> None:
     assert configuration["CodeSha256"] == created["CodeSha256"]
 
 
+def test_ephemeral_storage_and_logging_are_kept_and_answered_as_aws_does(
+    lam: Any, functions: FunctionFactory
+) -> None:
+    name = functions.create(LoggingConfig={"LogFormat": "JSON", "SystemLogLevel": "WARN"})
+    created = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    lam.update_function_configuration(FunctionName=name, EphemeralStorage={"Size": 2048})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    updated = lam.get_function(FunctionName=name)["Configuration"]
+
+    assert created == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "WARN",
+        "LogGroup": f"/aws/lambda/{name}",
+    }
+    assert updated["EphemeralStorage"] == {"Size": 2048}
+    assert updated["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}
+
+
 @pytest.mark.usefixtures("slow_updates")
 def test_a_recreated_function_starts_afresh(lam: Any, functions: FunctionFactory) -> None:
     first = create(functions, "again-fn")

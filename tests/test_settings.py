@@ -51,6 +51,9 @@ def test_paths_may_start_with_the_home_folder() -> None:
         ("history_size_mb", "100"),
         ("history_count", True),
         ("debug", 1),
+        ("s3_bucket", 5),
+        ("s3_bucket", "My_Bucket"),
+        ("s3_prefix", ["deploys"]),
     ],
 )
 def test_a_wrong_type_names_the_setting(key: str, value: object) -> None:
@@ -76,3 +79,13 @@ def test_logs_since_is_a_duration_or_a_time() -> None:
     )
     with pytest.raises(LambdaEditorError, match='"logs_since"'):
         Settings.from_mapping({"logs_since": "a while"})
+
+
+def test_s3_settings_name_where_large_packages_go() -> None:
+    assert Settings.from_mapping({}).s3 is None
+    settings = Settings.from_mapping({"s3_bucket": "my-deploys", "s3_prefix": "lambda/"})
+
+    assert settings.s3 is not None
+    assert (settings.s3.bucket, settings.s3.prefix) == ("my-deploys", "lambda/")
+    key = settings.s3.key_for("my-fn", "YWJj")
+    assert key.startswith("lambda/my-fn-") and key.endswith("-616263.zip")

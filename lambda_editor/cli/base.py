@@ -14,6 +14,7 @@ from ..earlier_workspaces import earlier_workspaces
 from ..errors import LambdaEditorError
 from ..functions import check_function_name
 from ..history import HistoryLimits
+from ..s3_upload import S3Location
 from ..workspace import Workspace, default_workspace_root, list_workspaces
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REMOTE_CHANGED, EXIT_FUNCTION_ERROR = 0, 1, 2, 3, 4
@@ -28,6 +29,7 @@ ACTION_WORDS = {
     actions.SELECT_REGION: "Pass --region NAME.",
     actions.CHOOSE_PYTHON: "Pass --python PATH.",
     actions.INSTALL_BOTO3: "Run `pip install boto3`.",
+    actions.SET_S3_BUCKET: "Pass --s3-bucket BUCKET (and --s3-prefix PREFIX) to push.",
 }
 
 
@@ -46,6 +48,17 @@ class Context:
         self.history_limits = HistoryLimits(
             options.history_count, options.history_size_mb * 1024 * 1024
         )
+
+    @property
+    def s3(self) -> Optional[S3Location]:
+        """Where packages over the direct-upload limit go (`--s3-bucket`, `--s3-prefix`)."""
+        bucket = getattr(self.options, "s3_bucket", None)
+        if not bucket:
+            return None
+        try:
+            return S3Location(bucket, self.options.s3_prefix or "").checked()
+        except LambdaEditorError as error:  # nothing was sent: the option is what needs fixing
+            raise UsageError(error.message, error.hint) from error
 
     def out(self, text: str) -> None:
         print(text, flush=True)
@@ -104,3 +117,14 @@ def workspace_named(context: Context, function: str) -> Optional[Workspace]:
             )
         return found
     return workspace_of(context, function)
+
+
+def add_deploy_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that deploys."""
+    parser.add_argument(
+        "--s3-bucket",
+        metavar="BUCKET",
+        help="deploy packages over 50 MB through this bucket, in the function's region "
+        "(the package is removed from it afterwards)",
+    )
+    parser.add_argument("--s3-prefix", metavar="PREFIX", default="", help="a prefix for its keys")

@@ -21,7 +21,15 @@ from ..packaging.manifest import Manifest, scan
 from ..pull import pull_function
 from ..units import format_size
 from ..workspace import Workspace
-from .base import EXIT_OK, Context, UsageError, check_name, worded, workspace_root
+from .base import (
+    EXIT_OK,
+    Context,
+    UsageError,
+    add_deploy_options,
+    check_name,
+    worded,
+    workspace_root,
+)
 
 WATCH_INTERVAL = 0.5  # seconds between two looks at the folder
 WATCH_SETTLE = 0.3  # a burst of writes is one change once the folder is quiet this long
@@ -62,16 +70,23 @@ def command_pull(context: Context) -> int:
 
 
 def command_push(context: Context) -> int:
-    root = workspace_root(context.options.dir)
+    deploy_and_print(context, workspace_root(context.options.dir), force=context.options.force)
+    return EXIT_OK
+
+
+def deploy_and_print(context: Context, root: str, force: bool = False) -> None:
+    """Deploy, the outcome on stdout and what else to know on stderr."""
     result = deploy_workspace(
         root,
         exclude=context.exclude,
-        force=context.options.force,
+        force=force,
         on_progress=context.err,
         history_limits=context.history_limits,
+        s3=context.s3,
     )
     context.out(result.describe())
-    return EXIT_OK
+    for notice in result.notices:
+        context.err(notice)
 
 
 def command_diff(context: Context) -> int:
@@ -88,9 +103,10 @@ def command_watch(context: Context) -> int:
     def report(event: DeployEvent) -> None:
         context.err(event.message if event.error is None else worded(event.error))
 
+    s3 = context.s3
     queue = DeployQueue(
         lambda path, **kw: deploy_workspace(
-            path, exclude=context.exclude, history_limits=context.history_limits, **kw
+            path, exclude=context.exclude, history_limits=context.history_limits, s3=s3, **kw
         ),
         report,
     )
@@ -147,7 +163,7 @@ def command_deps(context: Context) -> int:
         for dist in list_installed(root):
             context.out(f"{dist.name}=={dist.version}\t{format_size(dist.size)}")
         return EXIT_OK
-    deploy = None if options.no_deploy else functools.partial(_deploy_and_print, context)
+    deploy = None if options.no_deploy else functools.partial(deploy_and_print, context)
     if options.remove:
         remove_and_deploy(root, options.remove, deploy=deploy, on_output=context.err)
         return EXIT_OK
@@ -164,16 +180,6 @@ def command_deps(context: Context) -> int:
         on_output=context.err,
     )
     return EXIT_OK
-
-
-def _deploy_and_print(context: Context, root: str) -> None:
-    result = deploy_workspace(
-        root,
-        exclude=context.exclude,
-        on_progress=context.err,
-        history_limits=context.history_limits,
-    )
-    context.out(result.describe())
 
 
 def _add_bootstrap(context: Context, plan: BootstrapPlan) -> bool:
@@ -229,12 +235,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     push.add_argument(
         "--force", action="store_true", help="deploy even if the function changed remotely"
     )
+    add_deploy_options(push)
 
     diff = commands.add_parser("diff", help="show what differs between the workspace and AWS")
     diff.add_argument("dir", nargs="?", help="the workspace (default: the current folder)")
 
     watch = commands.add_parser("watch", help="deploy on every change under the workspace")
     watch.add_argument("dir", nargs="?", help="the workspace (default: the current folder)")
+    add_deploy_options(watch)
 
     deps = commands.add_parser(
         "deps", help="pip-install packages into vendor/ for Lambda's platform, then deploy"
@@ -263,6 +271,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     )
     deps.add_argument("--no-deploy", action="store_true", help="do not deploy afterwards")
     deps.add_argument("--python", help="the Python that runs pip (default: python3)")
+    add_deploy_options(deps)
 
     sandbox = commands.add_parser(
         "sandbox", help="run a local Lambda endpoint (needs the sandbox extra)"

@@ -1,18 +1,49 @@
-"""The command line's `publish`, `alias`, `url` and `create`: shaping a function beyond its code."""
+"""The command line's `config`, `publish`, `alias`, `url` and `create`: shaping a function beyond
+its code."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
-from .. import function_url
+from .. import configuration, function_url
+from ..configure import function_configuration, open_configuration
 from ..create import ARCHITECTURES, TEMPLATES, NewFunction, create_function
 from ..errors import LambdaEditorError
 from ..limits import PYTHON_RUNTIMES
 from ..versions import parse_weight, point_alias, publish_function, publish_workspace
 from ..workspace import Workspace
-from .base import EXIT_OK, Context, UsageError, workspace_of, workspace_root
+from .base import EXIT_OK, Context, UsageError, workspace_named, workspace_of, workspace_root
+
+
+def command_config(context: Context) -> int:
+    """The configuration a workspace's file asks for (written first if there is none), and what
+    of it is not deployed; for a function without a workspace, the one AWS holds."""
+    options = context.options
+    workspace = workspace_named(context, options.function)
+    if workspace is None:
+        document = function_configuration(context.target, options.function)
+        changes: List[str] = []
+    else:
+        path = open_configuration(workspace.root)
+        workspace = Workspace.load(workspace.root)  # the configuration it may have recorded
+        deployed = workspace.binding.configuration or {}
+        wanted = workspace.wanted_configuration() or {}
+        document = {**deployed, **wanted}
+        changes = configuration.describe_changes(deployed, wanted, options.show_values)
+        context.err(path)
+    shown = document if options.show_values else configuration.masked(document)
+    if options.json:
+        context.out(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        context.out("\n".join(configuration.format_lines(document, options.show_values)))
+    if changes:
+        context.err("not deployed yet:")
+        for change in changes:
+            context.err(f"  {change}")
+    return EXIT_OK
 
 
 def command_publish(context: Context) -> int:
@@ -120,6 +151,7 @@ def command_create(context: Context) -> int:
 
 
 COMMANDS: Dict[str, Callable[[Context], int]] = {
+    "config": command_config,
     "publish": command_publish,
     "alias": command_alias,
     "url": command_url,
@@ -128,6 +160,15 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    config = commands.add_parser(
+        "config", help="a function's configuration, as its workspace's file asks for it"
+    )
+    config.add_argument("function", metavar="NAME|DIR", help="function name or ARN, or a workspace")
+    config.add_argument("--json", action="store_true", help="print one JSON object")
+    config.add_argument(
+        "--show-values", action="store_true", help="show environment values (they may be secrets)"
+    )
+
     publish = commands.add_parser(
         "publish", help="publish what is deployed as a new version (its number on stdout)"
     )

@@ -9,6 +9,8 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
 - ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
 - Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
+- UpdateFunctionConfiguration ignores `EphemeralStorage` and `LoggingConfig`, and no answer
+  has a `LoggingConfig`: both are kept and answered here (`settings`).
 - PublishVersion ignores `CodeSha256`: a hash that is not $LATEST's is refused here (400).
 - AddPermission keeps function URL parameters as they come and accepts a statement id twice: they
   become conditions, and a statement id in use is refused (409), as Lambda does (`permissions`).
@@ -54,6 +56,7 @@ from .permissions import add_permission_answer, duplicate_statement_message, get
 from .roles import ROLE_NOT_ASSUMABLE, RolePropagation
 from .schemas import PATH_PREFIX as SCHEMAS_PATH
 from .schemas import SchemaRegistries
+from .settings import FunctionSettings
 from .state import LATEST, FunctionKey, FunctionRegistry, UpdateRefused
 
 _log = logging.getLogger(__name__)
@@ -138,6 +141,7 @@ class SandboxApp:
         # A statement id is checked and added in one step.
         self._policy_lock = threading.Lock()
         self._downloads = Downloads(moto)
+        self._settings = FunctionSettings()
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
         try:
@@ -246,6 +250,8 @@ class SandboxApp:
                     return mismatch
             answer = self._moto.call(call.environ)
             applied = answer.status < 300
+            if applied and operation == "UpdateFunctionConfiguration":
+                self._settings.apply(key[:3], request)
         finally:
             self._registry.finish_update(key, applied, starts_phase)
         return self._decorated(call, answer).response()
@@ -280,10 +286,15 @@ class SandboxApp:
         return (answer if document is None else answer.with_json(rewrite(document))).response()
 
     def _create_function(self, call: _Call) -> Response:
-        role = str(json_object(call.body).get("Role", ""))
-        if self._roles.is_propagating(call.account, role):
+        request = json_object(call.body)
+        if self._roles.is_propagating(call.account, str(request.get("Role", ""))):
             return error(400, "InvalidParameterValueException", ROLE_NOT_ASSUMABLE)
-        return self._forward(call).response()
+        created = self._moto.call(call.environ)
+        if created.status < 300:
+            function = (call.account, call.region, str(request.get("FunctionName", "")))
+            self._settings.forget(function)  # a function made again under a deleted one's name
+            self._settings.apply(function, request)
+        return self._decorated(call, created).response()
 
     def _other_service(self, call: _Call) -> Response:
         """IAM, CloudWatch Logs, S3…: moto's answer; the roles IAM created are noted."""
@@ -303,6 +314,7 @@ class SandboxApp:
             if key:
                 _normalise_last_modified(configuration)
                 configuration.update(self._registry.describe(key))
+                self._settings.complete(key[:3], configuration)
         code, function = document.get("Code"), document.get("Configuration")
         if isinstance(code, dict) and "Location" in code and isinstance(function, dict):
             key = configuration_key(function)

@@ -24,8 +24,12 @@ _KEYS = (
     "exclude",
     "deploy_on_save",
     "python_interpreter",
+    "history_count",
+    "history_size_mb",
     "debug",
     "logs_since",
+    "s3_bucket",
+    "s3_prefix",
 )
 _WATCH_TAG = "lambda_editor"
 

@@ -12,6 +12,7 @@ from ..actions import (
     NEW_TEST_EVENT,
     SELECT_PROFILE,
     SELECT_REGION,
+    SET_S3_BUCKET,
 )
 from ..errors import LambdaEditorError
 
@@ -25,6 +26,7 @@ ACTION_WORDS = {
     CHOOSE_PYTHON: 'Set "python_interpreter" in the Lambda Editor settings.',
     INSTALL_BOTO3: 'Run "Lambda: Install boto3" from the command palette.',
     EDIT_SETTINGS: "Open Preferences → Package Settings → Lambda Editor → Settings.",
+    SET_S3_BUCKET: 'Set "s3_bucket" (and "s3_prefix") in the Lambda Editor settings.',
 }
 
 
