@@ -14,6 +14,7 @@ from . import logs as log_panel
 from . import settings as package_settings
 from .aws_choices import LambdaSelectProfileCommand, LambdaSelectRegionCommand
 from .boto import LambdaInstallBoto3Command
+from .configuration import LambdaEditConfigurationCommand
 from .console_events import LambdaImportConsoleTestEventsCommand, LambdaShareTestEventCommand
 from .create import LambdaNewFunctionCommand
 from .dependencies import (
@@ -87,6 +88,7 @@ __all__ = [
     "LambdaCancelDependencyInstallCommand",
     "LambdaDeployNowCommand",
     "LambdaDeployOnSaveListener",
+    "LambdaEditConfigurationCommand",
     "LambdaEditFunctionCommand",
     "LambdaFunctionUrlCommand",
     "LambdaInstallBoto3Command",

@@ -1,4 +1,5 @@
-"""Deploy on save, "Lambda: Deploy Now", and what happens when AWS refuses a deploy.
+"""Deploy on save (of the function's files and of its configuration file), "Lambda: Deploy Now",
+and what happens when AWS refuses a deploy.
 
 Deploys run on the deploy queue's own threads. The settings a deploy needs are read on the UI
 thread when it is asked for, and handed over as values.
@@ -16,7 +17,7 @@ import sublime_plugin
 from ..compare import remote_diff
 from ..deploy import DeployEvent, DeployQueue, DeployResult, deploy_workspace
 from ..errors import LambdaEditorError, RemoteChangedError
-from ..layout import METADATA_DIR
+from ..layout import CONFIGURATION_FILE, METADATA_DIR
 from ..pull import pull_function
 from ..settings import Settings
 from . import quick_panel
@@ -77,7 +78,11 @@ def _deploy(root: str, **options: Any) -> DeployResult:
     with _settings_lock:
         settings = _settings.get(root, Settings())
     return deploy_workspace(
-        root, exclude=settings.exclude, history_limits=settings.history_limits, **options
+        root,
+        exclude=settings.exclude,
+        history_limits=settings.history_limits,
+        s3=settings.s3,
+        **options,
     )
 
 
@@ -220,7 +225,7 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
     def on_post_save(self, view: sublime.View) -> None:
         """Only hands the deploy over: it runs on the deploy queue's threads."""
         root = workspace_root_of_view(view)
-        if root is None or _is_metadata(root, view.file_name() or ""):
+        if root is None or not _deploys(root, view.file_name() or ""):
             return
         window = view.window()
         try:
@@ -233,9 +238,13 @@ class LambdaDeployOnSaveListener(sublime_plugin.EventListener):
             submit(window, root)
 
 
-def _is_metadata(root: str, file_name: str) -> bool:
-    """Test events and the marker live in the workspace but are never deployed."""
-    return os.path.relpath(file_name, root).split(os.sep)[0] == METADATA_DIR
+def _deploys(root: str, file_name: str) -> bool:
+    """Whether saving the file deploys: the function's files and its configuration file do;
+    test events, results and the marker live in the workspace but are never deployed."""
+    relative = os.path.relpath(file_name, root)
+    return relative.split(os.sep)[0] != METADATA_DIR or os.path.normcase(relative) == (
+        os.path.normcase(os.path.join(METADATA_DIR, CONFIGURATION_FILE))
+    )
 
 
 __all__: List[str] = [
