@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import aws
 from .configuration import describe_changes, from_function
@@ -74,25 +74,32 @@ def configuration_differences(workspace: Workspace, configuration: Dict[str, Any
     return f"# Configuration: deployed → {CONFIGURATION_CHANGE}\n{lines}"
 
 
-def diff_trees(left_root: str, left: Manifest, right_root: str, right: Manifest) -> Iterator[str]:
+def diff_trees(
+    left_root: str,
+    left: Manifest,
+    right_root: str,
+    right: Manifest,
+    labels: Tuple[str, str] = ("deployed", "local"),
+) -> Iterator[str]:
     """Unified diff lines for every file that differs between two scanned trees."""
+    old_label, new_label = labels
     changes = diff_manifests(left, right)
     for path in sorted(changes.added + changes.removed + changes.changed):
         old = _lines(left_root, path) if path in left else []
         new = _lines(right_root, path) if path in right else []
         if old is None or new is None:
-            yield f"Binary files deployed/{path} and local/{path} differ\n"
+            yield f"Binary files {old_label}/{path} and {new_label}/{path} differ\n"
             continue
         if old == new:  # the same text: a mode change, or an empty file on one side only
-            yield _same_text(path, left, right)
+            yield _same_text(path, left, right, labels)
             continue
-        yield from difflib.unified_diff(old, new, f"deployed/{path}", f"local/{path}")
+        yield from difflib.unified_diff(old, new, f"{old_label}/{path}", f"{new_label}/{path}")
 
 
-def _same_text(path: str, left: Manifest, right: Manifest) -> str:
+def _same_text(path: str, left: Manifest, right: Manifest, labels: Tuple[str, str]) -> str:
     if path in left and path in right:
         return f"Mode of {path} changed: {left[path].mode:o} → {right[path].mode:o}\n"
-    side = "local" if path in right else "deployed"
+    side = labels[1] if path in right else labels[0]
     return f"Only in {side}: {path} (empty)\n"
 
 

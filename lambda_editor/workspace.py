@@ -305,6 +305,16 @@ def _backup_stamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")  # local time: the name is read by people
 
 
+def unused_backup_path(root: str) -> str:
+    """`<root>.backup-YYYYmmdd-HHMMSS` beside the folder, numbered when that name is taken."""
+    base = f"{os.path.abspath(root)}.backup-{_backup_stamp()}"
+    backup, attempt = base, 1
+    while os.path.lexists(backup):
+        attempt += 1
+        backup = f"{base}-{attempt}"
+    return backup
+
+
 def backup_workspace(root: str, source: Optional[str] = None) -> str:
     """Move the folder (or `source`, the copy of it moved aside) to
     `<root>.backup-YYYYmmdd-HHMMSS`, beside it; that path.
@@ -316,11 +326,7 @@ def backup_workspace(root: str, source: Optional[str] = None) -> str:
     source = os.path.abspath(source or root)
     if not os.path.isdir(source):
         raise LambdaEditorError(f"Cannot back up {source}: it is not a folder.")
-    base = f"{root}.backup-{_backup_stamp()}"
-    backup, attempt = base, 1
-    while os.path.lexists(backup):
-        attempt += 1
-        backup = f"{base}-{attempt}"
+    backup = unused_backup_path(root)
     try:
         os.rename(source, backup)
     except OSError as exc:

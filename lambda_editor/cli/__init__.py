@@ -1,8 +1,8 @@
 """`python -m lambda_editor`: the command line over the same core as the Sublime package.
 
-Each area's commands live in a module of their own (`deploying`, `invoking`, `shaping`,
-`inspecting`), each with its `COMMANDS` and `add_parsers`; this module parses the options common
-to all of them and runs the command.
+Each area's commands live in a module of their own (`deploying`, `history`, `invoking`,
+`shaping`, `inspecting`), each with its `COMMANDS` and `add_parsers`; this module parses the
+options common to all of them and runs the command.
 
 Exit status: 0 success, 1 an operational error (one line on stderr), 2 a usage error, 3 a deploy
 refused because the function changed remotely, 4 an invoked function returned an error.
@@ -18,7 +18,7 @@ from typing import Callable, Dict, List, Optional
 from .. import __version__
 from ..errors import LambdaEditorError, RemoteChangedError, UnexpectedError, explain
 from ..history import DEFAULT_LIMITS
-from . import deploying, inspecting, invoking, shaping
+from . import deploying, history, inspecting, invoking, shaping
 from .base import (
     ACTION_WORDS,
     EXIT_ERROR,
@@ -42,7 +42,7 @@ __all__ = [
     "main",
 ]
 
-_AREAS = (deploying, invoking, shaping, inspecting)
+_AREAS = (deploying, history, invoking, shaping, inspecting)
 COMMANDS: Dict[str, Callable[[Context], int]] = {
     name: command for area in _AREAS for name, command in area.COMMANDS.items()
 }
