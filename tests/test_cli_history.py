@@ -35,7 +35,7 @@ def two_deploys(sandbox: Any, functions: Any, tmp_path: Path) -> Path:
 def listed(sandbox: Any, tmp_path: Path, workspace: Path) -> List[str]:
     completed = run_cli(sandbox, tmp_path, "history", str(workspace))
     assert completed.returncode == 0, completed.stderr
-    return completed.stdout.splitlines()
+    return list(completed.stdout.splitlines())
 
 
 def test_each_deploy_adds_an_entry_saying_what_changed(
