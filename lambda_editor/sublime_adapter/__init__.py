@@ -30,6 +30,7 @@ from .deploying import (
 )
 from .editing import LambdaEditFunctionCommand, LambdaOpenWorkspaceCommand, forget_function_lists
 from .function_url import LambdaFunctionUrlCommand
+from .history import LambdaShowDeployHistoryCommand
 from .info import (
     LambdaFunctionInfoCommand,
     LambdaFunctionInfoListener,
@@ -106,6 +107,7 @@ __all__ = [
     "LambdaRemoveDependencyCommand",
     "LambdaSelectProfileCommand",
     "LambdaSelectRegionCommand",
+    "LambdaShowDeployHistoryCommand",
     "LambdaShowLastInvokeResultCommand",
     "LambdaShowRemoteDiffCommand",
     "plugin_loaded",

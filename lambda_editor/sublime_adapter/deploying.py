@@ -23,6 +23,7 @@ from ..settings import Settings
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
+from .panels import show_diff
 from .runtime import STATUS_KEY, on_ui, run_off_ui, status
 from .windows import (
     bound_workspace,
@@ -33,8 +34,6 @@ from .windows import (
     workspace_root_of_window,
 )
 from .wording import worded
-
-DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
 
 _queue: Optional[DeployQueue] = None
 _settings: Dict[str, Settings] = {}  # per workspace: the settings of its latest request
@@ -143,17 +142,9 @@ def ask_after_conflict(window: sublime.Window, root: str) -> None:
 
 def show_remote_diff(window: sublime.Window, root: str) -> None:
     exclude = package_settings.load().exclude
-
-    def show(diff: str) -> None:
-        view = window.new_file(syntax=DIFF_SYNTAX)
-        view.set_name("Deployed ↔ local")
-        view.set_scratch(True)
-        view.run_command("append", {"characters": diff})
-        view.set_read_only(True)
-
     run_off_ui(
         lambda: remote_diff(root, exclude),
-        show,
+        lambda diff: show_diff(window, "Deployed ↔ local", diff),
         window=window,
         status="downloading the deployed code…",
         long_running=True,

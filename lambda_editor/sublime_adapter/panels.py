@@ -1,4 +1,4 @@
-"""The package's output panels, wrapped once."""
+"""The package's output panels and diff views, wrapped once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ PANEL_NAME = "lambda_editor"  # invoke results
 PIP_PANEL = "lambda_editor_pip"  # pip's output: an install must not lose it to an invoke
 JSON_SYNTAX = "Packages/JSON/JSON.sublime-syntax"
 PLAIN_SYNTAX = "Packages/Text/Plain text.tmLanguage"
+DIFF_SYNTAX = "Packages/Diff/Diff.sublime-syntax"
+
+
+def show_diff(window: sublime.Window, title: str, diff: str) -> None:
+    """A read-only scratch view of a unified diff."""
+    view = window.new_file(syntax=DIFF_SYNTAX)
+    view.set_name(title)
+    view.set_scratch(True)
+    view.run_command("append", {"characters": diff})
+    view.set_read_only(True)
 
 
 class OutputPanel:
