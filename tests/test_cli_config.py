@@ -4,10 +4,11 @@ deployed by a push, refused on a remote change, checked before anything is sent.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any, Dict
 
-from test_cli import pull, run_cli
+from test_cli import _eventually, cli_command, cli_env, pull, run_cli
 
 from lambda_editor import config_file
 from lambda_editor.workspace import Workspace
@@ -236,3 +237,19 @@ def test_a_re_download_keeps_an_undeployed_configuration_edit_in_the_backup(
     backup = Path(forced.stderr.strip().rsplit(" ", 1)[-1])
     assert config_file.parse(config_path(backup).read_bytes())["Timeout"] == 77
     assert config_file.parse(config_path(workspace).read_bytes())["Timeout"] == 3
+
+
+def test_watch_deploys_a_saved_configuration(sandbox: Any, functions: Any, tmp_path: Path) -> None:
+    name = functions.create(prefix="config")
+    workspace = pull(sandbox, tmp_path, name)
+    command = cli_command(sandbox, "--workspace-root", str(tmp_path), "watch", str(workspace))
+    watcher = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=cli_env())
+    try:
+        assert watcher.stderr is not None
+        assert "watching" in watcher.stderr.readline()
+        assert "no changes to deploy" in watcher.stderr.readline()  # the first look is done
+        edit_config(workspace, Timeout=33)
+        assert _eventually(lambda: aws_configuration(sandbox, name)["Timeout"] == 33)
+    finally:
+        watcher.terminate()
+        watcher.wait(10)

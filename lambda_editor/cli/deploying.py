@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ..config_file import configuration_path
 from ..dependencies.bootstrap import BootstrapPlan
 from ..dependencies.dists import list_installed
 from ..dependencies.pip_install import PipOptions
@@ -112,7 +113,7 @@ def command_watch(context: Context) -> int:
     )
     context.err(f"watching {root} for {name} (Ctrl-C to stop)")
     # Seen before the first deploy starts: a change made while it builds is deployed next.
-    changes = _changes(root, context.exclude, scan(root, context.exclude))
+    changes = _changes(root, context.exclude, _watched(root, context.exclude))
     queue.submit(root)
     try:
         for _change in changes:
@@ -124,9 +125,22 @@ def command_watch(context: Context) -> int:
     return EXIT_OK
 
 
+# What a watch compares: the files a deploy packages, and the configuration file's stat.
+Watched = Tuple[Manifest, Optional[Tuple[int, int]]]
+
+
+def _watched(root: str, exclude: Sequence[str]) -> Watched:
+    try:
+        found = os.stat(configuration_path(root))
+        configuration: Optional[Tuple[int, int]] = (found.st_mtime_ns, found.st_size)
+    except FileNotFoundError:
+        configuration = None
+    return scan(root, exclude), configuration
+
+
 def _changes(
-    root: str, exclude: Sequence[str], seen: Manifest, interval: float = WATCH_INTERVAL
-) -> Iterator[Manifest]:
+    root: str, exclude: Sequence[str], seen: Watched, interval: float = WATCH_INTERVAL
+) -> Iterator[Watched]:
     """Yield once per settled burst of changes under `root` since `seen` (polling: no extra
     dependency)."""
     while True:
@@ -137,13 +151,13 @@ def _changes(
             yield current
 
 
-def _scan_settled(root: str, exclude: Sequence[str]) -> Manifest:
+def _scan_settled(root: str, exclude: Sequence[str]) -> Watched:
     """The folder once a burst of writes (a formatter, a git checkout, an editor's temporary
     files appearing and vanishing mid-scan) is over."""
-    previous: Optional[Manifest] = None
+    previous: Optional[Watched] = None
     for attempt in range(WATCH_SCAN_ATTEMPTS):
         try:
-            current: Optional[Manifest] = scan(root, exclude)
+            current: Optional[Watched] = _watched(root, exclude)
         except LambdaEditorError:  # a file vanished between listing and reading it
             if attempt == WATCH_SCAN_ATTEMPTS - 1:
                 raise  # not a passing write: a link out of the folder, a permission
@@ -152,7 +166,7 @@ def _scan_settled(root: str, exclude: Sequence[str]) -> Manifest:
             return current
         previous = current
         time.sleep(WATCH_SETTLE)
-    return previous or scan(root, exclude)  # still changing: take it as it is now
+    return previous or _watched(root, exclude)  # still changing: take it as it is now
 
 
 def command_deps(context: Context) -> int:
