@@ -32,25 +32,25 @@ def deploy_configuration(
     client: Any,
     workspace: Workspace,
     wanted: Configuration,
+    deployed: Configuration,
     *,
     force: bool,
     report: Report,
     sleep: Sleep,
 ) -> Workspace:
-    """Send what `wanted` changes; the workspace with the outcome recorded (and saved).
+    """Send what `wanted` changes from `deployed` (what the workspace recorded, or for a forced
+    deploy what AWS holds); the workspace with the outcome recorded (and saved).
 
     The caller holds the workspace's lock, and has found changes to send.
     """
-    deployed = workspace.binding.configuration
-    assert deployed is not None, "a recorded configuration comes first (recorded_configuration)"
     changes = changes_of(wanted, deployed)
     code_sha256 = workspace.binding.code_sha256
     name, arn = workspace.binding.function_name, workspace.binding.function_arn
 
     def is_ours(configuration: Mapping[str, Any]) -> bool:
-        return configuration.get("CodeSha256") == code_sha256 and holds(
-            from_function(configuration), changes
-        )
+        """AWS holds what we sent (and, unless forced over it, the code we recorded)."""
+        ours_or_forced = force or configuration.get("CodeSha256") == code_sha256
+        return ours_or_forced and holds(from_function(configuration), changes)
 
     # Recorded before it is sent: if the answer never comes, the next deploy knows it.
     workspace = workspace.with_pending_configuration(changes)

@@ -137,6 +137,7 @@ class _Deploy:
         self.s3 = s3
         self.name = workspace.binding.function_name
         self.notices: List[str] = []
+        self._aws_configuration: Configuration = {}  # a forced deploy's reading of AWS
         self._client = client
 
     @property
@@ -160,7 +161,11 @@ class _Deploy:
         # With an update unconfirmed, the marker does not know what is deployed: AWS is asked.
         pending = self.workspace.pending or self.workspace.pending_configuration is not None
         needed = pending and self._settle_pending()
-        configured = self._configure(wanted)
+        replaced = self._configuration_to_replace(wanted)
+        if self.force:  # "deploy anyway": what AWS holds becomes what the workspace holds
+            needed = self._take_over() or needed
+            replaced = self._aws_configuration
+        configured = self._configure(wanted, replaced)
         if not needed and self.workspace.local_manifest(self.exclude) == self.workspace.manifest:
             warm_start.keep_hashes(self.workspace)
             return self._without_code(configured)
@@ -206,22 +211,36 @@ class _Deploy:
             configured=configured,
         )
 
-    def _configure(self, wanted: Optional[Configuration]) -> Tuple[str, ...]:
-        """Deploy what the configuration file changes; the fields it changed."""
-        if wanted is None:
-            return ()
+    def _configuration_to_replace(self, wanted: Optional[Configuration]) -> Configuration:
+        """The configuration the file's changes are measured against: the one recorded."""
         deployed = self.workspace.binding.configuration
-        if deployed is None:  # a workspace downloaded before configurations were recorded
+        if wanted is not None and deployed is None and not self.force:
+            # A workspace downloaded before configurations were recorded.
             self.workspace = configure.recorded_configuration(self.client, self.workspace)
             deployed = self.workspace.binding.configuration
-            assert deployed is not None
-        changes = changes_of(wanted, deployed)
+        return deployed or {}
+
+    def _take_over(self) -> bool:
+        """Before a forced deploy: read what AWS holds, which the configuration file replaces;
+        True when its code is someone else's, which the workspace's code replaces."""
+        current = settled_configuration(
+            self.client, self.workspace.binding.function_arn, self.sleep
+        )
+        self._aws_configuration = from_function(current)
+        return current.get("CodeSha256") != self.workspace.binding.code_sha256
+
+    def _configure(
+        self, wanted: Optional[Configuration], deployed: Configuration
+    ) -> Tuple[str, ...]:
+        """Deploy what the configuration file changes; the fields it changed."""
+        changes = changes_of(wanted or {}, deployed)
         if not changes:
             return ()
         self.workspace = configure.deploy_configuration(
             self.client,
             self.workspace,
-            wanted,
+            wanted or {},
+            deployed,
             force=self.force,
             report=self.report,
             sleep=self.sleep,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import actions, config_file
-from .configuration import Configuration, changed_fields
+from .configuration import Configuration, changed_fields, from_function
 from .errors import LambdaEditorError
 from .layout import BACKUP_MARKER_FILE, CONFIGURATION_FILE, MARKER_FILE, METADATA_DIR
 from .locking import workspace_lock
@@ -144,8 +144,11 @@ class Workspace:
 
     def with_configuration_deployed(self, config: Mapping[str, Any]) -> Workspace:
         """After a confirmed configuration update: its RevisionId and configuration recorded,
-        no configuration update pending. The caller saves."""
-        binding = self.binding.with_configuration(config)
+        no configuration update pending. The code recorded stays: a forced update confirms no
+        code. The caller saves."""
+        binding = replace(
+            self.binding, revision_id=str(config["RevisionId"]), configuration=from_function(config)
+        )
         return replace(self, binding=binding, pending_configuration=None)
 
     def with_pending_configuration(self, changes: Configuration) -> Workspace:

@@ -116,7 +116,29 @@ def test_a_configuration_changed_in_aws_refuses_the_deploy_until_forced(
     assert "Timeout: 3 → 20" in diff.stdout
     assert "MemorySize: 512 → 128" in diff.stdout  # what deploying anyway would undo
     assert forced.returncode == 0, forced.stderr
-    assert aws_configuration(sandbox, name)["Timeout"] == 20
+    forced_over = aws_configuration(sandbox, name)
+    assert (forced_over["Timeout"], forced_over["MemorySize"]) == (20, 128)  # all of the file
+
+
+def test_deploying_anyway_over_someone_elses_code_deploys_the_workspaces_code_too(
+    sandbox: Any, functions: Any, tmp_path: Path
+) -> None:
+    from conftest import HELLO, zip_files
+
+    name = functions.create(prefix="config")
+    workspace = pull(sandbox, tmp_path, name)
+    client = sandbox.client()
+    client.update_function_code(FunctionName=name, ZipFile=zip_files({"app.py": CODE}))
+    client.get_waiter("function_updated_v2").wait(FunctionName=name)  # someone else's code
+    edit_config(workspace, Timeout=15)  # only the configuration changed here
+
+    forced = run_cli(sandbox, tmp_path, "push", str(workspace), "--force")
+    again = run_cli(sandbox, tmp_path, "push", str(workspace))
+
+    assert forced.returncode == 0, forced.stderr
+    assert aws_configuration(sandbox, name)["Timeout"] == 15
+    assert functions.deployed_files(name)["app.py"] == HELLO["app.py"].encode()
+    assert again.stdout.strip() == f"{name}: no changes to deploy"
 
 
 def test_code_and_configuration_changed_are_two_updates_configuration_first(

@@ -157,6 +157,7 @@ def test_an_upload_whose_outcome_was_never_seen_is_recognised_as_ours(
 def test_force_deploys_without_the_revision_guard(workspace: Workspace, stubbed: Any) -> None:
     client, stubber = stubbed
     sha = build_package(workspace.root).sha256_b64
+    stubber.add_response("get_function_configuration", configuration(RevisionId="theirs"))
     expect_upload(stubber, revision=None)
     stubber.add_response(
         "get_function_configuration", configuration(RevisionId="rev-9", CodeSha256=sha)
