@@ -10,6 +10,7 @@ ignored.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -18,7 +19,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from .aws import AwsTarget
 from .errors import LambdaEditorError
-from .packaging.manifest import Manifest, check_rel_path, manifest_from_json, manifest_to_json
+from .packaging.manifest import Manifest, check_rel_path, manifest_from_json, manifest_json
 
 MARKER_VERSION = 1
 
@@ -196,17 +197,19 @@ class Marker:
     # Files the deployed code holds that a deploy from the workspace leaves out.
     left_out: Tuple[str, ...] = ()
 
-    def to_json(self) -> Dict[str, Any]:
-        return {
-            "version": MARKER_VERSION,
-            "binding": self.binding.to_json(),
-            "manifest": manifest_to_json(self.manifest),
-            "pending": [
-                {"code_sha256": upload.code_sha256, "manifest": manifest_to_json(upload.manifest)}
-                for upload in self.pending
-            ],
-            "left_out": list(self.left_out),
-        }
+    def to_text(self) -> str:
+        """The document as compact JSON with sorted keys; manifests written the fast way."""
+        pending = ",".join(
+            f'{{"code_sha256":{json.dumps(upload.code_sha256)},'
+            f'"manifest":{manifest_json(upload.manifest)}}}'
+            for upload in self.pending
+        )
+        return (
+            f'{{"binding":{_compact(self.binding.to_json())},'
+            f'"left_out":{_compact(list(self.left_out))},'
+            f'"manifest":{manifest_json(self.manifest)},'
+            f'"pending":[{pending}],"version":{MARKER_VERSION}}}'
+        )
 
     @classmethod
     def from_json(cls, data: Any, marker_path: str) -> Marker:
@@ -236,6 +239,10 @@ class Marker:
         pending = _listed(data.get("pending", []), "pending", _pending_upload)
         left_out = _listed(data.get("left_out", []), "left_out", _rel_path)
         return cls(binding, manifest_from_json(data.get("manifest", {})), pending, left_out)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _listed(value: Any, name: str, parse: Callable[[Any], Any]) -> Tuple[Any, ...]:

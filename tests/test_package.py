@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import random
 import shutil
@@ -27,6 +28,7 @@ from lambda_editor.packaging.manifest import (
     FileEntry,
     diff_manifests,
     manifest_from_json,
+    manifest_json,
     manifest_to_json,
     scan,
 )
@@ -245,6 +247,15 @@ def test_manifest_json_round_trip(tmp_path: Path) -> None:
     assert manifest_from_json({"a": {"sha256": "ab" * 32, "mode": 0o644}}) == {
         "a": FileEntry("ab" * 32, 0o644)
     }
+
+
+def test_manifest_json_is_the_text_json_writes_compact_and_sorted() -> None:
+    paths = ["b.py", "a.py", "données/été.txt", 'q"uote', "tab\tline\nfeed", "\U0001f600.py"]
+    modes = (REGULAR_MODE, EXECUTABLE_MODE)
+    manifest = {path: FileEntry(f"{i:064x}", modes[i % 2]) for i, path in enumerate(paths)}
+    text = manifest_json(manifest)
+    assert text == json.dumps(manifest_to_json(manifest), separators=(",", ":"), sort_keys=True)
+    assert manifest_json({}) == "{}"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ the files that changed; `hash_index` keeps a workspace's cache on disk for the n
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -21,8 +22,9 @@ from .walk import EXECUTABLE_MODE, REGULAR_MODE, list_files, mode_of
 READ_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
+    """A file as a manifest lists it (a tuple: manifests hold thousands, read on every save)."""
+
     sha256: str  # hex digest of the content
     mode: int  # permission bits: EXECUTABLE_MODE or REGULAR_MODE
 
@@ -164,6 +166,18 @@ def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
         path: {"sha256": entry.sha256, "mode": f"{entry.mode:04o}"}
         for path, entry in sorted(manifest.items())
     }
+
+
+def manifest_json(manifest: Manifest) -> str:
+    """`manifest_to_json` as compact JSON text with sorted keys, as `json.dumps` writes it, in a
+    fraction of the time: a deploy writes its manifest of thousands of files into the marker
+    and the history."""
+    quoted = json.encoder.encode_basestring_ascii
+    entries = ",".join(
+        f'{quoted(path)}:{{"mode":"{mode:04o}","sha256":{quoted(sha256)}}}'
+        for path, (sha256, mode) in sorted(manifest.items())
+    )
+    return f"{{{entries}}}"
 
 
 def manifest_from_json(data: Any) -> Manifest:
