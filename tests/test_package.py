@@ -393,14 +393,19 @@ def test_build_is_deterministic_across_folders_and_mtimes(tmp_path: Path) -> Non
     assert built.manifest == scan(str(first))
 
 
-def test_build_writes_sorted_entries_with_fixed_times_and_unix_modes(tmp_path: Path) -> None:
+def test_build_writes_dependencies_then_sorted_entries_with_fixed_times_and_unix_modes(
+    tmp_path: Path,
+) -> None:
     root = sample_tree(tmp_path)
     write(root, ".lambda-editor/function.json", "{}")
     write(root, "notes.md", "notes")
+    write(root, "vendor/dep.py", "DEP = 1\n")
+    write(root, "zz.py", "Z = 1\n")
     built = build_package(str(root), ["*.md"])
     archive = zipfile.ZipFile(_saved(tmp_path, built.data))
     infos = archive.infolist()
-    assert [info.filename for info in infos] == ["app.py", "bootstrap", "lib/util.py"]
+    names = ["vendor/dep.py", "app.py", "bootstrap", "lib/util.py", "zz.py"]
+    assert [info.filename for info in infos] == names
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {info.create_system for info in infos} == {3}
     assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
@@ -452,7 +457,7 @@ def zipped_by_zipfile(root: Path) -> bytes:
     """The package as zipfile writes it, each file copied in the chunks the builder reads."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for rel_path, entry in sorted(scan(str(root)).items()):
+        for rel_path, entry in sorted(scan(str(root)).items(), key=dependencies_first):
             info = zipfile.ZipInfo(rel_path, date_time=zipwriter.ZIP_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
@@ -461,6 +466,11 @@ def zipped_by_zipfile(root: Path) -> bytes:
             with path.open("rb") as source, archive.open(info, "w") as sink:
                 shutil.copyfileobj(source, sink, READ_CHUNK)
     return buffer.getvalue()
+
+
+def dependencies_first(item: Tuple[str, Any]) -> Tuple[bool, str]:
+    """The package's order: vendor/ first, then the rest, each by path."""
+    return not item[0].startswith("vendor/"), item[0]
 
 
 def code_like_text() -> bytes:
@@ -480,6 +490,8 @@ def varied_tree(root: Path) -> Path:
     write(root, "random.bin", os.urandom(50_000))
     text = code_like_text()
     write(root, "big.txt", text * (int(2.5 * READ_CHUNK) // len(text) + 1))
+    write(root, "vendor/dep/__init__.py", "DEP = 1\n")
+    write(root, "worker.py", "def work():\n    pass\n")  # after vendor/ by name
     return root
 
 
@@ -575,8 +587,8 @@ def test_files_are_read_on_worker_threads_unless_told_otherwise(tmp_path: Path) 
         builder.PackageBuilder(str(root), workers=1, **SMALL_LIMITS).build()
 
     assert parallel.paths == serial.paths == sorted(scan(str(root)))
-    assert [main for _path, main in parallel.opened] == [False] * 8
-    assert [main for _path, main in serial.opened] == [True] * 8
+    assert [main for _path, main in parallel.opened] == [False] * 10
+    assert [main for _path, main in serial.opened] == [True] * 10
 
 
 def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes() -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
+from ..layout import VENDOR_DIR
 from ..limits import UNZIPPED_LIMIT
 from ..units import format_size
 from .manifest import (
@@ -24,6 +24,7 @@ from .manifest import (
     remember_digest,
 )
 from .walk import LocalFile, list_files, mode_of
+from .zip_digest import ZipDigest
 from .zipwriter import Deflated, ForeignArchiveError, deflate, read_archive, zip_archive
 
 
@@ -32,11 +33,12 @@ class BuiltPackage:
     data: bytes  # the zip
     manifest: Manifest
     unzipped_size: int
+    digest: ZipDigest = field(repr=False, compare=False)
 
     @property
     def sha256_b64(self) -> str:
-        """Comparable with Lambda's `CodeSha256`."""
-        return base64.b64encode(hashlib.sha256(self.data).digest()).decode("ascii")
+        """Comparable with Lambda's `CodeSha256` (computed once, when first asked)."""
+        return self.digest.sha256_b64()
 
     @property
     def zipped_size(self) -> int:
@@ -88,12 +90,13 @@ class PackageBuilder:
         self._lock = threading.Lock()
         self._deflated: Dict[str, Deflated] = {}  # by sha256: views into the zips kept
         self.kept_bytes = 0  # size of the zips those views keep alive
+        self._digest: Optional[ZipDigest] = None  # of the last zip built
 
     def build(
         self, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
     ) -> BuiltPackage:
         try:
-            files = list_files(self.root, exclude)
+            files = in_package_order(list_files(self.root, exclude))
             _check_unzipped_size(files)
             packed = self._pack(files)
         except OSError as exc:
@@ -103,11 +106,12 @@ class PackageBuilder:
             for local, item in zip(files, packed)
         ]
         data, data_offsets = zip_archive(entries)
-        self._keep(data, [item.sha256 for item in packed], entries, data_offsets)
+        digest = self._keep(data, [item.sha256 for item in packed], entries, data_offsets)
         return BuiltPackage(
             data,
             {path: FileEntry(item.sha256, mode) for (path, mode, _), item in zip(entries, packed)},
             sum(item.deflated.size for item in packed),
+            digest,
         )
 
     def reuse(self, archive: bytes, manifest: Manifest) -> None:
@@ -155,10 +159,11 @@ class PackageBuilder:
         hashes: Sequence[str],
         entries: Sequence[Tuple[str, int, Deflated]],
         data_offsets: Sequence[int],
-    ) -> None:
+    ) -> ZipDigest:
         """Keep the zip just built, and only it: deleted or changed files' bytes are dropped.
 
-        Its entries are kept as views into it, so the bytes kept between builds are one zip.
+        Its entries are kept as views into it, so the bytes kept between builds are one zip; its
+        digest, once computed, lets the next one skip the bytes they begin with.
         """
         view = memoryview(data)
         kept = {
@@ -170,6 +175,21 @@ class PackageBuilder:
         with self._lock:
             self._deflated = kept
             self.kept_bytes = len(data)
+            self._digest = digest = ZipDigest(data, self._digest)
+        return digest
+
+
+def in_package_order(files: Sequence[LocalFile]) -> List[LocalFile]:
+    """The zip's order: `vendor/` first, then the other files, each by path (as listed).
+
+    The same tree always gives the same zip; the files a save changes most (the function's own)
+    come after the dependencies, so the zip's CodeSha256 is resumed past those (`zip_digest`).
+    """
+    dependencies = [local for local in files if local.rel_path.startswith(_DEPENDENCIES)]
+    return dependencies + [local for local in files if not local.rel_path.startswith(_DEPENDENCIES)]
+
+
+_DEPENDENCIES = f"{VENDOR_DIR}/"
 
 
 def reusable_entries(archive: bytes, manifest: Manifest) -> Dict[str, Deflated]:
