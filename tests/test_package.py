@@ -531,7 +531,7 @@ class OpenedFiles:
         _watchers.remove(self)
 
     def note(self, path: str) -> None:
-        if path.startswith(self.root):
+        if path.startswith(self.root) and not os.path.isdir(path):
             main = threading.current_thread() is threading.main_thread()
             self.opened.append((path[len(self.root) :].replace(os.sep, "/"), main))
 

@@ -232,7 +232,8 @@ class _Walker:
         """Add the folder's files to `found`; its subfolders to visit."""
         subfolders: List[_Folder] = []
         excludes = self.rules.excludes_entry
-        with os.scandir(folder.path) as entries:
+        prefix = os.path.join(folder.path, "")
+        with _listing(folder.path) as entries:
             for entry in entries:
                 name = entry.name
                 rel_path = folder.rel_path + name
@@ -242,7 +243,7 @@ class _Walker:
                 ):
                     continue
                 if entry.is_symlink():
-                    real_path = os.path.realpath(entry.path)
+                    real_path = os.path.realpath(prefix + name)
                     if not os.path.exists(real_path):
                         continue  # a dangling link holds nothing to package
                     _check_link_target(rel_path, real_path, self.real_root, folder.ancestors)
@@ -252,11 +253,11 @@ class _Walker:
                     real_path = os.path.join(folder.real_path, name)
                 if is_dir:
                     ancestors = folder.ancestors | {real_path}
-                    subfolders.append(_Folder(entry.path, f"{rel_path}/", real_path, ancestors))
+                    subfolders.append(_Folder(prefix + name, f"{rel_path}/", real_path, ancestors))
                 elif entry.is_file():
                     if not rel_path.isascii():
                         _check_name(rel_path)
-                    found.append(LocalFile(rel_path, entry.path, entry.stat()))
+                    found.append(LocalFile(rel_path, prefix + name, entry.stat()))
         return subfolders
 
     def _leads_into_excluded(self, real_path: str) -> bool:
@@ -266,6 +267,25 @@ class _Walker:
             or self.rules.excludes("/".join(parts[: depth + 1]), is_dir=depth < len(parts) - 1)
             for depth in range(len(parts))
         )
+
+
+# Listed through its descriptor, a folder's files are stat-ed by name, not by their whole path.
+_LISTS_BY_DESCRIPTOR = os.scandir in os.supports_fd
+
+
+@contextlib.contextmanager
+def _listing(path: str) -> Iterator[Iterator[os.DirEntry]]:  # type: ignore[type-arg]
+    """The folder's entries, as `os.scandir` lists them."""
+    if not _LISTS_BY_DESCRIPTOR:
+        with os.scandir(path) as entries:
+            yield entries
+        return
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        with os.scandir(descriptor) as entries:
+            yield entries
+    finally:
+        os.close(descriptor)
 
 
 def _check_name(rel_path: str) -> None:
