@@ -258,6 +258,15 @@ def test_manifest_json_is_the_text_json_writes_compact_and_sorted() -> None:
     assert manifest_json({}) == "{}"
 
 
+def test_manifest_json_of_a_manifest_changed_in_place_is_its_new_text() -> None:
+    manifest = {f"m{index}.py": FileEntry(f"{index:064x}", REGULAR_MODE) for index in range(5)}
+    for change in range(4):
+        manifest[f"m{change}.py"] = FileEntry("f" * 64, EXECUTABLE_MODE)
+        expected = json.dumps(manifest_to_json(manifest), separators=(",", ":"), sort_keys=True)
+        assert manifest_json(manifest) == expected
+        assert manifest_json(dict(manifest)) == expected
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -171,13 +171,30 @@ def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
 def manifest_json(manifest: Manifest) -> str:
     """`manifest_to_json` as compact JSON text with sorted keys, as `json.dumps` writes it, in a
     fraction of the time: a deploy writes its manifest of thousands of files into the marker
-    and the history."""
+    (as pending, then as deployed) and the history. The texts of the last few manifests are
+    kept, each with a copy of its manifest: an equal manifest has the same text."""
+    with _texts_lock:
+        for known, text in _texts:
+            if known == manifest:
+                return text
     quoted = json.encoder.encode_basestring_ascii
     entries = ",".join(
-        f'{quoted(path)}:{{"mode":"{mode:04o}","sha256":{quoted(sha256)}}}'
-        for path, (sha256, mode) in sorted(manifest.items())
+        [
+            f'{quoted(path)}:{{"mode":"{mode:04o}","sha256":{quoted(sha256)}}}'
+            for path, (sha256, mode) in sorted(manifest.items())
+        ]
     )
-    return f"{{{entries}}}"
+    text = f"{{{entries}}}"
+    with _texts_lock:
+        _texts.insert(0, (dict(manifest), text))
+        del _texts[_TEXTS_KEPT:]
+    return text
+
+
+# A deploy writes the deployed manifest and the one it uploads: two, the newest first.
+_TEXTS_KEPT = 2
+_texts: List[Tuple[Manifest, str]] = []
+_texts_lock = threading.Lock()
 
 
 def manifest_from_json(data: Any) -> Manifest:
