@@ -14,7 +14,7 @@ import sys
 import threading
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Sequence, Tuple, Union
 
 import pytest
 
@@ -283,6 +283,28 @@ def test_manifest_json_of_a_manifest_changed_in_place_is_its_new_text() -> None:
 def test_manifest_from_json_refuses_malformed_entries(bad: object) -> None:
     with pytest.raises(LambdaEditorError):
         manifest_from_json(bad)
+
+
+UNSAFE_PATHS = ["", ".", "..", "./a", "a/.", "a/../b", "a//b", "/a", "a/", "a\\b", "a\0b"]
+BAD_HASHES: List[object] = ["AB" * 32, "g" * 64, "a" * 63, "a" * 65, 7, None, ["a"] * 64]
+
+
+@pytest.mark.parametrize("where", [0, 2, 4])
+def test_manifest_from_json_refuses_one_bad_entry_among_many(where: int) -> None:
+    def with_one(path: str, sha256: object) -> Dict[str, Any]:
+        entries = [(f"ok/{index}.py", "ab" * 32) for index in range(4)]
+        entries.insert(where, (path, sha256))
+        return {name: {"sha256": value, "mode": "0644"} for name, value in entries}
+
+    for path in UNSAFE_PATHS:
+        with pytest.raises(LambdaEditorError, match="invalid"):
+            manifest_from_json(with_one(path, "cd" * 32))
+    for sha256 in BAD_HASHES:
+        with pytest.raises(LambdaEditorError, match="invalid"):
+            manifest_from_json(with_one("bad.py", sha256))
+    safe = ["a..b", ".hidden", "a/.b", "...", "a b/c", "données.py"]
+    for path in safe:
+        assert manifest_from_json(with_one(path, "cd" * 32))[path] == FileEntry("cd" * 32, 0o644)
 
 
 def test_diff_manifests() -> None:

@@ -213,8 +213,8 @@ def manifest_from_json(data: Any) -> Manifest:
         hashes = [entry.sha256 for entry in manifest.values()]
         valid = (
             set(map(len, hashes)) <= {64}
-            and _HEX.fullmatch("".join(hashes)) is not None
-            and not any(map(_is_unsafe_path, manifest))
+            and not "".join(hashes).translate(_WITHOUT_HEX_DIGITS)  # nothing but hex digits
+            and _all_safe(manifest)
         )
     except (TypeError, KeyError):
         valid = False
@@ -223,7 +223,7 @@ def manifest_from_json(data: Any) -> Manifest:
     return manifest
 
 
-_HEX = re.compile(r"[0-9a-f]*")
+_WITHOUT_HEX_DIGITS = dict.fromkeys(map(ord, "0123456789abcdef"))  # str.translate deletes them
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Mode as written ("0644") or as an int; True and False are not modes, though equal to 1 and 0.
 _MODES: Dict[Any, int] = {
@@ -255,6 +255,18 @@ def check_rel_path(path: Any) -> str:
     if not isinstance(path, str) or len(path) > 4096 or _is_unsafe_path(path):
         raise ValueError(f"{str(path)[:80]!r} is not a relative path inside the folder")
     return path
+
+
+def _all_safe(paths: Iterable[str]) -> bool:
+    """`not any(map(_is_unsafe_path, paths))`, on all the paths at once: each framed by `/`,
+    separated by a NUL (which no safe path holds, so none is hidden by the joining)."""
+    paths = list(paths)
+    if not paths:
+        return True
+    framed = "/" + "/\0/".join(paths) + "/"
+    return framed.count("\0") == len(paths) - 1 and not any(
+        unsafe in framed for unsafe in ("//", "/./", "/../", "\\")
+    )
 
 
 def _is_unsafe_path(path: str) -> bool:
