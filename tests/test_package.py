@@ -14,7 +14,7 @@ import sys
 import threading
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple, Union
 
 import pytest
 
@@ -292,7 +292,7 @@ BAD_HASHES: List[object] = ["AB" * 32, "g" * 64, "a" * 63, "a" * 65, 7, None, ["
 @pytest.mark.parametrize("where", [0, 2, 4])
 def test_manifest_from_json_refuses_one_bad_entry_among_many(where: int) -> None:
     def with_one(path: str, sha256: object) -> Dict[str, Any]:
-        entries = [(f"ok/{index}.py", "ab" * 32) for index in range(4)]
+        entries: List[Tuple[str, object]] = [(f"ok/{i}.py", "ab" * 32) for i in range(4)]
         entries.insert(where, (path, sha256))
         return {name: {"sha256": value, "mode": "0644"} for name, value in entries}
 
@@ -625,7 +625,7 @@ def test_files_are_read_on_worker_threads_unless_told_otherwise(tmp_path: Path) 
 def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes() -> None:
     empty = zipwriter.deflate([b""])
     names = [f"f{index:05d}" for index in range(0x10000)]
-    written, _ = zipwriter.zip_archive([(name, REGULAR_MODE, empty) for name in names])
+    written = zipwriter.zip_archive([(name, REGULAR_MODE, empty) for name in names]).data
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -638,6 +638,63 @@ def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_write
     assert written == buffer.getvalue()
     assert b"PK\x06\x06" in written
     assert zipfile.ZipFile(io.BytesIO(written)).namelist() == names
+
+
+def _keeping_mtime(path: Path, content: bytes) -> None:
+    times = os.stat(path)
+    path.write_bytes(content)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+LEAD_EDITS: Dict[str, Callable[[Path], object]] = {
+    "nothing": lambda root: None,
+    "the last file changed": lambda root: write(root, "lib/util.py", "X = 2\n"),
+    "a dependency changed": lambda root: write(root, "vendor/dep/m5.py", "M = 'five'\n"),
+    "the first file changed": lambda root: write(root, "vendor/dep/m0.py", "M = 'zero'\n"),
+    "made executable": lambda root: os.chmod(root / "vendor/dep/m3.py", 0o755),
+    "changed, mtime and size kept": lambda root: _keeping_mtime(
+        root / "vendor/dep/m2.py", b"M = 'b'\n" * 20
+    ),
+    "touched": lambda root: (root / "vendor/dep/m1.py").touch(),
+    "added among them": lambda root: write(root, "vendor/dep/m00.py", "M = 0\n"),
+    "removed": lambda root: (root / "vendor/dep/m9.py").unlink(),
+    "renamed": lambda root: (root / "app.py").rename(root / "zapp.py"),
+}
+
+
+@pytest.mark.parametrize("edit", list(LEAD_EDITS))
+def test_a_build_copying_the_unchanged_start_of_the_last_zip_is_the_cold_build(
+    tmp_path: Path, edit: str
+) -> None:
+    root = sample_tree(tmp_path / "fn")
+    for index in range(10):
+        write(root, f"vendor/dep/m{index}.py", f"M = {index % 7}\n" * 20)  # m7 is m0
+    make_old(*root.rglob("*"))
+    warm = builder.PackageBuilder(str(root))
+    warm.build()
+
+    LEAD_EDITS[edit](root)
+    built = warm.build()
+
+    assert built.data == builder.PackageBuilder(str(root), workers=1).build().data
+    assert zipfile.ZipFile(io.BytesIO(built.data)).testzip() is None
+    assert built.manifest == scan(str(root))
+    assert warm.build().data == built.data  # copied whole
+
+
+def test_a_mode_known_otherwise_than_last_time_is_not_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(walk, "_FILESYSTEM_KEEPS_MODES", False)
+    root = sample_tree(tmp_path / "fn")
+    make_old(*root.rglob("*"))
+    warm = builder.PackageBuilder(str(root))
+    warm.build(known_modes={"app.py": 0o644})
+
+    built = warm.build(known_modes={"app.py": 0o755})
+
+    assert built.manifest["app.py"].mode == 0o755
+    assert built.data == builder.PackageBuilder(str(root)).build(known_modes={"app.py": 0o755}).data
 
 
 def test_a_changed_file_is_the_only_one_compressed_again(

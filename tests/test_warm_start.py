@@ -341,7 +341,7 @@ def test_a_download_in_our_layout_but_compressed_otherwise_is_not_taken_for_ours
     write_tree(source, FILES)
     ours = cold_build(source)
     modes = {info.filename: info.external_attr >> 16 & 0o777 for info in zip_infos(ours.data)}
-    other, _ = zip_archive([(path, modes[path], fastest(FILES[path])) for path in sorted(FILES)])
+    other = zip_archive([(path, modes[path], fastest(FILES[path])) for path in sorted(FILES)]).data
     assert other != ours.data
     functions.client.update_function_code(FunctionName=name, ZipFile=other)
     functions.client.get_waiter("function_updated_v2").wait(FunctionName=name)
