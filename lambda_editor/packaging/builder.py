@@ -79,6 +79,7 @@ class _LastZip:
     layout: ZipLayout
     keys: List[_EntryKey]  # in the zip's order
     by_sha256: Dict[str, int]  # the index of an entry holding each content
+    digest: ZipDigest
 
     def deflated(self, sha256: str) -> Optional[Deflated]:
         index = self.by_sha256.get(sha256)
@@ -118,7 +119,6 @@ class PackageBuilder:
         self._last: Optional[_LastZip] = None
         self._offered: Dict[str, Deflated] = {}  # by sha256: views into zips offered (`reuse`)
         self.kept_bytes = 0  # size of the zips kept for the next build
-        self._digest: Optional[ZipDigest] = None  # of the last zip built
 
     def build(
         self, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
@@ -148,7 +148,7 @@ class PackageBuilder:
             layout.data,
             {path: FileEntry(sha256, mode) for path, mode, sha256, _, _ in keys},
             sum(key[4] for key in keys),
-            self._keep(layout, keys),
+            self._keep(layout, keys, last, copied),
         )
 
     def reuse(self, archive: bytes, manifest: Manifest) -> None:
@@ -188,17 +188,20 @@ class PackageBuilder:
         with ThreadPoolExecutor(min(self._workers, len(batches))) as pool:
             return [pair for done in pool.map(read_batch, batches) for pair in done]
 
-    def _keep(self, layout: ZipLayout, keys: List[_EntryKey]) -> ZipDigest:
+    def _keep(
+        self, layout: ZipLayout, keys: List[_EntryKey], last: Optional[_LastZip], copied: int
+    ) -> ZipDigest:
         """Keep the zip just built, and only it: deleted or changed files' bytes are dropped.
 
-        Its entries are copied from it, so the bytes kept between builds are one zip; its
-        digest, once computed, lets the next one skip the bytes they begin with.
+        Its entries are copied from it, so the bytes kept between builds are one zip. Its digest
+        resumes from the last one's past the bytes copied from it, once that is computed.
         """
-        last = _LastZip(layout, keys, {key[2]: index for index, key in enumerate(keys)})
+        copied_bytes = layout.ends[copied - 1] if copied else 0
+        digest = ZipDigest(layout.data, last.digest if last else None, copied_bytes)
+        kept = _LastZip(layout, keys, {key[2]: index for index, key in enumerate(keys)}, digest)
         with self._lock:
-            self._last, self._offered = last, {}
+            self._last, self._offered = kept, {}
             self.kept_bytes = len(layout.data)
-            self._digest = digest = ZipDigest(layout.data, self._digest)
         return digest
 
 
