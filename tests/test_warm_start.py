@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -254,6 +255,31 @@ def test_a_damaged_index_is_ignored(
 ) -> None:
     index = Path(hash_index.index_path(deployed.root))
     index.write_bytes(damage(index.read_bytes()))
+    reads = Reads(monkeypatch)
+    warm_start.load_hashes(deployed.root)
+    assert not Workspace.load(deployed.root).undeployed_changes()
+    assert reads.count == len(FILES)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda item: item.pop(),  # five values
+        lambda item: item.append(0),  # seven
+        lambda item: item.__setitem__(0, str(item[0])),  # a size in text
+        lambda item: item.__setitem__(1, float(item[1])),
+        lambda item: item.__setitem__(3, True),
+        lambda item: item.__setitem__(4, 12),  # a hash as a number
+    ],
+)
+def test_an_index_with_a_malformed_entry_is_ignored_whole_though_its_checksum_matches(
+    deployed: Workspace, monkeypatch: pytest.MonkeyPatch, change: Callable[[List[Any]], Any]
+) -> None:
+    index = Path(hash_index.index_path(deployed.root))
+    document = json.loads(index.read_bytes().partition(b"\n")[2])
+    change(document["files"]["lib/a.py"])
+    text = json.dumps(document).encode()
+    index.write_bytes(hashlib.sha256(text).hexdigest().encode() + b"\n" + text)
     reads = Reads(monkeypatch)
     warm_start.load_hashes(deployed.root)
     assert not Workspace.load(deployed.root).undeployed_changes()

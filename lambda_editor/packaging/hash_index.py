@@ -131,12 +131,23 @@ def _decode(raw: bytes, path: str) -> _Recorded:
         parsed = json.loads(document)
         if parsed.get("version") != _VERSION:
             return {}
-        return {rel_path: _decoded(item) for rel_path, item in parsed["files"].items()}
+        return _decoded(parsed["files"])
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         logger.debug("the hash index %s is ignored: %r", path, exc)
         return {}
 
 
-def _decoded(item: List[Any]) -> Tuple[StatKey, Digest]:
-    size, mtime_ns, ctime_ns, inode, sha256, crc32 = item
-    return (int(size), int(mtime_ns), int(ctime_ns), int(inode)), Digest(str(sha256), int(crc32))
+def _decoded(files: Dict[str, List[Any]]) -> _Recorded:
+    """`{path: [size, mtime, ctime, inode, sha256, crc32]}` as recorded digests, every value
+    checked; column by column, for a workspace has thousands of files."""
+    if not files:
+        return {}
+    if set(map(len, files.values())) != {6}:
+        raise ValueError("an entry does not have six values")
+    sizes, mtimes, ctimes, inodes, hashes, crcs = zip(*files.values())
+    if set(map(type, sizes + mtimes + ctimes + inodes + crcs)) != {int} or set(
+        map(type, hashes)
+    ) != {str}:
+        raise TypeError("an entry has a value of the wrong type")
+    digests = map(Digest._make, zip(hashes, crcs))
+    return dict(zip(files, zip(zip(sizes, mtimes, ctimes, inodes), digests)))
