@@ -35,7 +35,7 @@ from .errors import LambdaEditorError
 from .folders import make_private_dir
 from .layout import HISTORY_DIR, METADATA_DIR
 from .log import logger
-from .packaging.manifest import Manifest, manifest_from_json, manifest_to_json
+from .packaging.manifest import Manifest, manifest_from_json, manifest_json
 
 PULLED, DEPLOYED = "pulled", "deployed"
 _VERSION = 1
@@ -293,10 +293,10 @@ def _describe(entry: HistoryEntry) -> bytes:
         "revision_id": entry.revision_id,
         "size": entry.size,
         "configuration": entry.configuration,
-        "manifest": manifest_to_json(entry.manifest),
         "built_here": built.__dict__ if built else None,
     }
-    return json.dumps(document, separators=(",", ":"), default=str).encode()
+    described = json.dumps(document, separators=(",", ":"), default=str)
+    return f'{described[:-1]},"manifest":{manifest_json(entry.manifest)}}}'.encode()
 
 
 def _load(folder: str, entry_id: str) -> Optional[HistoryEntry]:

@@ -11,6 +11,7 @@ version adds are ignored.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -21,7 +22,7 @@ from . import limits
 from .aws import AwsTarget
 from .configuration import FIELDS, LAYER_VERSION_ARN, from_function
 from .errors import LambdaEditorError
-from .packaging.manifest import Manifest, check_rel_path, manifest_from_json, manifest_to_json
+from .packaging.manifest import Manifest, check_rel_path, manifest_from_json, manifest_json
 
 MARKER_VERSION = 1
 
@@ -205,18 +206,21 @@ class Marker:
     # The fields a configuration update whose outcome was never seen set.
     pending_configuration: Optional[Dict[str, Any]] = None
 
-    def to_json(self) -> Dict[str, Any]:
-        return {
-            "version": MARKER_VERSION,
-            "binding": self.binding.to_json(),
-            "manifest": manifest_to_json(self.manifest),
-            "pending": [
-                {"code_sha256": upload.code_sha256, "manifest": manifest_to_json(upload.manifest)}
-                for upload in self.pending
-            ],
-            "pending_configuration": self.pending_configuration,
-            "left_out": list(self.left_out),
-        }
+    def to_text(self) -> str:
+        """The document as compact JSON with sorted keys; manifests written the fast way."""
+        pending = ",".join(
+            f'{{"code_sha256":{json.dumps(upload.code_sha256)},'
+            f'"manifest":{manifest_json(upload.manifest)}}}'
+            for upload in self.pending
+        )
+        return (
+            f'{{"binding":{_compact(self.binding.to_json())},'
+            f'"left_out":{_compact(list(self.left_out))},'
+            f'"manifest":{manifest_json(self.manifest)},'
+            f'"pending":[{pending}],'
+            f'"pending_configuration":{_compact(self.pending_configuration)},'
+            f'"version":{MARKER_VERSION}}}'
+        )
 
     @classmethod
     def from_json(cls, data: Any, marker_path: str) -> Marker:
@@ -250,6 +254,10 @@ class Marker:
         )
         manifest = manifest_from_json(data.get("manifest", {}))
         return cls(binding, manifest, pending, left_out, pending_configuration)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _listed(value: Any, name: str, parse: Callable[[Any], Any]) -> Tuple[Any, ...]:

@@ -13,6 +13,7 @@ import posixpath
 import re
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -76,7 +77,7 @@ class Workspace:
         marker = _marker_path(root)
         try:
             with open(marker, "rb") as source:
-                data = json.loads(source.read().decode("utf-8"))
+                raw = source.read()
         except FileNotFoundError:
             raise LambdaEditorError(
                 f"{root} is not a Lambda Editor workspace "
@@ -86,17 +87,15 @@ class Workspace:
             ) from None
         except OSError as exc:
             raise LambdaEditorError(f"Could not read {marker}: {exc.strerror or exc}.") from exc
-        except RecursionError:
-            raise DamagedMarkerError(marker, "nests too deeply") from None
-        except ValueError as exc:  # JSON syntax or encoding (NaN and the like fail the checks)
-            raise DamagedMarkerError(marker, f"is not valid JSON ({exc})") from exc
-        parsed = Marker.from_json(data, marker)
+        parsed = _parsed_markers.parse(marker, raw)
         _refuse_enclosing_workspace(root)
+        # Copies: the parsed marker is kept for the next load.
+        pending = tuple(replace(up, manifest=dict(up.manifest)) for up in parsed.pending)
         return cls(
             root,
             parsed.binding,
-            parsed.manifest,
-            parsed.pending,
+            dict(parsed.manifest),
+            pending,
             parsed.left_out,
             parsed.pending_configuration,
         )
@@ -117,9 +116,7 @@ class Workspace:
         marker = Marker(
             self.binding, self.manifest, self.pending, self.left_out, self.pending_configuration
         )
-        # Compact: json's C encoder serves only unindented output, and a large manifest is
-        # written on every deploy.
-        text = json.dumps(marker.to_json(), separators=(",", ":"), sort_keys=True)
+        text = marker.to_text()  # compact: a large manifest is written on every deploy
         try:
             with workspace_lock(self.root):
                 os.makedirs(self.metadata_dir, mode=_OWNER_ONLY_DIR, exist_ok=True)
@@ -218,6 +215,39 @@ class Workspace:
             if path.startswith(self.root + os.sep) and os.path.isfile(path):
                 return path
         return None
+
+
+class _ParsedMarkers:
+    """The markers this process parsed last, each with its exact bytes: a deploy reads the
+    marker on every save, and bytes unchanged since they were checked need no second check."""
+
+    def __init__(self, kept: int = 8) -> None:
+        self._kept = kept
+        self._by_path: Dict[str, Tuple[bytes, Marker]] = {}  # least recently parsed first
+        self._lock = threading.Lock()
+
+    def parse(self, path: str, raw: bytes) -> Marker:
+        """The marker these bytes hold, checked whole (`DamagedMarkerError`)."""
+        with self._lock:
+            known = self._by_path.get(path)
+        if known is not None and known[0] == raw:
+            return known[1]
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            raise DamagedMarkerError(path, "nests too deeply") from None
+        except ValueError as exc:  # JSON syntax or encoding (NaN and the like fail the checks)
+            raise DamagedMarkerError(path, f"is not valid JSON ({exc})") from exc
+        parsed = Marker.from_json(data, path)
+        with self._lock:
+            self._by_path.pop(path, None)
+            self._by_path[path] = (raw, parsed)
+            while len(self._by_path) > self._kept:
+                del self._by_path[next(iter(self._by_path))]
+        return parsed
+
+
+_parsed_markers = _ParsedMarkers()
 
 
 def find_root(path: str) -> Optional[str]:

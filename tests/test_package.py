@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import random
 import shutil
@@ -13,7 +14,7 @@ import sys
 import threading
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple, Union
 
 import pytest
 
@@ -27,6 +28,7 @@ from lambda_editor.packaging.manifest import (
     FileEntry,
     diff_manifests,
     manifest_from_json,
+    manifest_json,
     manifest_to_json,
     scan,
 )
@@ -247,6 +249,24 @@ def test_manifest_json_round_trip(tmp_path: Path) -> None:
     }
 
 
+def test_manifest_json_is_the_text_json_writes_compact_and_sorted() -> None:
+    paths = ["b.py", "a.py", "données/été.txt", 'q"uote', "tab\tline\nfeed", "\U0001f600.py"]
+    modes = (REGULAR_MODE, EXECUTABLE_MODE)
+    manifest = {path: FileEntry(f"{i:064x}", modes[i % 2]) for i, path in enumerate(paths)}
+    text = manifest_json(manifest)
+    assert text == json.dumps(manifest_to_json(manifest), separators=(",", ":"), sort_keys=True)
+    assert manifest_json({}) == "{}"
+
+
+def test_manifest_json_of_a_manifest_changed_in_place_is_its_new_text() -> None:
+    manifest = {f"m{index}.py": FileEntry(f"{index:064x}", REGULAR_MODE) for index in range(5)}
+    for change in range(4):
+        manifest[f"m{change}.py"] = FileEntry("f" * 64, EXECUTABLE_MODE)
+        expected = json.dumps(manifest_to_json(manifest), separators=(",", ":"), sort_keys=True)
+        assert manifest_json(manifest) == expected
+        assert manifest_json(dict(manifest)) == expected
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -263,6 +283,28 @@ def test_manifest_json_round_trip(tmp_path: Path) -> None:
 def test_manifest_from_json_refuses_malformed_entries(bad: object) -> None:
     with pytest.raises(LambdaEditorError):
         manifest_from_json(bad)
+
+
+UNSAFE_PATHS = ["", ".", "..", "./a", "a/.", "a/../b", "a//b", "/a", "a/", "a\\b", "a\0b"]
+BAD_HASHES: List[object] = ["AB" * 32, "g" * 64, "a" * 63, "a" * 65, 7, None, ["a"] * 64]
+
+
+@pytest.mark.parametrize("where", [0, 2, 4])
+def test_manifest_from_json_refuses_one_bad_entry_among_many(where: int) -> None:
+    def with_one(path: str, sha256: object) -> Dict[str, Any]:
+        entries: List[Tuple[str, object]] = [(f"ok/{i}.py", "ab" * 32) for i in range(4)]
+        entries.insert(where, (path, sha256))
+        return {name: {"sha256": value, "mode": "0644"} for name, value in entries}
+
+    for path in UNSAFE_PATHS:
+        with pytest.raises(LambdaEditorError, match="invalid"):
+            manifest_from_json(with_one(path, "cd" * 32))
+    for sha256 in BAD_HASHES:
+        with pytest.raises(LambdaEditorError, match="invalid"):
+            manifest_from_json(with_one("bad.py", sha256))
+    safe = ["a..b", ".hidden", "a/.b", "...", "a b/c", "données.py"]
+    for path in safe:
+        assert manifest_from_json(with_one(path, "cd" * 32))[path] == FileEntry("cd" * 32, 0o644)
 
 
 def test_diff_manifests() -> None:
@@ -382,14 +424,19 @@ def test_build_is_deterministic_across_folders_and_mtimes(tmp_path: Path) -> Non
     assert built.manifest == scan(str(first))
 
 
-def test_build_writes_sorted_entries_with_fixed_times_and_unix_modes(tmp_path: Path) -> None:
+def test_build_writes_dependencies_then_sorted_entries_with_fixed_times_and_unix_modes(
+    tmp_path: Path,
+) -> None:
     root = sample_tree(tmp_path)
     write(root, ".lambda-editor/function.json", "{}")
     write(root, "notes.md", "notes")
+    write(root, "vendor/dep.py", "DEP = 1\n")
+    write(root, "zz.py", "Z = 1\n")
     built = build_package(str(root), ["*.md"])
     archive = zipfile.ZipFile(_saved(tmp_path, built.data))
     infos = archive.infolist()
-    assert [info.filename for info in infos] == ["app.py", "bootstrap", "lib/util.py"]
+    names = ["vendor/dep.py", "app.py", "bootstrap", "lib/util.py", "zz.py"]
+    assert [info.filename for info in infos] == names
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {info.create_system for info in infos} == {3}
     assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
@@ -441,7 +488,7 @@ def zipped_by_zipfile(root: Path) -> bytes:
     """The package as zipfile writes it, each file copied in the chunks the builder reads."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for rel_path, entry in sorted(scan(str(root)).items()):
+        for rel_path, entry in sorted(scan(str(root)).items(), key=dependencies_first):
             info = zipfile.ZipInfo(rel_path, date_time=zipwriter.ZIP_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
@@ -450,6 +497,11 @@ def zipped_by_zipfile(root: Path) -> bytes:
             with path.open("rb") as source, archive.open(info, "w") as sink:
                 shutil.copyfileobj(source, sink, READ_CHUNK)
     return buffer.getvalue()
+
+
+def dependencies_first(item: Tuple[str, Any]) -> Tuple[bool, str]:
+    """The package's order: vendor/ first, then the rest, each by path."""
+    return not item[0].startswith("vendor/"), item[0]
 
 
 def code_like_text() -> bytes:
@@ -469,6 +521,8 @@ def varied_tree(root: Path) -> Path:
     write(root, "random.bin", os.urandom(50_000))
     text = code_like_text()
     write(root, "big.txt", text * (int(2.5 * READ_CHUNK) // len(text) + 1))
+    write(root, "vendor/dep/__init__.py", "DEP = 1\n")
+    write(root, "worker.py", "def work():\n    pass\n")  # after vendor/ by name
     return root
 
 
@@ -508,7 +562,7 @@ class OpenedFiles:
         _watchers.remove(self)
 
     def note(self, path: str) -> None:
-        if path.startswith(self.root):
+        if path.startswith(self.root) and not os.path.isdir(path):
             main = threading.current_thread() is threading.main_thread()
             self.opened.append((path[len(self.root) :].replace(os.sep, "/"), main))
 
@@ -564,14 +618,14 @@ def test_files_are_read_on_worker_threads_unless_told_otherwise(tmp_path: Path) 
         builder.PackageBuilder(str(root), workers=1, **SMALL_LIMITS).build()
 
     assert parallel.paths == serial.paths == sorted(scan(str(root)))
-    assert [main for _path, main in parallel.opened] == [False] * 8
-    assert [main for _path, main in serial.opened] == [True] * 8
+    assert [main for _path, main in parallel.opened] == [False] * 10
+    assert [main for _path, main in serial.opened] == [True] * 10
 
 
 def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_writes() -> None:
     empty = zipwriter.deflate([b""])
     names = [f"f{index:05d}" for index in range(0x10000)]
-    written, _ = zipwriter.zip_archive([(name, REGULAR_MODE, empty) for name in names])
+    written = zipwriter.zip_archive([(name, REGULAR_MODE, empty) for name in names]).data
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -584,6 +638,63 @@ def test_more_entries_than_16_bits_count_gets_zip64_end_records_as_zipfile_write
     assert written == buffer.getvalue()
     assert b"PK\x06\x06" in written
     assert zipfile.ZipFile(io.BytesIO(written)).namelist() == names
+
+
+def _keeping_mtime(path: Path, content: bytes) -> None:
+    times = os.stat(path)
+    path.write_bytes(content)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+LEAD_EDITS: Dict[str, Callable[[Path], object]] = {
+    "nothing": lambda root: None,
+    "the last file changed": lambda root: write(root, "lib/util.py", "X = 2\n"),
+    "a dependency changed": lambda root: write(root, "vendor/dep/m5.py", "M = 'five'\n"),
+    "the first file changed": lambda root: write(root, "vendor/dep/m0.py", "M = 'zero'\n"),
+    "made executable": lambda root: os.chmod(root / "vendor/dep/m3.py", 0o755),
+    "changed, mtime and size kept": lambda root: _keeping_mtime(
+        root / "vendor/dep/m2.py", b"M = 'b'\n" * 20
+    ),
+    "touched": lambda root: (root / "vendor/dep/m1.py").touch(),
+    "added among them": lambda root: write(root, "vendor/dep/m00.py", "M = 0\n"),
+    "removed": lambda root: (root / "vendor/dep/m9.py").unlink(),
+    "renamed": lambda root: (root / "app.py").rename(root / "zapp.py"),
+}
+
+
+@pytest.mark.parametrize("edit", list(LEAD_EDITS))
+def test_a_build_copying_the_unchanged_start_of_the_last_zip_is_the_cold_build(
+    tmp_path: Path, edit: str
+) -> None:
+    root = sample_tree(tmp_path / "fn")
+    for index in range(10):
+        write(root, f"vendor/dep/m{index}.py", f"M = {index % 7}\n" * 20)  # m7 is m0
+    make_old(*root.rglob("*"))
+    warm = builder.PackageBuilder(str(root))
+    warm.build()
+
+    LEAD_EDITS[edit](root)
+    built = warm.build()
+
+    assert built.data == builder.PackageBuilder(str(root), workers=1).build().data
+    assert zipfile.ZipFile(io.BytesIO(built.data)).testzip() is None
+    assert built.manifest == scan(str(root))
+    assert warm.build().data == built.data  # copied whole
+
+
+def test_a_mode_known_otherwise_than_last_time_is_not_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(walk, "_FILESYSTEM_KEEPS_MODES", False)
+    root = sample_tree(tmp_path / "fn")
+    make_old(*root.rglob("*"))
+    warm = builder.PackageBuilder(str(root))
+    warm.build(known_modes={"app.py": 0o644})
+
+    built = warm.build(known_modes={"app.py": 0o755})
+
+    assert built.manifest["app.py"].mode == 0o755
+    assert built.data == builder.PackageBuilder(str(root)).build(known_modes={"app.py": 0o755}).data
 
 
 def test_a_changed_file_is_the_only_one_compressed_again(

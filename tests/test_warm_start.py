@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -260,6 +261,31 @@ def test_a_damaged_index_is_ignored(
     assert reads.count == len(FILES)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda item: item.pop(),  # five values
+        lambda item: item.append(0),  # seven
+        lambda item: item.__setitem__(0, str(item[0])),  # a size in text
+        lambda item: item.__setitem__(1, float(item[1])),
+        lambda item: item.__setitem__(3, True),
+        lambda item: item.__setitem__(4, 12),  # a hash as a number
+    ],
+)
+def test_an_index_with_a_malformed_entry_is_ignored_whole_though_its_checksum_matches(
+    deployed: Workspace, monkeypatch: pytest.MonkeyPatch, change: Callable[[List[Any]], Any]
+) -> None:
+    index = Path(hash_index.index_path(deployed.root))
+    document = json.loads(index.read_bytes().partition(b"\n")[2])
+    change(document["files"]["lib/a.py"])
+    text = json.dumps(document).encode()
+    index.write_bytes(hashlib.sha256(text).hexdigest().encode() + b"\n" + text)
+    reads = Reads(monkeypatch)
+    warm_start.load_hashes(deployed.root)
+    assert not Workspace.load(deployed.root).undeployed_changes()
+    assert reads.count == len(FILES)
+
+
 def test_extracted_files_are_dated_when_the_code_last_changed_never_within_the_racy_window() -> (
     None
 ):
@@ -341,7 +367,7 @@ def test_a_download_in_our_layout_but_compressed_otherwise_is_not_taken_for_ours
     write_tree(source, FILES)
     ours = cold_build(source)
     modes = {info.filename: info.external_attr >> 16 & 0o777 for info in zip_infos(ours.data)}
-    other, _ = zip_archive([(path, modes[path], fastest(FILES[path])) for path in sorted(FILES)])
+    other = zip_archive([(path, modes[path], fastest(FILES[path])) for path in sorted(FILES)]).data
     assert other != ours.data
     functions.client.update_function_code(FunctionName=name, ZipFile=other)
     functions.client.get_waiter("function_updated_v2").wait(FunctionName=name)

@@ -225,6 +225,32 @@ def test_a_marker_nested_too_deeply_or_not_json_is_damaged_not_a_crash(
         Workspace.load(str(tmp_path))
 
 
+def test_a_marker_changed_since_it_was_read_is_read_and_checked_again(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn")
+    first = Workspace.load(created.root)
+    first.manifest.clear()  # what a caller does with its copy stays with it
+    assert Workspace.load(created.root) == created
+
+    replace(created, binding=replace(created.binding, revision_id="rev-2")).save()
+    assert Workspace.load(created.root).binding.revision_id == "rev-2"
+
+    damage(created, lambda d: d["binding"].__setitem__("revision_id", ""))
+    with pytest.raises(LambdaEditorError, match="binding is damaged"):
+        Workspace.load(created.root)
+
+
+def test_the_marker_is_compact_json_with_sorted_keys(tmp_path: Path) -> None:
+    created = make_workspace(tmp_path / "fn", Environment={"Variables": {"Q": 'a "b" é'}})
+    (tmp_path / "fn" / "données é.py").write_text("X = 1\n")
+    manifest = build_package(created.root).manifest
+    replace(created.with_pending("c2hhLTI=", manifest), left_out=("old.py",)).save()
+
+    text = Path(created.marker_path).read_text(encoding="utf-8")
+
+    assert text == json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
+    assert json.loads(text)["pending"][0]["manifest"]["données é.py"]["mode"] == "0644"
+
+
 def test_pending_uploads_and_left_out_files_round_trip(tmp_path: Path) -> None:
     created = make_workspace(tmp_path / "fn")
     pending = created.with_pending("c2hhLTI=", created.manifest).with_pending("c2hhLTM=", {})

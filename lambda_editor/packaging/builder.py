@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import IO, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import IO, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
+from ..layout import VENDOR_DIR
 from ..limits import UNZIPPED_LIMIT
 from ..units import format_size
 from .manifest import (
@@ -24,7 +24,15 @@ from .manifest import (
     remember_digest,
 )
 from .walk import LocalFile, list_files, mode_of
-from .zipwriter import Deflated, ForeignArchiveError, deflate, read_archive, zip_archive
+from .zip_digest import ZipDigest
+from .zipwriter import (
+    Deflated,
+    ForeignArchiveError,
+    ZipLayout,
+    deflate,
+    read_archive,
+    zip_archive,
+)
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,12 @@ class BuiltPackage:
     data: bytes  # the zip
     manifest: Manifest
     unzipped_size: int
+    digest: ZipDigest = field(repr=False, compare=False)
 
     @property
     def sha256_b64(self) -> str:
-        """Comparable with Lambda's `CodeSha256`."""
-        return base64.b64encode(hashlib.sha256(self.data).digest()).decode("ascii")
+        """Comparable with Lambda's `CodeSha256` (computed once, when first asked)."""
+        return self.digest.sha256_b64()
 
     @property
     def zipped_size(self) -> int:
@@ -51,7 +60,9 @@ _HELD_LIMIT = 8 * 1024 * 1024
 _BATCH_BYTES = 1024 * 1024
 _FILE_WEIGHT = 4096  # opening a file costs about as much as compressing a few KB
 
-Reusable = Mapping[str, Deflated]  # by sha256: compressed contents this builder may copy
+# The compressed bytes of a content (by sha256) this builder may copy, if it knows them.
+Reusable = Callable[[str], Optional[Deflated]]
+_EntryKey = Tuple[str, int, str, int, int]  # path, mode, sha256, CRC-32 and size of its content
 
 
 @dataclass(frozen=True)
@@ -60,13 +71,32 @@ class _PackedFile:
     deflated: Deflated
 
 
+@dataclass(frozen=True)
+class _LastZip:
+    """The zip built last: where its entries lie, to copy its first ones whole while the files
+    are unchanged, and what each holds, to copy any of them by content."""
+
+    layout: ZipLayout
+    keys: List[_EntryKey]  # in the zip's order
+    by_sha256: Dict[str, int]  # the index of an entry holding each content
+    digest: ZipDigest
+
+    def deflated(self, sha256: str) -> Optional[Deflated]:
+        index = self.by_sha256.get(sha256)
+        if index is None:
+            return None
+        _, _, _, crc32, size = self.keys[index]
+        return Deflated(crc32, self.layout.data_of(index), size)
+
+
 class PackageBuilder:
     """Builds one folder's deterministic zip: entries sorted, fixed timestamps, unix modes kept.
 
     The builder keeps its last zip and copies each unchanged file's compressed bytes from it,
     keyed by content hash: a file whose stat is unchanged (see `manifest.cached_digest`) is not
     read at all, and a changed one is read once, hashed, then compressed only if that content
-    is new. Zips built here earlier (`reuse`) serve the same way. A copied entry must also agree
+    is new. The files that begin the zip as they began the last one are copied with it in one
+    piece. Zips built here earlier (`reuse`) serve the same way. A copied entry must also agree
     with the file's CRC-32 and size, so bytes filed under the wrong hash are never used. Files to
     read are spread over worker threads (zlib and hashlib release the GIL). Whatever was reused,
     compressed or in which order, the zip is the same bytes for the same tree: the bytes zipfile
@@ -86,28 +116,39 @@ class PackageBuilder:
         self._held_limit = held_limit
         self._batch_bytes = batch_bytes
         self._lock = threading.Lock()
-        self._deflated: Dict[str, Deflated] = {}  # by sha256: views into the zips kept
-        self.kept_bytes = 0  # size of the zips those views keep alive
+        self._last: Optional[_LastZip] = None
+        self._offered: Dict[str, Deflated] = {}  # by sha256: views into zips offered (`reuse`)
+        self.kept_bytes = 0  # size of the zips kept for the next build
 
     def build(
         self, exclude: Sequence[str] = (), known_modes: Optional[Mapping[str, int]] = None
     ) -> BuiltPackage:
+        with self._lock:  # a snapshot: another build may replace them meanwhile
+            last, offered = self._last, self._offered
         try:
-            files = list_files(self.root, exclude)
+            files = in_package_order(list_files(self.root, exclude))
             _check_unzipped_size(files)
-            packed = self._pack(files)
+            modes = [mode_of(local, known_modes) for local in files]
+            copied = 0 if last is None else _unchanged_lead(files, modes, last)
+            packed = self._pack(files[copied:], _lookup(last, offered))
         except OSError as exc:
             raise read_error(self.root, exc) from exc
-        entries = [
-            (local.rel_path, mode_of(local, known_modes), item.deflated)
-            for local, item in zip(files, packed)
+        written = list(zip(files[copied:], modes[copied:], packed))
+        layout = zip_archive(
+            [(local.rel_path, mode, item.deflated) for local, mode, item in written],
+            last.layout if last is not None else None,
+            copied,
+        )
+        keys = [] if last is None else last.keys[:copied]
+        keys += [
+            (local.rel_path, mode, item.sha256, item.deflated.crc32, item.deflated.size)
+            for local, mode, item in written
         ]
-        data, data_offsets = zip_archive(entries)
-        self._keep(data, [item.sha256 for item in packed], entries, data_offsets)
         return BuiltPackage(
-            data,
-            {path: FileEntry(item.sha256, mode) for (path, mode, _), item in zip(entries, packed)},
-            sum(item.deflated.size for item in packed),
+            layout.data,
+            {path: FileEntry(sha256, mode) for path, mode, sha256, _, _ in keys},
+            sum(key[4] for key in keys),
+            self._keep(layout, keys, last, copied),
         )
 
     def reuse(self, archive: bytes, manifest: Manifest) -> None:
@@ -117,13 +158,11 @@ class PackageBuilder:
         """
         offered = reusable_entries(archive, manifest)
         with self._lock:
-            self._deflated = {**offered, **self._deflated}
+            self._offered = {**offered, **self._offered}
             self.kept_bytes += len(archive)
 
-    def _pack(self, files: Sequence[LocalFile]) -> List[_PackedFile]:
+    def _pack(self, files: Sequence[LocalFile], known: Reusable) -> List[_PackedFile]:
         """Each file's hash and compressed bytes, in the order of `files`."""
-        with self._lock:
-            known = dict(self._deflated)  # a snapshot: another build may replace it meanwhile
         packed: Dict[str, _PackedFile] = {}
         to_read: List[LocalFile] = []
         for local in files:
@@ -150,26 +189,57 @@ class PackageBuilder:
             return [pair for done in pool.map(read_batch, batches) for pair in done]
 
     def _keep(
-        self,
-        data: bytes,
-        hashes: Sequence[str],
-        entries: Sequence[Tuple[str, int, Deflated]],
-        data_offsets: Sequence[int],
-    ) -> None:
+        self, layout: ZipLayout, keys: List[_EntryKey], last: Optional[_LastZip], copied: int
+    ) -> ZipDigest:
         """Keep the zip just built, and only it: deleted or changed files' bytes are dropped.
 
-        Its entries are kept as views into it, so the bytes kept between builds are one zip.
+        Its entries are copied from it, so the bytes kept between builds are one zip. Its digest
+        resumes from the last one's past the bytes copied from it, once that is computed.
         """
-        view = memoryview(data)
-        kept = {
-            sha256: Deflated(
-                deflated.crc32, view[start : start + len(deflated.data)], deflated.size
-            )
-            for sha256, (_, _, deflated), start in zip(hashes, entries, data_offsets)
-        }
+        copied_bytes = layout.ends[copied - 1] if copied else 0
+        digest = ZipDigest(layout.data, last.digest if last else None, copied_bytes)
+        kept = _LastZip(layout, keys, {key[2]: index for index, key in enumerate(keys)}, digest)
         with self._lock:
-            self._deflated = kept
-            self.kept_bytes = len(data)
+            self._last, self._offered = kept, {}
+            self.kept_bytes = len(layout.data)
+        return digest
+
+
+def _unchanged_lead(files: Sequence[LocalFile], modes: Sequence[int], last: _LastZip) -> int:
+    """How many of the files begin the last zip as its first entries: same path and mode, and
+    the same content as their stat vouches for it (hash, CRC-32 and size)."""
+    count = 0
+    for local, mode, key in zip(files, modes, last.keys):
+        digest = cached_digest(local.abs_path, local.stat)
+        if digest is None or key != (
+            local.rel_path,
+            mode,
+            digest.sha256,
+            digest.crc32,
+            local.stat.st_size,
+        ):
+            break
+        count += 1
+    return count
+
+
+def _lookup(last: Optional[_LastZip], offered: Mapping[str, Deflated]) -> Reusable:
+    if last is None:
+        return offered.get
+    return lambda sha256: last.deflated(sha256) or offered.get(sha256)
+
+
+def in_package_order(files: Sequence[LocalFile]) -> List[LocalFile]:
+    """The zip's order: `vendor/` first, then the other files, each by path (as listed).
+
+    The same tree always gives the same zip; the files a save changes most (the function's own)
+    come after the dependencies, so the zip's CodeSha256 is resumed past those (`zip_digest`).
+    """
+    dependencies = [local for local in files if local.rel_path.startswith(_DEPENDENCIES)]
+    return dependencies + [local for local in files if not local.rel_path.startswith(_DEPENDENCIES)]
+
+
+_DEPENDENCIES = f"{VENDOR_DIR}/"
 
 
 def reusable_entries(archive: bytes, manifest: Manifest) -> Dict[str, Deflated]:
@@ -187,7 +257,7 @@ def reusable_entries(archive: bytes, manifest: Manifest) -> Dict[str, Deflated]:
 
 def _reusable(known: Reusable, digest: Digest, size: int) -> Optional[Deflated]:
     """Compressed bytes known for this content, when their CRC-32 and size agree with it."""
-    deflated = known.get(digest.sha256)
+    deflated = known(digest.sha256)
     if deflated is None or deflated.crc32 != digest.crc32 or deflated.size != size:
         return None
     return deflated

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Tuple
 
 from ..atomic_files import write_atomically
 from ..folders import make_private_dir
@@ -49,7 +49,8 @@ def load_index(root: str) -> None:
     root = os.path.abspath(root)
     raw = _read_bytes(index_path(root))
     recorded = _decode(raw, index_path(root))
-    remember_recorded({_absolute(root, rel_path): item for rel_path, item in recorded.items()})
+    absolute = _absolute_paths(root)
+    remember_recorded({absolute(rel_path): item for rel_path, item in recorded.items()})
     with _on_disk_lock:
         _on_disk[root] = (digest_generation(), hashlib.sha256(raw).digest())
 
@@ -63,7 +64,8 @@ def save_index(root: str, rel_paths: Iterable[str]) -> None:
         saved = _on_disk.get(root)
     if saved is not None and saved[0] == generation:
         return  # the cache learnt nothing since the index was read or written
-    by_path = {_absolute(root, rel_path): rel_path for rel_path in rel_paths}
+    absolute = _absolute_paths(root)
+    by_path = {absolute(rel_path): rel_path for rel_path in rel_paths}
     recorded = {by_path[path]: item for path, item in recorded_digests(by_path).items()}
     encoded = _encode(recorded)
     fingerprint = hashlib.sha256(encoded).digest()
@@ -88,8 +90,12 @@ def settled_mtime_ns(last_modified: str) -> int:
     return min(int(changed.timestamp()) * 1_000_000_000, latest)
 
 
-def _absolute(root: str, rel_path: str) -> str:
-    return os.path.join(root, *rel_path.split("/"))
+def _absolute_paths(root: str) -> Callable[[str], str]:
+    """Relative paths to the absolute paths the walk gives, with thousands to convert."""
+    prefix = os.path.join(root, "")
+    if os.sep == "/":
+        return lambda rel_path: prefix + rel_path
+    return lambda rel_path: prefix + rel_path.replace("/", os.sep)
 
 
 def _encode(recorded: _Recorded) -> bytes:
@@ -125,12 +131,23 @@ def _decode(raw: bytes, path: str) -> _Recorded:
         parsed = json.loads(document)
         if parsed.get("version") != _VERSION:
             return {}
-        return {rel_path: _decoded(item) for rel_path, item in parsed["files"].items()}
+        return _decoded(parsed["files"])
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         logger.debug("the hash index %s is ignored: %r", path, exc)
         return {}
 
 
-def _decoded(item: List[Any]) -> Tuple[StatKey, Digest]:
-    size, mtime_ns, ctime_ns, inode, sha256, crc32 = item
-    return (int(size), int(mtime_ns), int(ctime_ns), int(inode)), Digest(str(sha256), int(crc32))
+def _decoded(files: Dict[str, List[Any]]) -> _Recorded:
+    """`{path: [size, mtime, ctime, inode, sha256, crc32]}` as recorded digests, every value
+    checked; column by column, for a workspace has thousands of files."""
+    if not files:
+        return {}
+    if set(map(len, files.values())) != {6}:
+        raise ValueError("an entry does not have six values")
+    sizes, mtimes, ctimes, inodes, hashes, crcs = zip(*files.values())
+    if set(map(type, sizes + mtimes + ctimes + inodes + crcs)) != {int} or set(
+        map(type, hashes)
+    ) != {str}:
+        raise TypeError("an entry has a value of the wrong type")
+    digests = map(Digest._make, zip(hashes, crcs))
+    return dict(zip(files, zip(zip(sizes, mtimes, ctimes, inodes), digests)))

@@ -7,6 +7,7 @@ the files that changed; `hash_index` keeps a workspace's cache on disk for the n
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -21,8 +22,9 @@ from .walk import EXECUTABLE_MODE, REGULAR_MODE, list_files, mode_of
 READ_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
+    """A file as a manifest lists it (a tuple: manifests hold thousands, read on every save)."""
+
     sha256: str  # hex digest of the content
     mode: int  # permission bits: EXECUTABLE_MODE or REGULAR_MODE
 
@@ -166,6 +168,35 @@ def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
     }
 
 
+def manifest_json(manifest: Manifest) -> str:
+    """`manifest_to_json` as compact JSON text with sorted keys, as `json.dumps` writes it, in a
+    fraction of the time: a deploy writes its manifest of thousands of files into the marker
+    (as pending, then as deployed) and the history. The texts of the last few manifests are
+    kept, each with a copy of its manifest: an equal manifest has the same text."""
+    with _texts_lock:
+        for known, text in _texts:
+            if known == manifest:
+                return text
+    quoted = json.encoder.encode_basestring_ascii
+    entries = ",".join(
+        [
+            f'{quoted(path)}:{{"mode":"{mode:04o}","sha256":{quoted(sha256)}}}'
+            for path, (sha256, mode) in sorted(manifest.items())
+        ]
+    )
+    text = f"{{{entries}}}"
+    with _texts_lock:
+        _texts.insert(0, (dict(manifest), text))
+        del _texts[_TEXTS_KEPT:]
+    return text
+
+
+# A deploy writes the deployed manifest and the one it uploads: two, the newest first.
+_TEXTS_KEPT = 2
+_texts: List[Tuple[Manifest, str]] = []
+_texts_lock = threading.Lock()
+
+
 def manifest_from_json(data: Any) -> Manifest:
     """The inverse of `manifest_to_json`; a mode may also be an int. Every entry is checked (a
     safe relative path, a SHA-256, a normalised mode): raises LambdaEditorError.
@@ -182,8 +213,8 @@ def manifest_from_json(data: Any) -> Manifest:
         hashes = [entry.sha256 for entry in manifest.values()]
         valid = (
             set(map(len, hashes)) <= {64}
-            and _HEX.fullmatch("".join(hashes)) is not None
-            and not any(map(_is_unsafe_path, manifest))
+            and not "".join(hashes).translate(_WITHOUT_HEX_DIGITS)  # nothing but hex digits
+            and _all_safe(manifest)
         )
     except (TypeError, KeyError):
         valid = False
@@ -192,7 +223,7 @@ def manifest_from_json(data: Any) -> Manifest:
     return manifest
 
 
-_HEX = re.compile(r"[0-9a-f]*")
+_WITHOUT_HEX_DIGITS = dict.fromkeys(map(ord, "0123456789abcdef"))  # str.translate deletes them
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Mode as written ("0644") or as an int; True and False are not modes, though equal to 1 and 0.
 _MODES: Dict[Any, int] = {
@@ -224,6 +255,18 @@ def check_rel_path(path: Any) -> str:
     if not isinstance(path, str) or len(path) > 4096 or _is_unsafe_path(path):
         raise ValueError(f"{str(path)[:80]!r} is not a relative path inside the folder")
     return path
+
+
+def _all_safe(paths: Iterable[str]) -> bool:
+    """`not any(map(_is_unsafe_path, paths))`, on all the paths at once: each framed by `/`,
+    separated by a NUL (which no safe path holds, so none is hidden by the joining)."""
+    paths = list(paths)
+    if not paths:
+        return True
+    framed = "/" + "/\0/".join(paths) + "/"
+    return framed.count("\0") == len(paths) - 1 and not any(
+        unsafe in framed for unsafe in ("//", "/./", "/../", "\\")
+    )
 
 
 def _is_unsafe_path(path: str) -> bool:

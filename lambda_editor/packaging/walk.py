@@ -25,11 +25,23 @@ its runtime user must be able to read every file whatever the local umask was.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import re
 import threading
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 from ..errors import LambdaEditorError, printable
 from ..layout import METADATA_DIR, is_metadata_name
@@ -51,7 +63,12 @@ class ExcludeRules:
     """
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        kinds: Dict[Tuple[bool, bool], List[str]] = {}
+        # (anchored, folders only) -> the regular expressions of those patterns
+        kinds: Dict[Tuple[bool, bool], List[str]] = {
+            (anchored, folders_only): []
+            for anchored in (False, True)
+            for folders_only in (False, True)
+        }
         for raw in patterns:
             pattern = _checked_pattern(raw.strip())
             folders_only = pattern.endswith("/")
@@ -60,23 +77,31 @@ class ExcludeRules:
                 pattern = pattern[3:]
             if pattern:
                 anchored = "/" in pattern
-                kinds.setdefault((anchored, folders_only), []).append(
+                kinds[anchored, folders_only].append(
                     _glob_regex(pattern.lstrip("/") if anchored else pattern)
                 )
-        rules = [(kind, re.compile("|".join(globs))) for kind, globs in kinds.items()]
-        self._for_folders = [(anchored, regex) for (anchored, _), regex in rules]
-        self._for_files = [(anchored, regex) for (anchored, only), regex in rules if not only]
+        self._file_name = _any_of(kinds[False, False])
+        self._file_path = _any_of(kinds[True, False])
+        self._folder_name = _any_of(kinds[False, False] + kinds[False, True])
+        self._folder_path = _any_of(kinds[True, False] + kinds[True, True])
 
     @classmethod
     def compile(cls, exclude: Sequence[str] = ()) -> ExcludeRules:
         return cls((*ALWAYS_EXCLUDED, *exclude))
 
     def excludes(self, rel_path: str, is_dir: bool = False) -> bool:
-        name = rel_path.rsplit("/", 1)[-1]
-        for anchored, regex in self._for_folders if is_dir else self._for_files:
-            if regex.match(rel_path if anchored else name):
-                return True
-        return False
+        return self.excludes_entry(rel_path.rsplit("/", 1)[-1], rel_path, is_dir)
+
+    def excludes_entry(self, name: str, rel_path: str, is_dir: bool) -> bool:
+        """`excludes`, for a walk that knows the name already."""
+        if is_dir:
+            return bool(self._folder_name(name) or self._folder_path(rel_path))
+        return bool(self._file_name(name) or self._file_path(rel_path))
+
+
+def _any_of(regexes: List[str]) -> Callable[[str], Optional[re.Match[str]]]:
+    """The match function of a regular expression matching any of these (nothing, if none)."""
+    return re.compile("|".join(regexes) if regexes else r"(?!)").match
 
 
 def _checked_pattern(pattern: str) -> str:
@@ -123,8 +148,9 @@ def _glob_regex(pattern: str) -> str:
 # --- walking a folder -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LocalFile:
+class LocalFile(NamedTuple):
+    """A file to package, as the walk found it (a tuple: a walk makes thousands)."""
+
     rel_path: str
     abs_path: str
     stat: os.stat_result
@@ -138,6 +164,7 @@ def within(path: str, folder: str) -> bool:
 
 
 _this_thread = threading.local()
+_BY_PATH = operator.attrgetter("rel_path")
 
 
 @contextlib.contextmanager
@@ -177,7 +204,7 @@ def _walk(root: str, exclude: Sequence[str]) -> List[LocalFile]:
     if not os.path.isdir(root):
         raise LambdaEditorError(f"The folder {root} does not exist.")
     walker = _Walker(os.path.realpath(root), exclude)
-    return sorted(walker.walk(root), key=lambda local: local.rel_path)
+    return sorted(walker.walk(root), key=_BY_PATH)
 
 
 @dataclass(frozen=True)
@@ -204,29 +231,33 @@ class _Walker:
     def _visit(self, folder: _Folder, found: List[LocalFile]) -> List[_Folder]:
         """Add the folder's files to `found`; its subfolders to visit."""
         subfolders: List[_Folder] = []
-        with os.scandir(folder.path) as entries:
+        excludes = self.rules.excludes_entry
+        prefix = os.path.join(folder.path, "")
+        with _listing(folder.path) as entries:
             for entry in entries:
-                rel_path = f"{folder.rel_path}{entry.name}"
+                name = entry.name
+                rel_path = folder.rel_path + name
                 is_dir = entry.is_dir()
-                if self.rules.excludes(rel_path, is_dir) or (
-                    is_dir and is_metadata_name(entry.name)  # a workspace's own, at any depth
+                if excludes(name, rel_path, is_dir) or (
+                    is_dir and is_metadata_name(name)  # a workspace's own, at any depth
                 ):
                     continue
                 if entry.is_symlink():
-                    real_path = os.path.realpath(entry.path)
+                    real_path = os.path.realpath(prefix + name)
                     if not os.path.exists(real_path):
                         continue  # a dangling link holds nothing to package
                     _check_link_target(rel_path, real_path, self.real_root, folder.ancestors)
                     if self._leads_into_excluded(real_path):
                         continue  # a link into .lambda-editor must not upload the marker
                 elif is_dir:
-                    real_path = os.path.join(folder.real_path, entry.name)
+                    real_path = os.path.join(folder.real_path, name)
                 if is_dir:
                     ancestors = folder.ancestors | {real_path}
-                    subfolders.append(_Folder(entry.path, f"{rel_path}/", real_path, ancestors))
+                    subfolders.append(_Folder(prefix + name, f"{rel_path}/", real_path, ancestors))
                 elif entry.is_file():
-                    _check_name(rel_path)
-                    found.append(LocalFile(rel_path, entry.path, entry.stat()))
+                    if not rel_path.isascii():
+                        _check_name(rel_path)
+                    found.append(LocalFile(rel_path, prefix + name, entry.stat()))
         return subfolders
 
     def _leads_into_excluded(self, real_path: str) -> bool:
@@ -236,6 +267,25 @@ class _Walker:
             or self.rules.excludes("/".join(parts[: depth + 1]), is_dir=depth < len(parts) - 1)
             for depth in range(len(parts))
         )
+
+
+# Listed through its descriptor, a folder's files are stat-ed by name, not by their whole path.
+_LISTS_BY_DESCRIPTOR = os.scandir in os.supports_fd
+
+
+@contextlib.contextmanager
+def _listing(path: str) -> Iterator[Iterator[os.DirEntry]]:  # type: ignore[type-arg]
+    """The folder's entries, as `os.scandir` lists them."""
+    if not _LISTS_BY_DESCRIPTOR:
+        with os.scandir(path) as entries:
+            yield entries
+        return
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        with os.scandir(descriptor) as entries:
+            yield entries
+    finally:
+        os.close(descriptor)
 
 
 def _check_name(rel_path: str) -> None:

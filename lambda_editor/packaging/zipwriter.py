@@ -12,7 +12,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 Buffer = Union[bytes, memoryview]
 
@@ -65,27 +65,61 @@ _NO_EXTRA_COMMENT_DISK_OR_TEXT_FLAG = (0, 0, 0, 0)
 _ZIP64_END_START = (b"PK\x06\x06", 44, _ZIP64_VERSION, _ZIP64_VERSION, 0, 0)
 
 
-def zip_archive(entries: Sequence[Tuple[str, int, Deflated]]) -> Tuple[bytes, List[int]]:
-    """The zip of (path, mode, content) entries, in order: the bytes zipfile writes for them, and
-    where each entry's compressed bytes start in it.
+@dataclass(frozen=True)
+class ZipLayout:
+    """A zip `zip_archive` wrote, and where its entries lie in it."""
 
-    Written here rather than by zipfile so compressed bytes can be copied in as they are. Sizes
-    stay far below zip64's 2 GB thresholds: the unzipped limit is checked first.
+    data: bytes
+    data_starts: List[int]  # where each entry's compressed bytes start
+    ends: List[int]  # where each entry (local header, then compressed bytes) ends
+    record_ends: List[int]  # where each entry's central record ends, from the directory's start
+    directory_start: int
+
+    def data_of(self, index: int) -> memoryview:
+        """The compressed bytes of the entry at `index`, as a view of the zip."""
+        return memoryview(self.data)[self.data_starts[index] : self.ends[index]]
+
+
+def zip_archive(
+    entries: Sequence[Tuple[str, int, Deflated]],
+    after: Optional[ZipLayout] = None,
+    copied: int = 0,
+) -> ZipLayout:
+    """The zip of (path, mode, content) entries, in order: the bytes zipfile writes for them.
+
+    The first `copied` entries of the zip `after`, when given, come first, copied as they are
+    (their local headers, contents and central records: a zip's first entries lie at the same
+    offsets in any zip they begin), then `entries`. Written here rather than by zipfile so
+    compressed bytes can be copied in as they are. Sizes stay far below zip64's 2 GB thresholds:
+    the unzipped limit is checked first.
     """
     parts: List[Buffer] = []
-    directory: List[bytes] = []
-    data_offsets: List[int] = []
-    offset = 0
+    directory: List[Buffer] = []
+    data_starts: List[int] = []
+    ends: List[int] = []
+    record_ends: List[int] = []
+    offset = records = 0
+    if after is not None and copied:
+        view = memoryview(after.data)
+        offset, records = after.ends[copied - 1], after.record_ends[copied - 1]
+        parts.append(view[:offset])
+        directory.append(view[after.directory_start : after.directory_start + records])
+        data_starts += after.data_starts[:copied]
+        ends += after.ends[:copied]
+        record_ends += after.record_ends[:copied]
     for rel_path, mode, deflated in entries:
         sizes = (len(deflated.data), deflated.size)
         header, central = _headers(rel_path, mode, deflated.crc32, sizes, offset)
         directory.append(central)
         parts += (header, deflated.data)
-        data_offsets.append(offset + len(header))
+        data_starts.append(offset + len(header))
         offset += len(header) + len(deflated.data)
+        ends.append(offset)
+        records += len(central)
+        record_ends.append(records)
     parts += directory
-    parts.append(_end_records(len(entries), sum(map(len, directory)), offset))
-    return b"".join(parts), data_offsets
+    parts.append(_end_records(len(ends), records, offset))
+    return ZipLayout(b"".join(parts), data_starts, ends, record_ends, offset)
 
 
 def _headers(
