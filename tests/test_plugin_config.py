@@ -79,10 +79,10 @@ def test_an_invalid_configuration_is_named_in_the_status_bar(plugin: Plugin) -> 
     view = open_configuration(plugin, name)
     revision = aws_configuration(plugin, name)["RevisionId"]
 
-    harness.save(view, '{\n    "Timeout": 3,,\n}\n')
+    harness.save(view, '{\n    "Timeout": 3\n    "MemorySize": 256\n}\n')
     plugin.wait_for_deploys(name)
 
-    assert "line 2, column 17: Illegal trailing comma" in deploy_status(view)
+    assert "line 3, column 5: Expecting ',' delimiter" in deploy_status(view)
     assert "nothing was sent" in deploy_status(view)
     assert aws_configuration(plugin, name)["RevisionId"] == revision
 

@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, List
 from moto.core.eventstream import EventStreamEncoder
 from werkzeug.wrappers import Response
 
+from .answers import json_object
 from .backend import MotoBackend
 from .state import LiveTailTiming
 
@@ -38,7 +39,7 @@ class LiveTail:
         self._encoder = EventStreamEncoder()
 
     def respond(self, account: str, region: str, body: bytes) -> Response:
-        request = _json_object(body)
+        request = json_object(body)
         groups = request.get("logGroupIdentifiers")
         if not isinstance(groups, list) or not groups or len(groups) > _MAX_GROUPS:
             return _error(
@@ -105,14 +106,6 @@ class LiveTail:
             ":content-type": "application/json",
         }
         return self._encoder.encode_message(headers, json.dumps({"message": message}).encode())
-
-
-def _json_object(body: bytes) -> Dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _error(code: str, message: str) -> Response:

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, unquote
 
 from werkzeug.wrappers import Response
 
+from .answers import json_object, json_response
+
 PATH_PREFIX = "/v1/registries/name/"
 _TYPES = ("OpenApi3", "JSONSchemaDraft4")
 
@@ -59,12 +61,12 @@ class SchemaRegistries:
         if method == "GET":
             if registry not in self._registries:
                 return _missing_registry(registry)
-            return _json(200, answer)
+            return json_response(200, answer)
         if method == "POST":
             if registry in self._registries:
                 return _error(409, "ConflictException", f"Registry {registry[2]} already exists.")
             self._registries[registry] = {}
-            return _json(201, answer)
+            return json_response(201, answer)
         return _error(405, "BadRequestException", f"{method} is not supported here.")
 
     def _schema_request(
@@ -80,7 +82,7 @@ class SchemaRegistries:
             return _missing_registry(registry)
         if method == "GET":
             return self._describe(registry, name, schemas.get(name), version)
-        request = _json_object(body)
+        request = json_object(body)
         problem = _content_problem(request, required=method == "POST")
         if problem:
             return _error(400, "BadRequestException", problem)
@@ -97,7 +99,7 @@ class SchemaRegistries:
         content = str(request.get("Content") or schema.versions[-1][0])
         schema.versions.append((content, _now()))
         answer = self._summary(registry, name, schema, len(schema.versions))
-        return _json(201 if method == "POST" else 200, answer)
+        return json_response(201 if method == "POST" else 200, answer)
 
     def _describe(
         self, registry: RegistryKey, name: str, schema: Optional[_Schema], version: Optional[str]
@@ -109,7 +111,7 @@ class SchemaRegistries:
             return _error(404, "NotFoundException", f"Schema {name} has no version {version}.")
         answer = self._summary(registry, name, schema, number)
         answer["Content"] = schema.versions[number - 1][0]
-        return _json(200, answer)
+        return json_response(200, answer)
 
     @staticmethod
     def _summary(registry: RegistryKey, name: str, schema: _Schema, number: int) -> Dict[str, Any]:
@@ -151,19 +153,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _json_object(body: bytes) -> Dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _json(status: int, document: Dict[str, Any]) -> Response:
-    return Response(json.dumps(document), status=status, mimetype="application/json")
-
-
 def _error(status: int, code: str, message: str) -> Response:
-    response = _json(status, {"Code": code, "Message": message})
+    response = json_response(status, {"Code": code, "Message": message})
     response.headers["x-amzn-ErrorType"] = code
     return response
