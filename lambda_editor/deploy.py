@@ -32,7 +32,7 @@ from .packaging.manifest import excluded_here, listed_paths
 from .packaging.walk import one_walk
 from .s3_upload import S3Location
 from .swap import finish_interrupted_swap
-from .units import format_size
+from .units import counted, format_size
 from .updates import (
     Sleep,
     UpdateFailedError,
@@ -69,7 +69,7 @@ class DeployResult:
             parts.append(f"configuration: {', '.join(self.configured)}")
         text = f"{self.function_name} deployed {clock} ({'; '.join(parts)})"
         if self.removed_excluded:
-            text += f", without {_files(self.removed_excluded)} excluded here"
+            text += f", without {counted(len(self.removed_excluded), 'file')} excluded here"
         return text
 
 
@@ -176,8 +176,8 @@ class _Deploy:
         removed = sorted({*removed, *self.workspace.left_out})
         if removed:
             self.report(
-                f"{self.name}: will remove {_files(removed)} that the deployed code holds but "
-                f"are excluded here: {listed_paths(removed)}"
+                f"{self.name}: will remove {counted(len(removed), 'file')} that the deployed "
+                f"code holds but are excluded here: {listed_paths(removed)}"
             )
         # Recorded before it is sent: if the answer never comes, the next deploy knows it.
         self.workspace = self.workspace.with_pending(package.sha256_b64, package.manifest)
@@ -343,10 +343,6 @@ class _Deploy:
 def _holds(configuration: Mapping[str, Any], wanted: Optional[Configuration]) -> bool:
     """Whether a configuration answer holds `wanted` (False when there is nothing to hold)."""
     return wanted is not None and holds(from_function(configuration), wanted)
-
-
-def _files(paths: Sequence[str]) -> str:
-    return f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
 
 
 def _adopt_failed_revision(

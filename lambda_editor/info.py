@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from . import aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, error_code, explain
-from .units import format_size
+from .units import counted, format_size
 from .workspace import Workspace
 
 MASK = "••••••"
@@ -40,8 +40,7 @@ class WorkspaceStatus:
             return "in sync: the files are what AWS runs"
         parts = []
         if self.local_changes:
-            files = "file" if self.local_changes == 1 else "files"
-            parts.append(f"local changes not deployed ({self.local_changes} {files})")
+            parts.append(f"local changes not deployed ({counted(self.local_changes, 'file')})")
         if self.changed_in_aws:
             parts.append(
                 f"its {self.changed_in_aws} was changed in AWS since the download: a deploy "

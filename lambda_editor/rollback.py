@@ -27,7 +27,7 @@ from .locking import workspace_lock
 from .packaging.extract import Extraction, extract_package
 from .packaging.manifest import ManifestDiff, diff_manifests, listed_paths, scan
 from .swap import finish_interrupted_swap
-from .units import format_size
+from .units import counted, format_size
 from .workspace import CONFIGURATION_CHANGE, Workspace, unused_backup_path
 
 # Deploys the workspace at this root (or queues its deploy).
@@ -44,14 +44,13 @@ class HistoryItem:
 
     @property
     def when(self) -> str:
-        """The time it was recorded, in local time."""
-        moment = datetime.strptime(self.entry.recorded_at, "%Y-%m-%dT%H:%M:%S.%fZ")
-        return moment.replace(tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return recorded_when(self.entry)
 
     @property
     def what_changed(self) -> str:
         if self.changes is None:
-            return f"{len(self.entry.manifest)} files" if self.entry.kind == history.PULLED else ""
+            pulled = self.entry.kind == history.PULLED
+            return counted(len(self.entry.manifest), "file") if pulled else ""
         return self.changes.summary()
 
     def describe(self) -> str:
@@ -61,16 +60,27 @@ class HistoryItem:
         return f"{self.number}  {self.when}  {self.entry.kind}  {size}  {self.what_changed}{now}"
 
 
+def recorded_when(entry: HistoryEntry) -> str:
+    """The time an entry was recorded, in local time: `2024-06-01 14:03:12`."""
+    moment = datetime.strptime(entry.recorded_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.replace(tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
 def history_items(root: str) -> List[HistoryItem]:
-    """The workspace's history, newest first."""
+    """The workspace's history, newest first. Of the entries holding the code deployed now (a
+    rollback deploys an older entry's code again), the newest is the one marked."""
     workspace = Workspace.load(root)
     entries = history.entries(root)  # oldest first
+    deployed_now = workspace.binding.code_sha256
+    newest_deployed = max(
+        (index for index, entry in enumerate(entries) if entry.code_sha256 == deployed_now),
+        default=None,
+    )
     items = []
     for index, entry in enumerate(entries):
         before = entries[index - 1].manifest if index else None
         changes = diff_manifests(before, entry.manifest) if before is not None else None
-        deployed = entry.code_sha256 == workspace.binding.code_sha256
-        items.append(HistoryItem(len(entries) - index, entry, changes, deployed))
+        items.append(HistoryItem(len(entries) - index, entry, changes, index == newest_deployed))
     return list(reversed(items))
 
 

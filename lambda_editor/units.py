@@ -1,4 +1,4 @@
-"""Sizes as people read them."""
+"""Sizes and counts as people read them."""
 
 from __future__ import annotations
 
@@ -10,3 +10,8 @@ def format_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 file`, `3 files`: a count and a noun that takes an s."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -51,6 +51,7 @@ def test_each_deploy_adds_an_entry_saying_what_changed(
     assert lines[0].endswith("1 changed, 1 added: app.py, helper.py  (deployed now)")
     assert lines[1].startswith("2  ") and lines[1].endswith("1 changed: app.py")
     assert lines[2].startswith("3  ") and "  pulled  " in lines[2]
+    assert lines[2].endswith(" 1 file")  # the function was created with app.py alone
     assert [item["kind"] for item in as_json] == ["deployed", "deployed", "pulled"]
     assert as_json[0]["changes"] == {"added": ["helper.py"], "removed": [], "changed": ["app.py"]}
     assert "configuration" not in json.dumps(as_json)  # environment values stay in the files
@@ -92,7 +93,10 @@ def test_rollback_restores_the_files_keeps_a_backup_and_deploys(
     newest = history.newest(str(workspace))
     assert newest is not None and newest.kind == history.DEPLOYED
     assert newest.code_sha256 == first.code_sha256  # the same files give the same zip
-    assert len(listed(sandbox, tmp_path, workspace)) == 4
+    lines = listed(sandbox, tmp_path, workspace)
+    assert len(lines) == 4
+    # The entry rolled back to holds the same code: only the newest is marked as deployed now.
+    assert [line.endswith("(deployed now)") for line in lines] == [True, False, False, False]
 
 
 def test_a_rollback_over_a_remote_change_is_refused_after_the_files_are_restored(

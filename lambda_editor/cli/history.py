@@ -9,7 +9,14 @@ import json
 import os
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from ..rollback import HistoryItem, entry_diff, find_entry, history_items, rollback
+from ..rollback import (
+    HistoryItem,
+    entry_diff,
+    find_entry,
+    history_items,
+    recorded_when,
+    rollback,
+)
 from .base import EXIT_OK, Context, UsageError, add_deploy_options, workspace_root
 from .deploying import deploy_and_print
 
@@ -51,7 +58,7 @@ def command_rollback(context: Context) -> int:
     directory, wanted = _split_rollback_arguments(options.arguments)
     root = workspace_root(directory)
     entry = find_entry(root, wanted)
-    context.err(f"rolling back to the {entry.kind} code of {entry.recorded_at}…")
+    context.err(f"rolling back to the {entry.kind} code of {recorded_when(entry)}…")
     deploy = functools.partial(deploy_and_print, context, force=options.force)
     rollback(
         root,
