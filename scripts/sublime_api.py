@@ -48,6 +48,7 @@ _PARAMETER = re.compile(r"^:param (\w+):")
 # Where users read the minimum: "Sublime Text 4, build 4083 or newer".
 STATING_THE_MINIMUM = (README, ROOT / "LambdaEditor.py")
 _STATED = re.compile(r"build (\d{4}) or newer")
+_MARKED_USE = re.compile(rf"(\S+) is deprecated: {MARK} (\d+)")
 
 
 def definition_build(docstring: Optional[str]) -> Optional[int]:
@@ -310,6 +311,13 @@ def statement_problems(build: int, paths: Tuple[Path, ...] = STATING_THE_MINIMUM
     return problems
 
 
+def lacking(problem: str) -> str:
+    """`sublime.QuickPanelItem (added in build 4083)` from mypy's report of a marked use."""
+    reported = problem.rsplit(": error: ", maxsplit=1)[-1]
+    marked = _MARKED_USE.search(reported)
+    return f"{marked.group(1)} ({MARK} {marked.group(2)})" if marked else reported
+
+
 def main() -> int:
     build = minimum_build()
     misstated = statement_problems(build)
@@ -336,8 +344,8 @@ def main() -> int:
                 f"minimum in {CHANNEL_ENTRY.relative_to(ROOT)} and the README."
             )
         else:
-            reasons = sorted({line.split(": error: ")[-1] for line in found})
-            print(f"Sublime API, {name}: {'lacks ' + '; '.join(reasons) if found else 'all there'}")
+            missing = sorted({lacking(line) for line in found})
+            print(f"Sublime API, {name}: {'lacks ' + '; '.join(missing) if found else 'all there'}")
             continue
         failed = True
     return 1 if failed else 0

@@ -169,6 +169,16 @@ def test_an_event_hook_added_after_the_build_is_found(tmp_path: Path) -> None:
     assert sublime_api.late_hooks(plugin, 4100, tmp_path) == []
 
 
+def test_a_use_of_something_newer_is_named_with_the_build_that_added_it() -> None:
+    reported = (
+        "lambda_editor/sublime_adapter/panels.py:12: error: class sublime.QuickPanelItem is "
+        "deprecated: added in build 4083  [deprecated]"
+    )
+    assert sublime_api.lacking(reported) == "sublime.QuickPanelItem (added in build 4083)"
+    other = "x.py:1: error: Name 'y' is not defined"
+    assert sublime_api.lacking(other) == "Name 'y' is not defined"
+
+
 def test_every_statement_of_the_minimum_build_agrees(tmp_path: Path) -> None:
     readme, plugin = tmp_path / "README.md", tmp_path / "LambdaEditor.py"
     readme.write_text("Sublime Text 4, build 4083 or newer; builds 4083 to 4204 run Python 3.8.")
