@@ -19,7 +19,7 @@ from typing import Any, Iterator, List, Optional, Sequence
 
 import pytest
 import wheels
-from test_cli import cli_env
+from test_locking import held_by_another_process
 
 from lambda_editor.dependencies import bootstrap, size, vendor
 from lambda_editor.dependencies.bootstrap import BootstrapPlan
@@ -477,17 +477,8 @@ HOLD_DEPS_LOCK = (
 def other_install(root: str) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
     """Another process holding the workspace's dependency lock until it is killed."""
     lock = os.path.join(root, ".lambda-editor", vendor.LOCK_FILE)
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLD_DEPS_LOCK, lock],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=cli_env(),
-    )
-    assert process.stdout is not None and process.stdout.readline() == "held\n"
-    yield process
-    process.kill()
-    process.wait(10)
+    with held_by_another_process(HOLD_DEPS_LOCK, lock) as process:
+        yield process
 
 
 def test_a_running_install_keeps_another_from_starting_or_cleaning_its_staging(

@@ -3,6 +3,7 @@ holder."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -21,22 +22,31 @@ HOLD = (
 )
 
 
-@pytest.fixture
-def holder(tmp_path: Path) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
-    """Another process holding the lock of tmp_path/fn until it ends."""
-    root = tmp_path / "fn"
-    root.mkdir()
+@contextlib.contextmanager
+def held_by_another_process(script: str, path: str) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
+    """A process running `script` on `path`, once it says it holds its lock; killed at the end."""
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(root)],
+        [sys.executable, "-c", script, path],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=cli_env(),
     )
-    assert process.stdout is not None and process.stdout.readline() == "held\n"
-    yield process
-    process.kill()
-    process.wait(10)
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "held\n"
+        yield process
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+@pytest.fixture
+def holder(tmp_path: Path) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
+    """Another process holding the lock of tmp_path/fn until it ends."""
+    root = tmp_path / "fn"
+    root.mkdir()
+    with held_by_another_process(HOLD, str(root)) as process:
+        yield process
 
 
 def in_thread(work: Callable[[], Any]) -> threading.Event:
