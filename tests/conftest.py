@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import time
 import urllib.request
 import uuid
 import zipfile
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 import pytest
 from sublime_standin.fixture import sublime_app  # noqa: F401 - the Sublime stand-in, for every test
@@ -39,6 +41,16 @@ def sandbox() -> Iterator[object]:
 
     with Sandbox(update_delay=0.2) as running:
         yield running
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0) -> bool:
+    """Whether `check()` comes true within `timeout` seconds, polling."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def zip_files(files: Mapping[str, str], modes: Optional[Mapping[str, int]] = None) -> bytes:
@@ -103,6 +115,26 @@ class FunctionFactory:
         created: Dict[str, Any] = self.client.create_function(**request)
         self.client.get_waiter("function_active_v2").wait(FunctionName=request["FunctionName"])
         return created
+
+    def update_code(self, name: str, files: Mapping[str, str]) -> None:
+        """Someone else deploys `files` to the function, once any update under way has ended."""
+        self._settle(name)
+        self.client.update_function_code(FunctionName=name, ZipFile=zip_files(files))
+        self._settle(name)
+
+    def update_configuration(self, name: str, **settings: Any) -> None:
+        """Someone else changes the function's configuration, waiting until it is applied."""
+        self._settle(name)
+        self.client.update_function_configuration(FunctionName=name, **settings)
+        self._settle(name)
+
+    def _settle(self, name: str) -> None:
+        self.client.get_waiter("function_updated_v2").wait(FunctionName=name)
+
+    def policy_statements(self, name: str) -> Dict[str, Dict[str, Any]]:
+        """The function's resource policy, statement by statement id."""
+        policy = json.loads(self.client.get_policy(FunctionName=name)["Policy"])
+        return {statement["Sid"]: statement for statement in policy["Statement"]}
 
     def deployed_files(self, name: str) -> Dict[str, bytes]:
         """The function's code as the endpoint serves it now."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+from conftest import eventually
 
 from lambda_editor import history
 from lambda_editor.packaging.manifest import scan
@@ -146,11 +147,8 @@ def test_a_conflicting_push_is_refused_and_the_remote_code_is_untouched(
 ) -> None:
     name = functions.create()
     workspace = pull(sandbox, tmp_path, name)
-    from conftest import zip_files
-
     theirs = {"app.py": "def handler(event, context):\n    return 'theirs'\n"}
-    functions.client.update_function_code(FunctionName=name, ZipFile=zip_files(theirs))
-    functions.client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_code(name, theirs)
     (workspace / "app.py").write_text("def handler(event, context):\n    return 'mine'\n")
 
     refused = run_cli(sandbox, tmp_path, "push", str(workspace))
@@ -200,19 +198,10 @@ def test_watch_deploys_the_last_of_several_quick_saves(
         for version in range(5):
             (workspace / "app.py").write_text(f"def handler(e, c):\n    return {version}\n")
             time.sleep(0.15)
-        assert _eventually(lambda: functions.deployed_files(name)["app.py"].endswith(b"return 4\n"))
+        assert eventually(lambda: functions.deployed_files(name)["app.py"].endswith(b"return 4\n"))
     finally:
         watcher.terminate()
         watcher.wait(10)
-
-
-def _eventually(check: Any, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_invoke_locally_runs_the_workspace_handler(

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict
 
-from test_cli import _eventually, cli_command, cli_env, pull, run_cli
+from conftest import eventually
+from test_cli import cli_command, cli_env, pull, run_cli
 
 from lambda_editor import config_file
 from lambda_editor.workspace import Workspace
@@ -99,9 +100,7 @@ def test_a_configuration_changed_in_aws_refuses_the_deploy_until_forced(
 ) -> None:
     name = functions.create(prefix="config")
     workspace = pull(sandbox, tmp_path, name)
-    client = sandbox.client()
-    client.update_function_configuration(FunctionName=name, MemorySize=512)  # someone else
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_configuration(name, MemorySize=512)  # someone else
     edit_config(workspace, Timeout=20)
 
     refused = run_cli(sandbox, tmp_path, "push", str(workspace))
@@ -123,13 +122,11 @@ def test_a_configuration_changed_in_aws_refuses_the_deploy_until_forced(
 def test_deploying_anyway_over_someone_elses_code_deploys_the_workspaces_code_too(
     sandbox: Any, functions: Any, tmp_path: Path
 ) -> None:
-    from conftest import HELLO, zip_files
+    from conftest import HELLO
 
     name = functions.create(prefix="config")
     workspace = pull(sandbox, tmp_path, name)
-    client = sandbox.client()
-    client.update_function_code(FunctionName=name, ZipFile=zip_files({"app.py": CODE}))
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)  # someone else's code
+    functions.update_code(name, {"app.py": CODE})  # someone else's code
     edit_config(workspace, Timeout=15)  # only the configuration changed here
 
     forced = run_cli(sandbox, tmp_path, "push", str(workspace), "--force")
@@ -271,7 +268,7 @@ def test_watch_deploys_a_saved_configuration(sandbox: Any, functions: Any, tmp_p
         assert "watching" in watcher.stderr.readline()
         assert "no changes to deploy" in watcher.stderr.readline()  # the first look is done
         edit_config(workspace, Timeout=33)
-        assert _eventually(lambda: aws_configuration(sandbox, name)["Timeout"] == 33)
+        assert eventually(lambda: aws_configuration(sandbox, name)["Timeout"] == 33)
     finally:
         watcher.terminate()
         watcher.wait(10)

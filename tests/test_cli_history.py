@@ -104,9 +104,7 @@ def test_a_rollback_over_a_remote_change_is_refused_after_the_files_are_restored
 ) -> None:
     workspace = two_deploys(sandbox, functions, tmp_path)
     name = workspace.name
-    client = sandbox.client()
-    client.update_function_configuration(FunctionName=name, Timeout=12)  # someone else
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_configuration(name, Timeout=12)  # someone else
 
     refused = run_cli(sandbox, tmp_path, "rollback", str(workspace), "3")
 

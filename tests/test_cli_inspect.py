@@ -180,15 +180,10 @@ def test_info_of_a_workspace_says_how_it_stands(
     (workspace / "app.py").write_text("def handler(event, context):\n    return 2\n")
     assert status()["local_changes"] == 1
 
-    client = sandbox.client()
-    client.update_function_configuration(FunctionName=name, Timeout=9)
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_configuration(name, Timeout=9)
     assert status()["changed_in_aws"] == "configuration"
 
-    from conftest import zip_files
-
-    client.update_function_code(FunctionName=name, ZipFile=zip_files({"other.py": "x = 1\n"}))
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_code(name, {"other.py": "x = 1\n"})
     text = run_cli(sandbox, tmp_path, "info", str(workspace)).stdout
     assert "local changes not deployed (1 file)" in text
     assert "its code was changed in AWS since the download" in text

@@ -64,13 +64,9 @@ def test_publish_point_an_alias_and_invoke_by_it(
 def test_publish_is_refused_when_the_function_changed_in_aws(
     sandbox: Any, functions: Any, tmp_path: Path
 ) -> None:
-    from conftest import zip_files
-
     name = functions.create(prefix="publish")
     workspace = pull(sandbox, tmp_path, name)
-    client = sandbox.client()
-    client.update_function_code(FunctionName=name, ZipFile=zip_files({"app.py": VERSION_TWO}))
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_code(name, {"app.py": VERSION_TWO})
 
     forced = run_cli(sandbox, tmp_path, "publish", str(workspace), "--force")
 
@@ -92,11 +88,6 @@ def test_alias_usage_errors_send_nothing(sandbox: Any, functions: Any, tmp_path:
     assert sandbox.client().list_aliases(FunctionName=name)["Aliases"] == []
 
 
-def public_statements(sandbox: Any, name: str) -> Dict[str, Dict[str, Any]]:
-    policy = json.loads(sandbox.client().get_policy(FunctionName=name)["Policy"])
-    return {statement["Sid"]: statement for statement in policy["Statement"]}
-
-
 def test_a_public_url_gets_both_permissions_once_and_deleting_removes_them(
     sandbox: Any, functions: Any, tmp_path: Path
 ) -> None:
@@ -104,7 +95,7 @@ def test_a_public_url_gets_both_permissions_once_and_deleting_removes_them(
 
     missing = run_cli(sandbox, tmp_path, "url", name)
     created = run_cli(sandbox, tmp_path, "url", name, "--create", "--auth", "NONE")
-    statements = public_statements(sandbox, name)
+    statements = functions.policy_statements(name)
     again = run_cli(sandbox, tmp_path, "url", name, "--create", "--auth", "NONE")
     shown = run_cli(sandbox, tmp_path, "url", name)
     iam_refused = run_cli(sandbox, tmp_path, "url", name, "--create", "--auth", "AWS_IAM")

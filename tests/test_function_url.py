@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -17,11 +16,6 @@ def target_of(sandbox: Any) -> AwsTarget:
     return AwsTarget(None, sandbox.region, sandbox.url)
 
 
-def statements(sandbox: Any, name: str) -> Dict[str, Dict[str, Any]]:
-    policy = json.loads(sandbox.client().get_policy(FunctionName=name)["Policy"])
-    return {statement["Sid"]: statement for statement in policy["Statement"]}
-
-
 def test_a_broader_grant_counts_and_survives_the_urls_deletion(
     sandbox: Any, functions: Any
 ) -> None:
@@ -31,13 +25,13 @@ def test_a_broader_grant_counts_and_survives_the_urls_deletion(
     )
 
     created = create_function_url(target_of(sandbox), name, auth_type=AUTH_NONE)
-    after_create = set(statements(sandbox, name))
+    after_create = set(functions.policy_statements(name))
     deleted = delete_function_url(target_of(sandbox), name)
 
     assert created.statements == ("FunctionURLAllowPublicAccess",)
     assert after_create == {"everyone", "FunctionURLAllowPublicAccess"}
     assert deleted is not None and deleted.statements == ("FunctionURLAllowPublicAccess",)
-    assert set(statements(sandbox, name)) == {"everyone"}
+    assert set(functions.policy_statements(name)) == {"everyone"}
     assert delete_function_url(target_of(sandbox), name) is None
 
 
@@ -68,7 +62,7 @@ def test_botocore_without_the_parameter_still_sends_it(
 
     create_function_url(target_of(sandbox), name, auth_type=AUTH_NONE)
 
-    added = statements(sandbox, name)
+    added = functions.policy_statements(name)
     assert added["FunctionURLInvokeAllowPublicAccess"]["Condition"] == {
         "Bool": {"lambda:InvokedViaFunctionUrl": "true"}
     }

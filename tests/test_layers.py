@@ -67,9 +67,7 @@ def layered(sandbox: Any, functions: Any) -> Dict[str, Any]:
         },
     )
     name = functions.create(HANDLER, prefix="layers")
-    client = sandbox.client()
-    client.update_function_configuration(FunctionName=name, Layers=[first, second])
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_configuration(name, Layers=[first, second])
     return {"name": name, "layers": [first, second]}
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 from botocore.stub import Stubber
+from conftest import eventually
 
 from lambda_editor.aws import AwsTarget
 from lambda_editor.log_lines import understand
@@ -304,9 +305,7 @@ def test_polling_waits_for_a_log_group_that_does_not_exist_yet(
     source = LogSource.of_configuration({"FunctionName": name, "FunctionArn": arn})
     follower = Follower(lambda *a, **k: LogTail(target, source, *a, **k))
     try:
-        deadline = time.monotonic() + 10
-        while not follower.notices and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: follower.notices, timeout=10)
         assert follower.notices == [f"Waiting for the first line in /aws/lambda/{name}."]
         endpoint.client("logs").create_log_group(logGroupName=source.group)
         put(endpoint, source.group, "s", (int(time.time() * 1000), "first"))

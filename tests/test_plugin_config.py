@@ -90,9 +90,7 @@ def test_an_invalid_configuration_is_named_in_the_status_bar(plugin: Plugin) -> 
 def test_a_configuration_changed_in_aws_asks_and_the_diff_masks_values(plugin: Plugin) -> None:
     name = plugin.functions.create(prefix="config", environment={"TOKEN": SECRET})
     view = open_configuration(plugin, name)
-    client = plugin.sandbox.client()
-    client.update_function_configuration(FunctionName=name, MemorySize=1024)  # someone else
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    plugin.functions.update_configuration(name, MemorySize=1024)  # someone else
     window = view.window()
     assert window is not None
 

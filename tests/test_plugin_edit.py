@@ -21,8 +21,7 @@ EDITED = "def handler(event, context):\n    return 'edited locally'\n"
 
 
 def describe(functions: Any, name: str, description: str) -> None:
-    functions.client.update_function_configuration(FunctionName=name, Description=description)
-    functions.client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_configuration(name, Description=description)
 
 
 def test_the_function_list_shows_name_runtime_architecture_size_and_description(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any, Dict, List
 
@@ -18,7 +17,6 @@ from test_plugin_support import (
 
 # isort: split
 import sublime
-from conftest import zip_files
 
 EDITED = "def handler(event, context):\n    return 'edited'\n"
 
@@ -32,8 +30,7 @@ def publish_twice(plugin: Plugin, name: str) -> None:
     """Versions 1 and 2 of `name`, with different code."""
     client = plugin.sandbox.client()
     client.publish_version(FunctionName=name)
-    client.update_function_code(FunctionName=name, ZipFile=zip_files({"app.py": EDITED}))
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    plugin.functions.update_code(name, {"app.py": EDITED})
     client.publish_version(FunctionName=name)
 
 
@@ -147,8 +144,8 @@ def test_a_public_url_is_created_with_both_permissions_and_copied(plugin: Plugin
     assert sublime.get_clipboard() == url
     warning = [d.message for d in harness.dialogs() if "public" in d.message]
     assert warning and "anyone" in warning[0]
-    policy = json.loads(plugin.sandbox.client().get_policy(FunctionName=name)["Policy"])
-    actions = sorted(statement["Action"] for statement in policy["Statement"])
+    statements = plugin.functions.policy_statements(name).values()
+    actions = sorted(statement["Action"] for statement in statements)
     assert actions == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
 
     sublime.set_clipboard("")

@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, List, Tuple
 
 import pytest
+from conftest import eventually
 
 from lambda_editor import processes
 from lambda_editor.processes import run_streaming, run_to_end
@@ -70,10 +70,7 @@ def test_cancel_stops_the_process_and_what_it_started(tmp_path: Path) -> None:
 
     assert lines == ["ready"]
     pid = int(grandchild.read_text())
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and _state(pid) != "Z" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z"
+    assert eventually(lambda: not Path(f"/proc/{pid}").exists() or _state(pid) == "Z", 10)
 
 
 def _state(pid: int) -> str:

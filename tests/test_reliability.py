@@ -12,12 +12,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Union
 
 import pytest
-from conftest import HELLO, zip_files
+from conftest import HELLO, eventually
 from test_cli import REPO, cli_command, cli_env, pull, run_cli
 
 from lambda_editor.packaging.manifest import scan
@@ -25,6 +24,7 @@ from lambda_editor.swap import recover_swaps_under
 from lambda_editor.workspace import Workspace, list_workspaces
 
 ORIGINAL = HELLO["app.py"]
+THEIRS = {"app.py": "def handler(event, context):\n    return 'theirs'\n"}
 
 
 def edit(workspace: Path, text: str) -> str:
@@ -171,7 +171,7 @@ def test_a_remote_change_behind_an_unconfirmed_upload_is_reported_not_hidden(
     edit(workspace, "mine")
     sandbox.faults.fail("GetFunctionConfiguration", name, times=3)
     run_cli(sandbox, tmp_path, "push", str(workspace))
-    deploy_theirs(functions, name)
+    functions.update_code(name, THEIRS)
     (workspace / "app.py").write_text(ORIGINAL)
 
     refused = run_cli(sandbox, tmp_path, "push", str(workspace))
@@ -211,15 +211,6 @@ def test_an_answer_lost_after_the_update_was_applied_is_recognised_as_ours(
 
     assert pushed.returncode == 0, pushed.stderr
     assert deployed_app(functions, name) == mine
-
-
-def deploy_theirs(functions: Any, name: str) -> None:
-    """Someone else deploys the function, once the update under way has ended."""
-    waiter = functions.client.get_waiter("function_updated_v2")
-    waiter.wait(FunctionName=name)
-    theirs = zip_files({"app.py": "def handler(event, context):\n    return 'theirs'\n"})
-    functions.client.update_function_code(FunctionName=name, ZipFile=theirs)
-    waiter.wait(FunctionName=name)
 
 
 # --- 3. one workspace, one writer, across processes -------------------------------------------
@@ -274,15 +265,6 @@ def test_a_killed_deploy_frees_the_workspace_and_the_next_push_finds_what_is_dep
     assert after.stdout.strip() == f"{name}: no changes to deploy"
     assert deployed_app(functions, name) == mine
     assert Workspace.load(str(workspace)).pending == ()
-
-
-def eventually(check: Any, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 # --- 4. a re-download interrupted at any instant loses nothing --------------------------------
@@ -387,7 +369,7 @@ def test_an_empty_revision_id_in_the_marker_is_never_sent_as_no_check(
 ) -> None:
     name = functions.create()
     workspace = pull(sandbox, tmp_path, name)
-    deploy_theirs(functions, name)
+    functions.update_code(name, THEIRS)
     edit(workspace, "mine")
     marker = workspace / ".lambda-editor" / "function.json"
     document = json.loads(marker.read_text())

@@ -72,9 +72,7 @@ def test_a_refused_s3_deploy_still_removes_the_object(
 ) -> None:
     name = Workspace.load(str(big_workspace)).binding.function_name
     deploys = bucket(sandbox)
-    client = sandbox.client()
-    client.update_function_configuration(FunctionName=name, Timeout=9)  # someone else
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    functions.update_configuration(name, Timeout=9)  # someone else
 
     refused = run_cli(sandbox, tmp_path, "push", str(big_workspace), "--s3-bucket", deploys)
 
