@@ -40,6 +40,21 @@ def show_history(view: sublime.View) -> harness.QuickPanelRecord:
     return wait_for_quick_panel("the history")
 
 
+def roll_back_to_the_download(view: sublime.View) -> None:
+    """Choose the history's entry of the download, then "Roll back to this…"."""
+    show_history(view)
+    harness.answer_quick_panel(1)
+    harness.answer_quick_panel("Roll back to this…")
+
+
+def confirm_the_rollback(plugin: Plugin, name: str) -> None:
+    """Say yes, then wait until the files are restored and the deploy that follows has run."""
+    harness.answer_dialog(True)
+    plugin.wait_for_status("the files it replaced or removed are in")
+    settle()
+    plugin.wait_for_deploys(name)
+
+
 def test_the_history_lists_each_deploy_and_compares_one_with_the_files(plugin: Plugin) -> None:
     _name, view = deployed_once(plugin)
     window = view.window()
@@ -65,13 +80,8 @@ def test_rolling_back_restores_the_files_keeps_a_backup_and_deploys(plugin: Plug
     name, view = deployed_once(plugin)
     root = plugin.workspace(name)
 
-    show_history(view)
-    harness.answer_quick_panel(1)
-    harness.answer_quick_panel("Roll back to this…")
-    harness.answer_dialog(True)
-    plugin.wait_for_status("the files it replaced or removed are in")
-    settle()
-    plugin.wait_for_deploys(name)
+    roll_back_to_the_download(view)
+    confirm_the_rollback(plugin, name)
 
     assert (root / "app.py").read_text() == HELLO["app.py"]
     (backup,) = root.parent.glob(f"{name}.backup-*")
@@ -85,9 +95,7 @@ def test_a_rollback_over_unsaved_changes_is_refused(plugin: Plugin) -> None:
     name, view = deployed_once(plugin)
     harness.set_text(view, "unsaved\n")
 
-    show_history(view)
-    harness.answer_quick_panel(1)
-    harness.answer_quick_panel("Roll back to this…")
+    roll_back_to_the_download(view)
     harness.run_ui_until(lambda: bool(harness.error_messages()), what="the refusal")
 
     assert "app.py has unsaved changes" in harness.error_messages()[-1]
@@ -97,17 +105,10 @@ def test_a_rollback_over_unsaved_changes_is_refused(plugin: Plugin) -> None:
 
 def test_a_rollback_over_a_remote_change_asks_what_to_do(plugin: Plugin) -> None:
     name, view = deployed_once(plugin)
-    client = plugin.sandbox.client()
-    client.update_function_configuration(FunctionName=name, Timeout=11)  # someone else
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    plugin.functions.update_configuration(name, Timeout=11)  # someone else
 
-    show_history(view)
-    harness.answer_quick_panel(1)
-    harness.answer_quick_panel("Roll back to this…")
-    harness.answer_dialog(True)
-    plugin.wait_for_status("the files it replaced or removed are in")
-    settle()
-    plugin.wait_for_deploys(name)
+    roll_back_to_the_download(view)
+    confirm_the_rollback(plugin, name)
     panel = wait_for_quick_panel("the conflict choices")
 
     assert panel.triggers == CONFLICT_CHOICES
