@@ -16,6 +16,7 @@ from lambda_editor.aws import AwsTarget
 from lambda_editor.console_events import REGISTRY, share_event
 from lambda_editor.errors import LambdaEditorError
 from lambda_editor.events import EventStore
+from lambda_editor.workspace import Workspace
 
 
 def console_schema(sandbox: Any, function: str) -> Dict[str, Any]:
@@ -53,7 +54,7 @@ def test_sharing_creates_then_updates_the_functions_schema(
 ) -> None:
     name = functions.create()
     workspace = pull(sandbox, tmp_path, name)
-    store = EventStore(str(workspace / ".lambda-editor/events"), str(workspace / ".lambda-editor"))
+    store = EventStore.for_workspace(Workspace.load(str(workspace)))
     store.save("order-created", {"id": 7, "items": ["tea"]})
     store.save("order-cancelled", {"id": 7, "reason": "late"})
 
@@ -84,7 +85,7 @@ def test_importing_never_replaces_a_local_event(
     name = functions.create()
     workspace = pull(sandbox, tmp_path, name)
     events = workspace / ".lambda-editor" / "events"
-    store = EventStore(str(events), str(workspace / ".lambda-editor"))
+    store = EventStore.for_workspace(Workspace.load(str(workspace)))
     store.save("same", {"a": 1})
     store.save("mine", {"edited": "locally"})
     save_as_console(
@@ -134,7 +135,7 @@ def test_a_schema_not_written_by_the_console_is_left_alone(
     schemas.create_schema(
         RegistryName=REGISTRY, SchemaName=f"_{name}-schema", Type="OpenApi3", Content="[1, 2]"
     )
-    store = EventStore(str(workspace / ".lambda-editor/events"), str(workspace / ".lambda-editor"))
+    store = EventStore.for_workspace(Workspace.load(str(workspace)))
     store.save("ping", {})
     completed = run_cli(sandbox, tmp_path, "events", str(workspace), "--share", "ping")
     assert completed.returncode == 1
@@ -142,22 +143,22 @@ def test_a_schema_not_written_by_the_console_is_left_alone(
     assert console_schema(sandbox, name)["version"] == "1"
 
 
-def stubbed_share(tmp_path: Path, setup: Any) -> Any:
+def stubbed_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: Any) -> Any:
     store = EventStore(str(tmp_path / "events"), str(tmp_path))
     store.save("ping", {"ping": True})
     client = aws.client(AwsTarget(region="us-east-1"), "schemas")
+    monkeypatch.setattr(aws, "client", lambda *args, **kwargs: client)
     with Stubber(client) as stubber:
         setup(stubber)
-        original = aws.client
         try:
-            aws.client = lambda *args, **kwargs: client
             return share_event(AwsTarget(region="us-east-1"), "fn", store, "ping")
         finally:
-            aws.client = original
             stubber.assert_no_pending_responses()
 
 
-def test_the_first_share_makes_the_registry_and_the_schema(tmp_path: Path) -> None:
+def test_the_first_share_makes_the_registry_and_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Stubber checks each request against the Schemas service model."""
 
     def setup(stubber: Stubber) -> None:
@@ -185,14 +186,16 @@ def test_the_first_share_makes_the_registry_and_the_schema(tmp_path: Path) -> No
             },
         )
 
-    result = stubbed_share(tmp_path, setup)
+    result = stubbed_share(tmp_path, monkeypatch, setup)
     assert result.created_schema and not result.replaced
 
 
-def test_a_refused_share_names_the_permission(tmp_path: Path) -> None:
+def test_a_refused_share_names_the_permission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def setup(stubber: Stubber) -> None:
         stubber.add_response("describe_registry", {"RegistryName": REGISTRY})
         stubber.add_client_error("describe_schema", "ForbiddenException", http_status_code=403)
 
     with pytest.raises(LambdaEditorError, match="schemas:DescribeSchema"):
-        stubbed_share(tmp_path, setup)
+        stubbed_share(tmp_path, monkeypatch, setup)
