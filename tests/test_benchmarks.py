@@ -7,14 +7,12 @@ reading); `python3 scripts/dev.py bench` is the measurement.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
+from test_cli import REPO, cli_env
 
 
 @pytest.mark.timeout(300)
@@ -29,7 +27,7 @@ def test_every_benchmark_runs_and_reports_against_its_baseline(tmp_path: Path) -
         capture_output=True,
         text=True,
         check=False,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        env=cli_env(),
     )
 
     assert completed.returncode == 0, completed.stderr
