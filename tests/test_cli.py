@@ -10,7 +10,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 from conftest import eventually
@@ -31,12 +31,26 @@ def cli_env() -> Dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(REPO))
 
 
+def run_command(
+    command: Sequence[Any], cwd: Any = None, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    """`command` run to its end in `cli_env()` (or `env`), its output captured as text."""
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env or cli_env(),
+        timeout=60,
+        check=False,
+    )
+
+
 def run_cli(
     sandbox: Any, workspace_root: Path, *arguments: str, cwd: Any = None
 ) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-    command = cli_command(sandbox, "--workspace-root", str(workspace_root), *arguments)
-    return subprocess.run(
-        command, capture_output=True, text=True, cwd=cwd, env=cli_env(), timeout=60, check=False
+    return run_command(
+        cli_command(sandbox, "--workspace-root", str(workspace_root), *arguments), cwd
     )
 
 
@@ -106,14 +120,7 @@ def test_a_push_without_changes_imports_no_boto3(
     command = cli_command(sandbox, "--workspace-root", str(tmp_path), "push", str(workspace))
     python, *arguments = command
 
-    completed = subprocess.run(
-        [python, "-X", "importtime", *arguments],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=60,
-        check=False,
-    )
+    completed = run_command([python, "-X", "importtime", *arguments])
 
     assert completed.returncode == 0, completed.stderr
     assert "no changes to deploy" in completed.stdout

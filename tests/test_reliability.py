@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Union
 
 import pytest
 from conftest import HELLO, eventually
-from test_cli import REPO, cli_command, cli_env, pull, run_cli
+from test_cli import REPO, cli_command, cli_env, pull, run_cli, run_command
 
 from lambda_editor.packaging.manifest import scan
 from lambda_editor.swap import recover_swaps_under
@@ -52,14 +52,7 @@ def assert_one_clear_line(completed: subprocess.CompletedProcess) -> str:  # typ
 def run_raw(sandbox: Any, workspace_root: Path, *arguments: Union[str, bytes]) -> Any:
     """The command line with arguments that may be bytes (not UTF-8), as a shell passes them."""
     command: List[Any] = [*cli_command(sandbox, "--workspace-root", str(workspace_root))]
-    return subprocess.run(
-        [*command, *arguments],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=60,
-        check=False,
-    )
+    return run_command([*command, *arguments])
 
 
 # --- 1. a push deploys only the function of its workspace --------------------------------------
@@ -433,9 +426,7 @@ def test_function_names_lambda_would_reject_are_refused_before_any_request(
     nowhere = [sys.executable, "-m", "lambda_editor", "--endpoint-url", "http://127.0.0.1:9"]
     command = [*nowhere, "--region", "us-east-1", "--workspace-root", str(tmp_path), *arguments]
 
-    refused = subprocess.run(
-        command, capture_output=True, text=True, env=cli_env(), timeout=60, check=False
-    )
+    refused = run_command(command)
 
     assert refused.returncode == 2
     assert "is not a function name or ARN that Lambda accepts" in assert_one_clear_line(refused)
@@ -485,10 +476,7 @@ def test_an_unexpected_failure_is_one_line_and_its_traceback_is_in_the_debug_log
     options += ["--workspace-root", str(tmp_path)]
 
     def buggy_pull(*debug: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-        command = [sys.executable, "-c", BUGGY_CLI, *debug, *options, "pull", name]
-        return subprocess.run(
-            command, capture_output=True, text=True, env=cli_env(), timeout=60, check=False
-        )
+        return run_command([sys.executable, "-c", BUGGY_CLI, *debug, *options, "pull", name])
 
     plain, debug = buggy_pull(), buggy_pull("--debug")
 
@@ -549,14 +537,7 @@ def test_an_older_moto_says_what_to_upgrade(tmp_path: Path) -> None:
     (old / "moto-5.2.1.dist-info" / "METADATA").write_text("Name: moto\nVersion: 5.2.1\n")
     environment = dict(cli_env(), PYTHONPATH=os.pathsep.join([str(old), str(REPO)]))
 
-    completed = subprocess.run(
-        [sys.executable, "-m", "lambda_editor", "sandbox"],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-    )
+    completed = run_command([sys.executable, "-m", "lambda_editor", "sandbox"], env=environment)
 
     assert completed.returncode == 1
     assert completed.stderr.strip() == (
