@@ -336,9 +336,10 @@ class SandboxApp:
             document = found[0]
         else:
             answer = self._moto.call(call.environ)
-            if answer.json() is None:
+            parsed = answer.json()
+            if parsed is None:
                 return answer.response()
-            document = dict(answer.json() or {})
+            document = parsed
         content, arn = document.get("Content"), str(document.get("LayerVersionArn", ""))
         parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
         if isinstance(content, dict) and len(parts) == 8:
