@@ -23,6 +23,7 @@ from .aws import AwsTarget
 from .errors import LambdaEditorError, check_choice, error_code, explain
 from .limits import MEMORY_MB, PYTHON_RUNTIMES, TIMEOUT_SECONDS
 from .pull import PullResult, pull_function
+from .updates import poll_delays
 
 ARCHITECTURES = ("arm64", "x86_64")  # Graviton first: cheaper for the same work
 
@@ -265,7 +266,7 @@ def create_function(
         _create(
             client, request, role_arn, role_is_new=role_created, report=report, sleep=time.sleep
         )
-        _wait_until_active(client, request.name)
+        _wait_until_active(client, request.name, sleep=time.sleep)
     except LambdaEditorError:
         raise
     except Exception as exc:
@@ -325,9 +326,12 @@ def _create(
         waited, delay = waited + delay, min(delay * 2, 5.0)
 
 
-def _wait_until_active(client: Any, name: str, timeout: float = 300.0) -> None:
+def _wait_until_active(
+    client: Any, name: str, *, sleep: Callable[[float], None], timeout: float = 300.0
+) -> None:
     """A new function is Pending until Lambda has set it up; invoking it before fails."""
     deadline = time.monotonic() + timeout
+    delays = poll_delays()
     while True:
         configuration = client.get_function_configuration(FunctionName=name)
         state = configuration.get("State", "Active")
@@ -339,7 +343,7 @@ def _wait_until_active(client: Any, name: str, timeout: float = 300.0) -> None:
                 f"{name} was created but is not active: {reason}.",
                 "Check it in the Lambda console.",
             )
-        time.sleep(1.0)
+        sleep(next(delays))
 
 
 def template_zip(template: FunctionTemplate) -> bytes:

@@ -135,7 +135,7 @@ PUBLIC_PERMISSIONS = (
 def get_function_url(target: AwsTarget, function: str) -> Optional[FunctionUrl]:
     """The function's URL, None when it has none."""
     try:
-        return _current_url(aws.lambda_client(target), function)
+        return current_url(aws.lambda_client(target), function)
     except Exception as exc:
         raise explain(exc, f"read the URL of {function}", target.profile) from exc
 
@@ -158,7 +158,7 @@ def create_function_url(
     client = aws.lambda_client(target)
     doing = f"create the URL of {function}"
     try:
-        url = _current_url(client, function)
+        url = current_url(client, function)
         created = url is None
         if url is None:
             arguments: Dict[str, Any] = {"AuthType": auth_type, "InvokeMode": invoke_mode}
@@ -191,7 +191,7 @@ def delete_function_url(target: AwsTarget, function: str) -> Optional[UrlChange]
     """Delete the URL and the statements that only served it; None when there was no URL."""
     client = aws.lambda_client(target)
     try:
-        url = _current_url(client, function)
+        url = current_url(client, function)
         if url is None:
             return None
         client.delete_function_url_config(FunctionName=function)
@@ -205,7 +205,8 @@ def delete_function_url(target: AwsTarget, function: str) -> Optional[UrlChange]
     return UrlChange(url, True, tuple(removed))
 
 
-def _current_url(client: Any, function: str) -> Optional[FunctionUrl]:
+def current_url(client: Any, function: str) -> Optional[FunctionUrl]:
+    """The function's URL read with `client`, None when it has none (failures are raised)."""
     try:
         return FunctionUrl.from_answer(client.get_function_url_config(FunctionName=function))
     except Exception as exc:

@@ -13,8 +13,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import aws
 from .aws import AwsTarget
-from .errors import LambdaEditorError, error_code, explain
+from .errors import LambdaEditorError, explain
+from .function_url import FunctionUrl, current_url
 from .units import counted, format_size
+from .versions import list_versions
 from .workspace import Workspace
 
 MASK = "••••••"
@@ -53,7 +55,7 @@ class WorkspaceStatus:
 class FunctionInfo:
     configuration: Dict[str, Any] = field(repr=False)  # holds environment values
     tags: Dict[str, str]
-    url: Optional[Dict[str, Any]]
+    url: Optional[FunctionUrl]
     versions: List[Dict[str, Any]]
     aliases: List[Dict[str, Any]]
     workspace: Optional[WorkspaceStatus]
@@ -84,8 +86,9 @@ def function_info(
         raise explain(exc, f"read {function}", target.profile) from exc
     configuration = dict(answer["Configuration"])
     unreadable: List[str] = []
-    url = _optional(lambda: _url(client, function), "its function URL", unreadable)
-    versions = _optional(lambda: _versions(client, function), "its versions", unreadable)
+    url = _optional(lambda: current_url(client, function), "its function URL", unreadable)
+    # Oldest first, as Lambda lists them.
+    versions = _optional(lambda: list_versions(client, function)[::-1], "its versions", unreadable)
     aliases = _optional(lambda: _aliases(client, function), "its aliases", unreadable)
     if answer.get("TagsError"):
         unreadable.append(f"Its tags: {answer['TagsError'].get('Message', 'not readable')}.")
@@ -108,21 +111,6 @@ def _optional(read: Any, what: str, unreadable: List[str]) -> Any:
         error = explain(exc, f"read {what}")
         unreadable.append(str(error))
         return None
-
-
-def _url(client: Any, function: str) -> Optional[Dict[str, Any]]:
-    try:
-        return dict(client.get_function_url_config(FunctionName=function))
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None  # the function has no URL
-        raise
-
-
-def _versions(client: Any, function: str) -> List[Dict[str, Any]]:
-    pages = client.get_paginator("list_versions_by_function").paginate(FunctionName=function)
-    found = [version for page in pages for version in page["Versions"]]
-    return [version for version in found if version.get("Version") != "$LATEST"]
 
 
 def _aliases(client: Any, function: str) -> List[Dict[str, Any]]:
@@ -182,7 +170,7 @@ def info_rows(info: FunctionInfo, show_values: bool = False) -> List[Tuple[str, 
     ]
     rows += [("Tag", f"{key} = {value}") for key, value in sorted(info.tags.items())]
     if info.url:
-        rows.append(("Function URL", f"{info.url['FunctionUrl']} (auth {info.url['AuthType']})"))
+        rows.append(("Function URL", f"{info.url.url} (auth {info.url.auth_type})"))
     rows += [("Version", _version(version)) for version in info.versions]
     rows += [("Alias", _alias(alias)) for alias in info.aliases]
     if info.workspace is not None:
@@ -223,7 +211,9 @@ def info_json(info: FunctionInfo, show_values: bool = False) -> Dict[str, Any]:
         },
         "environment": environment,
         "tags": info.tags,
-        "url": None if not info.url else {k: info.url[k] for k in ("FunctionUrl", "AuthType")},
+        "url": None
+        if info.url is None
+        else {"FunctionUrl": info.url.url, "AuthType": info.url.auth_type},
         "versions": [_pick(v, "Version", "Description", "LastModified") for v in info.versions],
         "aliases": [
             _pick(a, "Name", "FunctionVersion", "Description", "RoutingConfig")

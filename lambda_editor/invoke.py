@@ -119,7 +119,7 @@ def invoke_remote(
     except Exception as exc:
         raise _explain_invoke_failure(exc, function_name, client, target.profile) from exc
     return InvokeResult(
-        function_name=_display_name(function_name),
+        function_name=function_name_of(function_name),
         status_code=int(response.get("StatusCode", 0)),
         payload=body,
         invocation_type=invocation_type,
@@ -131,7 +131,7 @@ def invoke_remote(
     )
 
 
-def _display_name(function: str) -> str:
+def function_name_of(function: str) -> str:
     """The function's name, also when it was given as an ARN (`arn:…:function:NAME[:QUALIFIER]`)."""
     parts = function.split(":")
     return parts[6] if function.startswith("arn:") and len(parts) > 6 else function

@@ -15,7 +15,6 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,12 +24,12 @@ from . import aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, error_code, explain
 from .events import write_json_file
+from .folders import make_private_dir, remove_tree
 from .functions import download_code
 from .packaging.extract import extract_package
 
 # The cache keeps at most this much (the layers in use are kept whatever their size).
 DEFAULT_CACHE_LIMIT = 1024 * 1024 * 1024
-_OWNER_ONLY = 0o700
 
 
 def default_layer_cache(workspace_root: str) -> str:
@@ -88,8 +87,7 @@ class LayerCache:
 
     def _prepare(self) -> None:
         try:
-            os.makedirs(self.root, mode=_OWNER_ONLY, exist_ok=True)
-            os.chmod(self.root, _OWNER_ONLY)
+            make_private_dir(self.root)
         except OSError as exc:
             raise LambdaEditorError(
                 f"Could not make the layer cache {self.root}: {exc.strerror or exc}."
@@ -202,6 +200,6 @@ def _remove(folder: str) -> None:
         os.rename(folder, trash)
     except OSError:
         return
-    shutil.rmtree(trash, ignore_errors=True)
+    remove_tree(trash)
     with contextlib.suppress(OSError):
         os.remove(folder + ".json")

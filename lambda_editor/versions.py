@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from . import aws
 from .aws import AwsTarget
 from .errors import LambdaEditorError, RemoteChangedError, error_code, explain
+from .invoke import function_name_of
 from .workspace import Workspace, workspace_lock
 
 LATEST = "$LATEST"
@@ -206,7 +207,7 @@ def point_alias(
             )
     except Exception as exc:
         raise explain(exc, f"point the alias {alias} of {function}", target.profile) from exc
-    return Alias.from_answer(_name_of(function), answer)
+    return Alias.from_answer(function_name_of(function), answer)
 
 
 def _current_alias(client: Any, function: str, alias: str) -> Optional[Dict[str, Any]]:
@@ -238,12 +239,6 @@ def _check_alias(alias: str, version: str, weighted: Optional[Tuple[str, float]]
         raise LambdaEditorError(f"The alias already points at version {version}: pick another.")
 
 
-def _name_of(function: str) -> str:
-    """The function name from a name or an ARN."""
-    parts = function.split(":")
-    return parts[6] if len(parts) > 6 and parts[5] == "function" else function
-
-
 # --- what an invoke can name ------------------------------------------------------------------
 
 
@@ -270,7 +265,7 @@ def list_versions(client: Any, function: str) -> List[Dict[str, Any]]:
 
 
 def list_aliases(client: Any, function: str) -> List[Alias]:
-    name = _name_of(function)
+    name = function_name_of(function)
     return sorted(
         (
             Alias.from_answer(name, answer)

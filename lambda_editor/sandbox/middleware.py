@@ -6,7 +6,8 @@ Where moto 5.2 differs from AWS, and what this layer does about it:
   versions' `Content.Location` (moto: `s3://`) likewise, and GetLayerVersionByArn is answered.
 - Configurations have no RevisionId and updates finish at once: `FunctionRegistry` adds the
   RevisionId and the InProgress phase, and stale or concurrent updates are refused (412, 409).
-- ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS).
+- ListFunctions returns every function at once: it is paged here (at most 50 a page, as AWS;
+  `listing`).
 - Invoke would need Docker: the request is checked as Lambda checks it (type, size, JSON; DryRun
   answered), then goes to the sandbox's `InvokeHandler`, which by default runs the code here.
 - UpdateFunctionConfiguration ignores `EphemeralStorage` and `LoggingConfig`, and no answer
@@ -25,8 +26,6 @@ naming a function may meet the faults a test planned (`faults`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import json
 import logging
@@ -50,6 +49,7 @@ from .invoke import (
     answer_without_running,
     service_error,
 )
+from .listing import function_page, page_request
 from .live_tail import OPERATION as START_LIVE_TAIL
 from .live_tail import LiveTail
 from .permissions import add_permission_answer, duplicate_statement_message, get_policy_answer
@@ -66,11 +66,6 @@ _LAYERS_PATH = re.compile(r"^/2018-10-31/layers(?:/[^/]+/versions(?:/\d+)?)?/?$"
 # SigV4: "Credential=AKID/20240101/us-east-1/lambda/aws4_request"; moto picks the region likewise.
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 _MOTO_TIME = re.compile(r"^(?P<seconds>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?Z$")
-
-# ListFunctions returns at most 50 functions a page, whatever MaxItems asks for.
-_PAGE_LIMIT = 50
-# Fields AWS leaves out of ListFunctions' configurations (GetFunction has them).
-_NOT_LISTED = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus")
 
 # (method, sub-resource) → operation, for paths that name a function.
 _OPERATIONS = {
@@ -336,9 +331,10 @@ class SandboxApp:
             document = found[0]
         else:
             answer = self._moto.call(call.environ)
-            if answer.json() is None:
+            parsed = answer.json()
+            if parsed is None:
                 return answer.response()
-            document = dict(answer.json() or {})
+            document = parsed
         content, arn = document.get("Content"), str(document.get("LayerVersionArn", ""))
         parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
         if isinstance(content, dict) and len(parts) == 8:
@@ -351,24 +347,14 @@ class SandboxApp:
 
     def _list_functions(self, call: _Call) -> Response:
         try:
-            limit = _page_size(call.param("MaxItems"))
-            after = _decode_marker(call.param("Marker"))
+            limit, after = page_request(call.param("MaxItems"), call.param("Marker"))
         except ValueError as exc:
             return error(400, "InvalidParameterValueException", str(exc))
         answer = self._forward(call)
         document = answer.json()
         if document is None:
             return answer.response()
-        functions = sorted(document.get("Functions", []), key=lambda config: config["FunctionArn"])
-        remaining = [config for config in functions if not after or config["FunctionArn"] > after]
-        page = remaining[:limit]
-        for configuration in page:
-            for field in _NOT_LISTED:
-                configuration.pop(field, None)
-        result: Dict[str, Any] = {"Functions": page}
-        if len(remaining) > limit:
-            result["NextMarker"] = _encode_marker(page[-1]["FunctionArn"])
-        return json_response(200, result)
+        return json_response(200, function_page(document.get("Functions", []), limit, after))
 
     def _invoke(self, call: _Call, name: str, qualifier: Optional[str]) -> Response:
         self._registry.count_invoke(name)
@@ -458,27 +444,6 @@ def _replace_body(call: _Call, document: Dict[str, Any]) -> None:
     call.body = json.dumps(document).encode()
     call.environ["wsgi.input"] = io.BytesIO(call.body)
     call.environ["CONTENT_LENGTH"] = str(len(call.body))
-
-
-def _page_size(max_items: Optional[str]) -> int:
-    if max_items is None:
-        return _PAGE_LIMIT
-    if not max_items.isdigit() or int(max_items) < 1:
-        raise ValueError(f"MaxItems must be a positive integer, not {max_items!r}.")
-    return min(int(max_items), _PAGE_LIMIT)
-
-
-def _encode_marker(arn: str) -> str:
-    return base64.urlsafe_b64encode(arn.encode()).decode()
-
-
-def _decode_marker(marker: Optional[str]) -> Optional[str]:
-    if not marker:
-        return None
-    try:
-        return base64.b64decode(marker.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raise ValueError("The Marker is not one this endpoint returned.") from None
 
 
 def _host(call: _Call) -> str:
