@@ -16,6 +16,7 @@ first, and a RevisionId changed by one of our own pending updates is recognised 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -138,14 +139,15 @@ class _Deploy:
         self.name = workspace.binding.function_name
         self.notices: List[str] = []
         self._aws_configuration: Configuration = {}  # a forced deploy's reading of AWS
-        self._client = client
+        self._given_client = client
 
-    @property
+    @functools.cached_property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.lambda_client(self.workspace.binding.target)
-        stream_zip_uploads(self._client)
-        return self._client
+        client = self._given_client
+        if client is None:
+            client = aws.lambda_client(self.workspace.binding.target)
+        stream_zip_uploads(client)  # once per deploy, not at each call
+        return client
 
     def run(self) -> DeployResult:
         try:
