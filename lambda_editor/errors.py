@@ -221,10 +221,9 @@ def _unexpected(exc: BaseException, doing: str, action: str) -> UnexpectedError:
 
 
 def _explain_client_error(exc: BaseException, doing: str, profile_flag: str) -> LambdaEditorError:
-    response = getattr(exc, "response", {}) or {}
-    error = response.get("Error", {})
-    code = str(error.get("Code", ""))
-    full_message = str(error.get("Message", ""))
+    response = getattr(exc, "response", None) or {}
+    code = error_code(exc)
+    full_message = str(response.get("Error", {}).get("Message", ""))
     operation = str(getattr(exc, "operation_name", ""))
     status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
     logger.debug("%s: %s answered HTTP %s %s: %s", doing, operation, status, code, full_message)
