@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from . import aws, config_file
 from .configuration import Configuration, changes_of, from_function, holds, update_request
-from .errors import explain
+from .functions import read_configuration
 from .locking import workspace_lock
 from .swap import finish_interrupted_swap
 from .updates import (
@@ -95,11 +95,7 @@ def recorded_configuration(client: Any, workspace: Workspace) -> Workspace:
 
 def function_configuration(target: aws.AwsTarget, function: str) -> Configuration:
     """The editable configuration AWS holds for `function` (a name or an ARN)."""
-    try:
-        answer = aws.lambda_client(target).get_function_configuration(FunctionName=function)
-    except Exception as exc:
-        raise explain(exc, f"read {function}", target.profile) from exc
-    return from_function(answer)
+    return from_function(read_configuration(target, function))
 
 
 def open_configuration(root: str) -> str:
@@ -115,11 +111,6 @@ def open_configuration(root: str) -> str:
         binding = workspace.binding
         document = binding.configuration
         if document is None:
-            try:
-                client = aws.lambda_client(binding.target)
-                current = client.get_function_configuration(FunctionName=binding.function_arn)
-            except Exception as exc:
-                raise explain(exc, f"read {binding.function_name}", binding.profile) from exc
-            document = from_function(current)
+            document = function_configuration(binding.target, binding.function_arn)
             replace(workspace, binding=replace(binding, configuration=document)).save()
         return config_file.write(workspace.root, document, binding.function_name)
