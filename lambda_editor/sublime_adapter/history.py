@@ -107,9 +107,7 @@ class LambdaShowDeployHistoryCommand(sublime_plugin.WindowCommand):
         def restored(outcome: RollbackOutcome) -> None:
             on_ui(lambda: status(window, f"{name}: {outcome.describe()}"))
 
-        def deploy(workspace_root: str) -> None:
-            on_ui(lambda: deploying.submit(window, workspace_root))
-
+        deploy = deploying.submit_from_worker(window)
         run_off_ui(
             lambda: rollback(
                 root, item.entry, exclude=exclude, deploy=deploy, on_restored=restored
