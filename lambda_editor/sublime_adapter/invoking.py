@@ -303,11 +303,16 @@ class LambdaShowLastInvokeResultCommand(sublime_plugin.WindowCommand):
         workspace = bound_workspace(self.window)
         if workspace is None:
             return
-        result = load_last_result(workspace.metadata_dir)
-        if result is None:
-            status(self.window, f"{workspace.binding.function_name} has not been invoked yet")
-            return
-        show_result(self.window, result)
+        name = workspace.binding.function_name
+
+        def show(result: Optional[InvokeResult]) -> None:
+            if result is None:
+                status(self.window, f"{name} has not been invoked yet")
+            else:
+                show_result(self.window, result)
+
+        # It holds the whole response (up to 6 MB): read off the UI thread.
+        run_off_ui(lambda: load_last_result(workspace.metadata_dir), show, window=self.window)
 
 
 __all__: List[str] = [
