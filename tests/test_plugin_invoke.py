@@ -6,10 +6,12 @@ import json
 import re
 from typing import Dict, Optional, Tuple
 
+import pytest
 from sublime_standin import harness
 from test_plugin_support import (
     PANEL,
     Plugin,
+    calls_on_ui_thread,
     panel_text,
     plugin_fixture,  # noqa: F401 - the fixture
     settle,
@@ -129,8 +131,11 @@ def test_invoke_shows_the_header_the_response_and_the_log(plugin: Plugin) -> Non
     assert any(f"{name} succeeded" in message for message in harness.status_messages())
 
 
-def test_invoke_with_last_event_repeats_and_show_last_result_reopens(plugin: Plugin) -> None:
+def test_invoke_with_last_event_repeats_and_show_last_result_reopens(
+    plugin: Plugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
     name, window = workspace_with_event(plugin)
+    reads_on_ui = calls_on_ui_thread(monkeypatch, "invoking", "load_last_result")
     first = invoke(plugin, window, "greeting", "Log:")
     runs = plugin.sandbox.stats.runs.get(name, 0)
     window.destroy_output_panel(PANEL)
@@ -144,9 +149,11 @@ def test_invoke_with_last_event_repeats_and_show_last_result_reopens(plugin: Plu
     window.destroy_output_panel(PANEL)
 
     window.run_command("lambda_show_last_invoke_result")
+    settle()
 
     assert panel_text(window) == again
     assert plugin.sandbox.stats.runs.get(name, 0) == runs + 1
+    assert reads_on_ui == [False]  # the result holds its whole response
 
 
 def test_invoke_locally_runs_the_workspace_code_and_says_local(plugin: Plugin) -> None:

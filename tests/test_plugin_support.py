@@ -33,6 +33,20 @@ def adapter(name: str) -> types.ModuleType:
     return sys.modules[f"{ADAPTER}.{name}"]
 
 
+def calls_on_ui_thread(monkeypatch: pytest.MonkeyPatch, module: str, name: str) -> List[bool]:
+    """Records, for each call the plugin's `module` makes to `name`, whether it ran on the UI
+    thread (where nothing slow may run)."""
+    on_ui: List[bool] = []
+    original = getattr(adapter(module), name)
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        on_ui.append(harness.is_ui_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(adapter(module), name, recorded)
+    return on_ui
+
+
 def settle(timeout: float = 30) -> None:
     """Until nothing is left to run: Sublime's UI and async queues, and the plugin's own worker.
 

@@ -17,6 +17,7 @@ from test_plugin_support import (
     PLUGIN_MODULE,
     Plugin,
     adapter,
+    calls_on_ui_thread,
     panel_text,
     plugin_fixture,  # noqa: F401 - the fixture
     view_text,
@@ -145,7 +146,9 @@ def test_show_recent_logs(plugin: Plugin) -> None:
     assert not tail_threads()
 
 
-def test_the_invoke_panel_offers_the_whole_log_of_the_request(plugin: Plugin) -> None:
+def test_the_invoke_panel_offers_the_whole_log_of_the_request(
+    plugin: Plugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
     noisy = {
         "app.py": (
             "def handler(event, context):\n"
@@ -166,10 +169,12 @@ def test_the_invoke_panel_offers_the_whole_log_of_the_request(plugin: Plugin) ->
     assert "first line of the run" not in result  # the 4 KB tail lost it
     assert 'Its whole log: "Lambda: Show Request Log".' in result
 
+    reads_on_ui = calls_on_ui_thread(monkeypatch, "logs", "load_last_result")
     window.run_command("lambda_show_request_log")
     text = plugin.wait_for_panel(window, "REPORT ", LOGS)
     assert "first line of the run" in text
     assert len(re.findall(r" line \d{3} x", text)) == 150
+    assert reads_on_ui == [False]  # the result holds its whole response
 
 
 def test_function_info_masks_values_until_asked_and_confirmed(plugin: Plugin) -> None:

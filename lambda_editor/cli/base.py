@@ -4,9 +4,10 @@ the core's next steps are taken here, and finding the workspace a command names.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from .. import actions
 from ..aws import AwsTarget
@@ -37,6 +38,15 @@ class UsageError(LambdaEditorError):
     """The command line's words are off (argparse catches most; this is for the rest)."""
 
 
+@contextlib.contextmanager
+def usage_errors() -> Iterator[None]:
+    """The core's refusal of an input, before anything was sent: the words are what need fixing."""
+    try:
+        yield
+    except LambdaEditorError as error:
+        raise UsageError(error.message, error.hint) from error
+
+
 class Context:
     """What every command gets: the parsed options and where to write."""
 
@@ -55,10 +65,8 @@ class Context:
         bucket = getattr(self.options, "s3_bucket", None)
         if not bucket:
             return None
-        try:
+        with usage_errors():
             return S3Location(bucket, self.options.s3_prefix or "").checked()
-        except LambdaEditorError as error:  # nothing was sent: the option is what needs fixing
-            raise UsageError(error.message, error.hint) from error
 
     def out(self, text: str) -> None:
         print(text, flush=True)
@@ -73,10 +81,8 @@ def worded(error: LambdaEditorError) -> str:
 
 
 def check_name(name: str) -> None:
-    try:
+    with usage_errors():
         check_function_name(name)
-    except LambdaEditorError as error:  # nothing was sent: the name is what needs fixing
-        raise UsageError(error.message, error.hint) from error
 
 
 def workspace_root(directory: Optional[str]) -> str:

@@ -20,7 +20,7 @@ from ..log_lines import RequestTracker, ShownEvent, cli_text, understand
 from ..log_tail import LogTail
 from ..logs import DEFAULT_SINCE, LogEvent, log_source, parse_since, recent_events
 from ..request_log import request_log
-from .base import Context, UsageError, workspace_named
+from .base import Context, usage_errors, workspace_named
 
 # How far back `logs --request` looks for the request's START when --since is not given.
 REQUEST_SEARCH_SINCE = "1d"
@@ -84,10 +84,8 @@ def _text_line(item: ShownEvent) -> Optional[str]:
 
 
 def _since(text: str) -> int:
-    try:
+    with usage_errors():
         return parse_since(text, time.time())
-    except LambdaEditorError as error:
-        raise UsageError(error.message, error.hint) from error
 
 
 def command_info(context: Context) -> int:

@@ -14,7 +14,15 @@ from ..invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from ..invoke_text import format_error, format_response, header_line
 from ..layers import LayerCache, default_layer_cache
 from ..workspace import Workspace
-from .base import EXIT_FUNCTION_ERROR, EXIT_OK, Context, UsageError, check_name, workspace_of
+from .base import (
+    EXIT_FUNCTION_ERROR,
+    EXIT_OK,
+    Context,
+    UsageError,
+    check_name,
+    usage_errors,
+    workspace_of,
+)
 
 
 def command_invoke(context: Context) -> int:
@@ -23,10 +31,8 @@ def command_invoke(context: Context) -> int:
         raise UsageError("--local runs the code synchronously: no --type or --qualifier")
     check_name(options.name)
     workspace = workspace_of(context, options.name)
-    try:
+    with usage_errors():  # the payload is refused before anything is sent
         payload = parse_payload(_payload_text(options, workspace), options.type)
-    except LambdaEditorError as error:  # nothing is sent: the input is what needs fixing
-        raise UsageError(error.message, error.hint) from error
     invocation = Invocation(
         options.name,
         context.target,

@@ -15,7 +15,14 @@ from ..errors import LambdaEditorError
 from ..limits import PYTHON_RUNTIMES
 from ..versions import parse_weight, point_alias, publish_function, publish_workspace
 from ..workspace import Workspace
-from .base import EXIT_OK, Context, UsageError, workspace_named, workspace_of, workspace_root
+from .base import (
+    EXIT_OK,
+    Context,
+    usage_errors,
+    workspace_named,
+    workspace_of,
+    workspace_root,
+)
 
 
 def command_config(context: Context) -> int:
@@ -73,10 +80,8 @@ def _workspace_to_publish(context: Context, function: Optional[str]) -> Optional
 
 def command_alias(context: Context) -> int:
     options = context.options
-    try:
+    with usage_errors():
         weighted = parse_weight(options.weight) if options.weight else None
-    except LambdaEditorError as error:
-        raise UsageError(error.message, error.hint) from error
     alias = point_alias(
         context.target, options.function, options.alias, options.version, weighted=weighted
     )
@@ -135,10 +140,8 @@ def command_create(context: Context) -> int:
         timeout=options.timeout,
         role_arn=options.role,
     )
-    try:
+    with usage_errors():
         request = request.checked()  # before any request is made
-    except LambdaEditorError as error:
-        raise UsageError(error.message, error.hint) from error
     created = create_function(
         context.target, request, context.workspace_root, on_progress=context.err
     )

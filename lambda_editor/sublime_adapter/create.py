@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import sublime
 import sublime_plugin
@@ -24,7 +24,7 @@ from ..limits import PYTHON_RUNTIMES
 from ..settings import Settings
 from . import settings as package_settings
 from .boto import boto3_ready
-from .pickers import ask, choose
+from .pickers import Action, ask, choose, choose_action
 from .runtime import on_ui, run_off_ui, show_error, status
 from .windows import open_workspace_window
 
@@ -95,7 +95,7 @@ class NewFunctionForm:
 
     def show(self) -> None:
         request = self.request
-        rows: List[Tuple[str, str, Callable[[], None]]] = [
+        rows: List[Action] = [
             (
                 f"Create {request.name}",
                 f"{request.template} template · {request.describe()}",
@@ -119,15 +119,7 @@ class NewFunctionForm:
             ),
             ("Execution role", self._role_text(), self._pick_role),
         ]
-        choose(
-            self.window,
-            [
-                sublime.QuickPanelItem(title, detail, "", sublime.KIND_NAVIGATION)
-                for title, detail, _change in rows
-            ],
-            lambda index: rows[index][2](),
-            f"New function {request.name}",
-        )
+        choose_action(self.window, rows, f"New function {request.name}")
 
     def _role_text(self) -> str:
         arn = self.request.role_arn

@@ -46,7 +46,7 @@ def _start_install(
     what = ", ".join(specs) or os.path.basename(requirements_file or "")
     panel.append(f"Installing {what} into vendor/ of {workspace.binding.function_name}…\n")
     settings = package_settings.load()
-    deploy = _deploy_from_ui(window)
+    deploy = deploying.submit_from_worker(window)
     progress = Progress(window, f"installing {what}…")
 
     def show_line(line: str) -> None:
@@ -113,11 +113,6 @@ def _offer_source_build(
         "Retry With a Source Build",
     ):
         _start_install(window, workspace, specs, requirements_file, allowed)
-
-
-def _deploy_from_ui(window: sublime.Window) -> Callable[[str], None]:
-    """The deploy step of a sequence running on a worker: started on the UI thread."""
-    return lambda root: on_ui(lambda: deploying.submit(window, root))
 
 
 def _answer_on_ui(question: Callable[[], bool]) -> bool:
@@ -219,7 +214,7 @@ class LambdaRemoveDependencyCommand(sublime_plugin.WindowCommand):
             def removed(_result: object) -> None:
                 status(self.window, f"removed {name} from vendor/")
 
-            deploy = _deploy_from_ui(self.window)
+            deploy = deploying.submit_from_worker(self.window)
             run_off_ui(
                 lambda: remove_and_deploy(workspace.root, [name], deploy=deploy),
                 removed,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import sublime
 import sublime_plugin
@@ -71,6 +71,11 @@ def submit(window: Optional[sublime.Window], root: str, force: bool = False) -> 
     with _settings_lock:
         _settings[root] = settings
     queue().submit(root, force=force)
+
+
+def submit_from_worker(window: sublime.Window) -> Callable[[str], None]:
+    """The deploy step of a sequence running on a worker: submitted on the UI thread."""
+    return lambda root: on_ui(lambda: submit(window, root))
 
 
 def _deploy(root: str, **options: Any) -> DeployResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import sublime
 import sublime_plugin
@@ -20,7 +20,7 @@ from ..function_url import (
     delete_function_url,
     get_function_url,
 )
-from .pickers import ChosenFunction, ask, choose, with_function
+from .pickers import Action, ChosenFunction, ask, choose, choose_action, with_function
 from .runtime import run_off_ui, status
 
 _AUTH_CHOICES = (
@@ -56,7 +56,7 @@ class LambdaFunctionUrlCommand(sublime_plugin.WindowCommand):
         if url is None:
             self._pick_auth(chosen)
             return
-        actions: List[Tuple[str, str, Callable[[], None]]] = [
+        actions: List[Action] = [
             ("Copy URL", url.describe(), lambda: copy(self.window, url.url, "")),
             (
                 "Delete URL",
@@ -73,15 +73,7 @@ class LambdaFunctionUrlCommand(sublime_plugin.WindowCommand):
                     lambda: self._create(chosen, existing),
                 )
             )
-        choose(
-            self.window,
-            [
-                sublime.QuickPanelItem(title, detail, "", sublime.KIND_NAVIGATION)
-                for title, detail, _action in actions
-            ],
-            lambda index: actions[index][2](),
-            f"The URL of {chosen.name}",
-        )
+        choose_action(self.window, actions, f"The URL of {chosen.name}")
 
     def _delete(self, chosen: ChosenFunction, url: FunctionUrl) -> None:
         if not sublime.ok_cancel_dialog(

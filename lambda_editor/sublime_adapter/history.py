@@ -15,7 +15,7 @@ from ..units import format_size
 from . import deploying
 from . import settings as package_settings
 from .panels import show_diff
-from .pickers import choose
+from .pickers import Action, choose, choose_action
 from .runtime import on_ui, run_off_ui, show_error, status
 from .windows import bound_workspace, workspace_root_of_window
 from .wording import worded
@@ -49,22 +49,19 @@ class LambdaShowDeployHistoryCommand(sublime_plugin.WindowCommand):
         )
 
     def _act(self, root: str, name: str, item: HistoryItem) -> None:
-        actions = [
-            sublime.QuickPanelItem(
-                "Show what differs from your files", f"The {item.entry.kind} files (left), yours"
+        actions: List[Action] = [
+            (
+                "Show what differs from your files",
+                f"The {item.entry.kind} files (left), yours",
+                lambda: self._diff(root, item),
             ),
-            sublime.QuickPanelItem(
-                "Roll back to this…", "Restore these files (yours kept in a backup), then deploy"
+            (
+                "Roll back to this…",
+                "Restore these files (yours kept in a backup), then deploy",
+                lambda: self._roll_back(root, name, item),
             ),
         ]
-
-        def on_pick(index: int) -> None:
-            if index == 0:
-                self._diff(root, item)
-            else:
-                self._roll_back(root, name, item)
-
-        choose(self.window, actions, on_pick, f"{item.when}, {item.entry.kind}")
+        choose_action(self.window, actions, f"{item.when}, {item.entry.kind}")
 
     def _diff(self, root: str, item: HistoryItem) -> None:
         exclude = package_settings.load().exclude
@@ -107,9 +104,7 @@ class LambdaShowDeployHistoryCommand(sublime_plugin.WindowCommand):
         def restored(outcome: RollbackOutcome) -> None:
             on_ui(lambda: status(window, f"{name}: {outcome.describe()}"))
 
-        def deploy(workspace_root: str) -> None:
-            on_ui(lambda: deploying.submit(window, workspace_root))
-
+        deploy = deploying.submit_from_worker(window)
         run_off_ui(
             lambda: rollback(
                 root, item.entry, exclude=exclude, deploy=deploy, on_restored=restored

@@ -9,25 +9,20 @@ import sublime
 import sublime_plugin
 
 from ..events import TEMPLATES, EventStore, parse_payload, template_text
-from ..functions import FunctionSummary
 from ..invoke import Invocation, invoke_and_keep
 from ..invoke_result import INVOCATION_TYPES, REQUEST_RESPONSE, InvokeResult
 from ..invoke_text import format_result
 from ..last_result import load_last_result
 from ..layers import LayerCache, default_layer_cache
-from ..layout import MARKER_FILE, METADATA_DIR
-from ..pull import workspace_for_arn
-from ..settings import Settings
 from ..versions import LATEST, Qualifier, list_qualifiers
 from ..workspace import Workspace
 from . import quick_panel
 from . import settings as package_settings
 from .boto import boto3_ready
-from .editing import pick_function
 from .panels import JSON_SYNTAX, PLAIN_SYNTAX, OutputPanel
-from .pickers import choose
+from .pickers import ChosenFunction, choose, with_function
 from .runtime import explained, run_off_ui, show_error, status
-from .windows import bound_workspace, load_workspace, workspace_root_of_window
+from .windows import bound_workspace, workspace_root_of_window
 
 
 class Invoker:
@@ -194,37 +189,23 @@ class LambdaInvokeFunctionCommand(sublime_plugin.WindowCommand):
     def run(
         self, local: bool = False, invocation_type: str = REQUEST_RESPONSE, qualifier: str = ""
     ) -> None:
-        if not local and not boto3_ready(self.window):
-            return
         how: Dict[str, Any] = {"invocation_type": invocation_type, "qualifier": qualifier or None}
-        root = workspace_root_of_window(self.window)
-        if root is not None:
-            workspace = load_workspace(root)
-            if workspace is not None:
-                invoker = Invoker.of_workspace(self.window, workspace, local=local, **how)
-                pick_event(self.window, workspace, invoker.invoke_with_event)
-        elif local:
-            bound_workspace(self.window)  # says that a local run needs the function's window
-        else:
-            settings = package_settings.load()
-            pick_function(
-                self.window,
-                settings,
-                lambda function: _invoke_unbound(self.window, settings, function, how),
-            )
+        if not local:
+            with_function(self.window, lambda chosen: _invoke_chosen(self.window, chosen, how))
+            return
+        workspace = bound_workspace(self.window)  # a local run needs the function's window
+        if workspace is not None:
+            invoker = Invoker.of_workspace(self.window, workspace, local=True, **how)
+            pick_event(self.window, workspace, invoker.invoke_with_event)
 
 
-def _invoke_unbound(
-    window: sublime.Window, settings: Settings, function: FunctionSummary, how: Dict[str, Any]
-) -> None:
-    """A function picked from the list: its workspace's events if it has one, else a template."""
-    root = workspace_for_arn(package_settings.workspace_root(settings), function.arn)
-    if os.path.isfile(os.path.join(root, METADATA_DIR, MARKER_FILE)):
-        workspace = Workspace.load(root)
-        invoker = Invoker.of_workspace(window, workspace, **how)
-        pick_event(window, workspace, invoker.invoke_with_event)
+def _invoke_chosen(window: sublime.Window, chosen: ChosenFunction, how: Dict[str, Any]) -> None:
+    """The workspace's events when the function has one, else a template."""
+    if chosen.workspace is not None:
+        invoker = Invoker.of_workspace(window, chosen.workspace, **how)
+        pick_event(window, chosen.workspace, invoker.invoke_with_event)
         return
-    invoker = Invoker(window, function.name, Invocation(function.arn, settings.target, **how))
+    invoker = Invoker(window, chosen.name, Invocation(chosen.function, chosen.target, **how))
     pick_template(
         window, lambda name: invoker.invoke_with_text(template_text(name), f"the {name} template")
     )
@@ -322,11 +303,16 @@ class LambdaShowLastInvokeResultCommand(sublime_plugin.WindowCommand):
         workspace = bound_workspace(self.window)
         if workspace is None:
             return
-        result = load_last_result(workspace.metadata_dir)
-        if result is None:
-            status(self.window, f"{workspace.binding.function_name} has not been invoked yet")
-            return
-        show_result(self.window, result)
+        name = workspace.binding.function_name
+
+        def show(result: Optional[InvokeResult]) -> None:
+            if result is None:
+                status(self.window, f"{name} has not been invoked yet")
+            else:
+                show_result(self.window, result)
+
+        # It holds the whole response (up to 6 MB): read off the UI thread.
+        run_off_ui(lambda: load_last_result(workspace.metadata_dir), show, window=self.window)
 
 
 __all__: List[str] = [

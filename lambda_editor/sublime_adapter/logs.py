@@ -18,6 +18,7 @@ import sublime
 import sublime_plugin
 
 from ..errors import LambdaEditorError, explain
+from ..invoke_result import InvokeResult
 from ..last_result import load_last_result
 from ..log import log_unexpected
 from ..log_lines import RequestTracker, ShownEvent, panel_text, understand
@@ -309,13 +310,25 @@ class LambdaShowRequestLogCommand(sublime_plugin.WindowCommand):
         with_function(self.window, lambda choice: self._with_function(choice, request_id))
 
     def _with_function(self, choice: ChosenFunction, request_id: str) -> None:
+        workspace = choice.workspace
         if request_id:
             self._show(choice, request_id, None)
-            return
-        last = load_last_result(choice.workspace.metadata_dir) if choice.workspace else None
+        elif workspace is None:
+            self._ask(choice)
+        else:
+            run_off_ui(  # the last result holds its whole response: not read on the UI thread
+                lambda: load_last_result(workspace.metadata_dir),
+                lambda last: self._with_last(choice, last),
+                window=self.window,
+            )
+
+    def _with_last(self, choice: ChosenFunction, last: Optional[InvokeResult]) -> None:
         if last is not None and last.request_id and not last.local:
             self._show(choice, last.request_id, last.invoked_at)
-            return
+        else:
+            self._ask(choice)
+
+    def _ask(self, choice: ChosenFunction) -> None:
         self.window.show_input_panel(
             f"RequestId of a request of {choice.name}:",
             "",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import sublime
 
@@ -38,6 +38,23 @@ def choose(
             on_pick(index)
 
     quick_panel.show(window, items, on_select, placeholder=placeholder, selected_index=selected)
+
+
+# A row of a panel of actions: its title, its detail, and what picking it does.
+Action = Tuple[str, str, Callable[[], None]]
+
+
+def choose_action(window: sublime.Window, actions: Sequence[Action], placeholder: str) -> None:
+    """A panel of actions; picking one runs it."""
+    choose(
+        window,
+        [
+            sublime.QuickPanelItem(title, detail, "", sublime.KIND_NAVIGATION)
+            for title, detail, _run in actions
+        ],
+        lambda index: actions[index][2](),
+        placeholder,
+    )
 
 
 def ask(window: sublime.Window, caption: str, initial: str, on_done: Callable[[str], None]) -> None:
