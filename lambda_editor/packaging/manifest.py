@@ -14,7 +14,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import IO, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
 from .walk import EXECUTABLE_MODE, REGULAR_MODE, list_files, mode_of
@@ -113,15 +113,22 @@ def file_digest(path: str, st: os.stat_result) -> Digest:
     cached = cached_digest(path, st)
     if cached is not None:
         return cached
-    sha256 = hashlib.sha256()
-    crc32 = 0
     with open(path, "rb") as source:
-        while chunk := source.read(READ_CHUNK):
-            sha256.update(chunk)
-            crc32 = zlib.crc32(chunk, crc32)
-    digest = Digest(sha256.hexdigest(), crc32)
+        digest = read_digest(source)
     remember_digest(path, st, digest)
     return digest
+
+
+def read_digest(source: IO[bytes], kept: Optional[List[bytes]] = None) -> Digest:
+    """The digest of what is left to read of `source`; the chunks read go to `kept`, if given."""
+    sha256 = hashlib.sha256()
+    crc32 = 0
+    while chunk := source.read(READ_CHUNK):
+        sha256.update(chunk)
+        crc32 = zlib.crc32(chunk, crc32)
+        if kept is not None:
+            kept.append(chunk)
+    return Digest(sha256.hexdigest(), crc32)
 
 
 # --- manifests --------------------------------------------------------------------------------
