@@ -205,9 +205,10 @@ def prune(root: str, limits: HistoryLimits) -> List[str]:
     """Drop the oldest entries beyond the limits, and files of entries never completed; the ids
     of the entries dropped. Sizes are the files' on disk: no description is read."""
     folder = history_folder(root)
+    on_disk = _sizes(folder)
     sizes: Dict[str, int] = {}
     described: Set[str] = set()
-    for name, size in _sizes(folder).items():
+    for name, size in on_disk.items():
         entry_id, kind = name.split(".", 1)
         sizes[entry_id] = sizes.get(entry_id, 0) + size
         if kind == "json":
@@ -221,7 +222,7 @@ def prune(root: str, limits: HistoryLimits) -> List[str]:
         (kept if within or not kept else dropped).append(entry_id)
     # Files of an entry being written have no description yet, but are newer than any.
     newest_kept = kept[0] if kept else ""
-    for name in _sizes(folder):
+    for name in on_disk:
         entry_id = name.split(".", 1)[0]
         if entry_id not in kept and entry_id < newest_kept:
             with contextlib.suppress(FileNotFoundError):

@@ -356,10 +356,15 @@ def _layers(value: Any) -> Optional[Tuple[str, ...]]:
     return tuple(_matching("layer", LAYER_VERSION_ARN)(item) for item in value)
 
 
-def _environment_json(value: Any) -> Dict[str, str]:
-    if not isinstance(value, dict) or not all(
+def _is_text_mapping(value: Any) -> bool:
+    """Environment variables as recorded: an object of text names and text values."""
+    return isinstance(value, dict) and all(
         isinstance(key, str) and isinstance(item, str) for key, item in value.items()
-    ):
+    )
+
+
+def _environment_json(value: Any) -> Dict[str, str]:
+    if not _is_text_mapping(value):
         raise _Invalid("has an invalid environment (names and values must be text)")
     return dict(value)
 
@@ -371,10 +376,7 @@ def _recorded_configuration(value: Any, name: str = "configuration") -> Optional
         return None
     if not isinstance(value, dict) or not set(value) <= set(FIELDS):
         raise _Invalid(f"has an invalid {name}")
-    environment = value.get("Environment", {})
-    if not isinstance(environment, dict) or not all(
-        isinstance(key, str) and isinstance(item, str) for key, item in environment.items()
-    ):
+    if not _is_text_mapping(value.get("Environment", {})):
         raise _Invalid(f"has an invalid {name} (environment names and values must be text)")
     return dict(value)
 

@@ -12,15 +12,16 @@ import os
 import posixpath
 import re
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import actions, config_file
+from .atomic_files import write_text_atomically
 from .configuration import Configuration, changed_fields, from_function
 from .errors import LambdaEditorError
+from .folders import make_private_dir
 from .layout import BACKUP_MARKER_FILE, CONFIGURATION_FILE, MARKER_FILE, METADATA_DIR
 from .locking import workspace_lock
 from .marker import Binding, DamagedMarkerError, Marker, PendingUpload, region_and_account
@@ -29,7 +30,6 @@ from .packaging.manifest import Manifest, ManifestDiff, diff_manifests, scan
 
 __all__ = ["Binding", "PendingUpload", "Workspace", "region_and_account", "workspace_lock"]
 
-_OWNER_ONLY_DIR = 0o700
 # How an undeployed change of the configuration file is listed among changed files.
 CONFIGURATION_CHANGE = f"{METADATA_DIR}/{CONFIGURATION_FILE}"
 
@@ -119,9 +119,8 @@ class Workspace:
         text = marker.to_text()  # compact: a large manifest is written on every deploy
         try:
             with workspace_lock(self.root):
-                os.makedirs(self.metadata_dir, mode=_OWNER_ONLY_DIR, exist_ok=True)
-                os.chmod(self.metadata_dir, _OWNER_ONLY_DIR)
-                _write_atomically(self.marker_path, text)
+                make_private_dir(self.metadata_dir)
+                write_text_atomically(self.marker_path, text)
         except OSError as exc:
             raise LambdaEditorError(
                 f"Could not save the workspace marker {self.marker_path}: {exc.strerror or exc}."
@@ -281,22 +280,6 @@ def _refuse_enclosing_workspace(root: str) -> None:
             f"Move one of them elsewhere, or delete {os.path.join(root, METADATA_DIR)} if that "
             "folder is not a workspace of its own.",
         )
-
-
-def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(path)
-    # mkstemp creates the file readable and writable by its owner only (0o600).
-    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
-            sink.write(text)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 # --- where workspaces live --------------------------------------------------------------------

@@ -26,10 +26,10 @@ from lambda_editor.packaging.extract import UnsafeArchiveError, extract_package
 from lambda_editor.packaging.manifest import (
     READ_CHUNK,
     FileEntry,
+    Manifest,
     diff_manifests,
     manifest_from_json,
     manifest_json,
-    manifest_to_json,
     scan,
 )
 from lambda_editor.packaging.walk import EXECUTABLE_MODE, REGULAR_MODE, ExcludeRules
@@ -239,9 +239,17 @@ class CountedReads:
         monkeypatch.setattr(hashlib, "sha256", counted)
 
 
+def manifest_document(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
+    """The manifest as the JSON document `manifest_json` writes: the mode as an octal string."""
+    return {
+        path: {"sha256": entry.sha256, "mode": f"{entry.mode:04o}"}
+        for path, entry in sorted(manifest.items())
+    }
+
+
 def test_manifest_json_round_trip(tmp_path: Path) -> None:
     manifest = scan(str(sample_tree(tmp_path)))
-    data = manifest_to_json(manifest)
+    data = manifest_document(manifest)
     assert data["bootstrap"]["mode"] == ("0644" if os.name == "nt" else "0755")
     assert manifest_from_json(data) == manifest
     assert manifest_from_json({"a": {"sha256": "ab" * 32, "mode": 0o644}}) == {
@@ -254,7 +262,7 @@ def test_manifest_json_is_the_text_json_writes_compact_and_sorted() -> None:
     modes = (REGULAR_MODE, EXECUTABLE_MODE)
     manifest = {path: FileEntry(f"{i:064x}", modes[i % 2]) for i, path in enumerate(paths)}
     text = manifest_json(manifest)
-    assert text == json.dumps(manifest_to_json(manifest), separators=(",", ":"), sort_keys=True)
+    assert text == json.dumps(manifest_document(manifest), separators=(",", ":"), sort_keys=True)
     assert manifest_json({}) == "{}"
 
 
@@ -262,7 +270,7 @@ def test_manifest_json_of_a_manifest_changed_in_place_is_its_new_text() -> None:
     manifest = {f"m{index}.py": FileEntry(f"{index:064x}", REGULAR_MODE) for index in range(5)}
     for change in range(4):
         manifest[f"m{change}.py"] = FileEntry("f" * 64, EXECUTABLE_MODE)
-        expected = json.dumps(manifest_to_json(manifest), separators=(",", ":"), sort_keys=True)
+        expected = json.dumps(manifest_document(manifest), separators=(",", ":"), sort_keys=True)
         assert manifest_json(manifest) == expected
         assert manifest_json(dict(manifest)) == expected
 

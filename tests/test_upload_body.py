@@ -40,10 +40,12 @@ class Recorded:
 
     def __init__(self, answers: List[Tuple[int, Dict[str, Any]]]) -> None:
         self.requests: List[Tuple[Dict[str, str], bytes]] = []
+        self.body_types: List[type] = []
         self._answers = iter(answers)
 
     def __call__(self, request: Any, **_: Any) -> Any:
         body = request.body
+        self.body_types.append(type(body))
         sent = body.read() if hasattr(body, "read") else bytes(body or b"")
         headers = dict(request.headers)
         del headers["amz-sdk-invocation-id"]  # a random id a call
@@ -99,6 +101,8 @@ def test_a_streamed_upload_sends_the_request_botocore_builds(
         client = client_sending_to(recorded, streamed)
         client.update_function_code(FunctionName=ARN, ZipFile=data, RevisionId="rev-1")
         sent[streamed] = recorded.requests
+        # Streamed, each attempt sends the stream, never a body encoded whole.
+        assert recorded.body_types == [Base64Body if streamed else bytes] * 2
 
     assert len(sent[True]) == 2  # the retry sent the whole body again
     if not signed_at_one_moment:

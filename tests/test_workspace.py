@@ -188,6 +188,14 @@ def set_binding(field: str, value: Any) -> Any:
         (set_binding("function_arn", "arn:aws:s3:::bucket"), "invalid function_arn"),
         (set_binding("architectures", "arm64"), "invalid architectures"),
         (set_binding("environment", {"TOKEN": 5}), "invalid environment"),
+        (
+            set_binding("configuration", {"Environment": {"TOKEN": 5}}),
+            "invalid configuration (environment names and values must be text)",
+        ),
+        (
+            lambda d: d.__setitem__("pending_configuration", {"Environment": ["s3cret"]}),
+            "invalid pending_configuration (environment names",
+        ),
         (set_binding("profile", ""), "invalid profile"),
         (lambda d: d.__setitem__("version", 2), "newer Lambda Editor"),
         (lambda d: d.__setitem__("version", "1"), "no valid version"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -20,6 +19,7 @@ from .manifest import (
     FileEntry,
     Manifest,
     cached_digest,
+    read_digest,
     read_error,
     remember_digest,
 )
@@ -288,13 +288,7 @@ def _read_and_pack(local: LocalFile, known: Reusable, held_limit: int) -> _Packe
 
 def _pack_held(source: IO[bytes], known: Reusable) -> _PackedFile:
     chunks: List[bytes] = []
-    sha256 = hashlib.sha256()
-    crc32 = 0
-    while chunk := source.read(READ_CHUNK):
-        sha256.update(chunk)
-        crc32 = zlib.crc32(chunk, crc32)
-        chunks.append(chunk)
-    digest = Digest(sha256.hexdigest(), crc32)
+    digest = read_digest(source, chunks)
     size = sum(map(len, chunks))
     return _PackedFile(digest.sha256, _reusable(known, digest, size) or deflate(chunks))
 

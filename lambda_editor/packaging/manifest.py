@@ -14,7 +14,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import IO, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..errors import LambdaEditorError
 from .walk import EXECUTABLE_MODE, REGULAR_MODE, list_files, mode_of
@@ -113,15 +113,22 @@ def file_digest(path: str, st: os.stat_result) -> Digest:
     cached = cached_digest(path, st)
     if cached is not None:
         return cached
-    sha256 = hashlib.sha256()
-    crc32 = 0
     with open(path, "rb") as source:
-        while chunk := source.read(READ_CHUNK):
-            sha256.update(chunk)
-            crc32 = zlib.crc32(chunk, crc32)
-    digest = Digest(sha256.hexdigest(), crc32)
+        digest = read_digest(source)
     remember_digest(path, st, digest)
     return digest
+
+
+def read_digest(source: IO[bytes], kept: Optional[List[bytes]] = None) -> Digest:
+    """The digest of what is left to read of `source`; the chunks read go to `kept`, if given."""
+    sha256 = hashlib.sha256()
+    crc32 = 0
+    while chunk := source.read(READ_CHUNK):
+        sha256.update(chunk)
+        crc32 = zlib.crc32(chunk, crc32)
+        if kept is not None:
+            kept.append(chunk)
+    return Digest(sha256.hexdigest(), crc32)
 
 
 # --- manifests --------------------------------------------------------------------------------
@@ -160,19 +167,12 @@ def read_error(root: str, exc: OSError) -> LambdaEditorError:
     return LambdaEditorError(f"Could not read {where}: {exc.strerror or exc}.")
 
 
-def manifest_to_json(manifest: Manifest) -> Dict[str, Dict[str, Any]]:
-    """`{"path": {"sha256": "<hex>", "mode": "0755"}}`: the mode as an octal string, for people."""
-    return {
-        path: {"sha256": entry.sha256, "mode": f"{entry.mode:04o}"}
-        for path, entry in sorted(manifest.items())
-    }
-
-
 def manifest_json(manifest: Manifest) -> str:
-    """`manifest_to_json` as compact JSON text with sorted keys, as `json.dumps` writes it, in a
-    fraction of the time: a deploy writes its manifest of thousands of files into the marker
-    (as pending, then as deployed) and the history. The texts of the last few manifests are
-    kept, each with a copy of its manifest: an equal manifest has the same text."""
+    """`{"path":{"mode":"0755","sha256":"<hex>"}}` (the mode as an octal string, for people):
+    compact JSON text with sorted keys, as `json.dumps` writes it, in a fraction of the time: a
+    deploy writes its manifest of thousands of files into the marker (as pending, then as
+    deployed) and the history. The texts of the last few manifests are kept, each with a copy of
+    its manifest: an equal manifest has the same text."""
     with _texts_lock:
         for known, text in _texts:
             if known == manifest:
@@ -198,8 +198,8 @@ _texts_lock = threading.Lock()
 
 
 def manifest_from_json(data: Any) -> Manifest:
-    """The inverse of `manifest_to_json`; a mode may also be an int. Every entry is checked (a
-    safe relative path, a SHA-256, a normalised mode): raises LambdaEditorError.
+    """The inverse of `manifest_json` (once parsed); a mode may also be an int. Every entry is
+    checked (a safe relative path, a SHA-256, a normalised mode): raises LambdaEditorError.
 
     Checked in bulk (the marker is read on every save, and a vendored package has thousands of
     files); only a manifest that fails is gone through entry by entry, to name the culprit.
