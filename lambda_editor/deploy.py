@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 from . import aws, configure, history, s3_upload, warm_start
 from .configuration import Configuration, changes_of, from_function, holds
 from .errors import LambdaEditorError, RemoteChangedError, explain
-from .limits import DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT
+from .limits import DIRECT_UPLOAD_LIMIT
 from .locking import workspace_lock
 from .log import log_unexpected, logger
 from .packaging.builder import BuiltPackage
@@ -287,14 +287,7 @@ class _Deploy:
         return False
 
     def _check_size(self, package: BuiltPackage) -> None:
-        if package.unzipped_size > UNZIPPED_LIMIT:
-            raise LambdaEditorError(
-                f"{self.name} was not deployed: its files take "
-                f"{format_size(package.unzipped_size)}, over Lambda's "
-                f"{format_size(UNZIPPED_LIMIT)} limit for unzipped code (its layers count too).",
-                'Make it smaller: add patterns to the "exclude" setting, or move dependencies '
-                "to a layer.",
-            )
+        # The unzipped size was checked by the build, which names the biggest files.
         if package.zipped_size > DIRECT_UPLOAD_LIMIT and self.s3 is None:
             raise s3_upload.too_big_without_bucket(self.name, package.zipped_size)
 

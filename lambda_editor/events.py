@@ -8,16 +8,15 @@ first.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pkgutil
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Union
 
 from . import actions
+from .atomic_files import write_atomically
 from .errors import LambdaEditorError
 from .limits import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from .units import format_size
@@ -229,18 +228,6 @@ def _checked_name(name: str) -> str:
 
 
 def write_json_file(path: str, value: Any) -> None:
-    """Written whole, then renamed over the old file: a crash never leaves half of it.
-
-    Each writer has a scratch file of its own, so concurrent writes never trip over each other
-    (the last rename wins).
-    """
-    folder, name = os.path.split(path)
-    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(value, stream, indent=2)
-        os.replace(partial, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(partial)
-        raise
+    """Written whole, then renamed over the old file: a crash never leaves half of it."""
+    # Not forced to disk: an event or a result lost to a power cut is written again.
+    write_atomically(path, json.dumps(value, indent=2).encode("utf-8"), durable=False)
